@@ -1,0 +1,282 @@
+//! Prints the figures the project is held to: KTP reading time against a plain tesseract run,
+//! text-only inspection time, peak memory on a 40 MB attachment, and NIK/verdict accuracy on a
+//! generated set. `cargo bench`; SERTEL_BENCH_N sets the size of the generated set (default 60).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use serde_json::Value;
+use sertel::checklist::Status;
+use sertel::inspect::inspect;
+use sertel::parse::FileType;
+use sertel::rules::Rules;
+use sertel::synth::{self, KtpVariant, SynthOptions};
+use sertel::text::ocr::TesseractOcr;
+use sertel::text::read_bytes;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sertel-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+fn main() {
+    let dir = scratch();
+    let mut ocr = TesseractOcr::new("ind").expect("tesseract ind");
+    ktp_speed(&dir, &mut ocr);
+    text_only_speed(&mut ocr);
+    big_attachment_memory(&dir);
+    accuracy(&dir, &mut ocr);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// sertel's whole reading of one KTP image (decode, find the card, straighten, OCR, the NIK
+/// re-read) against one plain `tesseract IMG stdout -l ind` on the same file.
+fn ktp_speed(dir: &Path, ocr: &mut TesseractOcr) {
+    println!("== KTP reading time (OMP_THREAD_LIMIT=1 for both)");
+    for (name, variant) in [
+        ("clean", KtpVariant::Clean),
+        ("phone_photo", KtpVariant::PhonePhoto),
+        ("low_res", KtpVariant::LowRes),
+    ] {
+        let person = synth::person(7);
+        let bytes = synth::render_ktp(&person, variant, 7).unwrap();
+        let file_type = FileType::sniff(&bytes);
+        let path = dir.join(format!("ktp-{name}"));
+        std::fs::write(&path, &bytes).unwrap();
+        let mut ours = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let _ = read_bytes(&bytes, file_type, ocr).unwrap();
+            ours.push(t.elapsed().as_secs_f64());
+        }
+        let mut plain = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let status = Command::new("tesseract")
+                .arg(&path)
+                .args(["stdout", "-l", "ind"])
+                .env("OMP_THREAD_LIMIT", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("tesseract CLI");
+            assert!(status.success());
+            plain.push(t.elapsed().as_secs_f64());
+        }
+        let (o, p) = (median(ours), median(plain));
+        println!(
+            "{name:<12} sertel {:>6.0} ms   tesseract CLI {:>6.0} ms   ratio {:.2}",
+            o * 1000.0,
+            p * 1000.0,
+            o / p
+        );
+    }
+}
+
+fn text_only_mail() -> Vec<u8> {
+    "From: Rahmat Lamato <rahmat.lamato@gorontalokab.go.id>\r\n\
+     To: kominfo@gorontalokab.go.id\r\n\
+     Subject: Permohonan Sertifikat Elektronik\r\n\
+     Date: Mon, 23 Nov 2026 09:00:00 +0800\r\n\
+     Message-ID: <bench-text@gorontalokab.go.id>\r\n\
+     Content-Type: text/plain; charset=utf-8\r\n\r\n\
+     Yth. Kepala Dinas Kominfo\r\n\r\nNama : Rahmat Hasan Lamato, S.Kom.\r\nNIK : 7502011203850001\r\n\
+     NIP : 19850312 201001 1 003\r\nJabatan : Pranata Komputer Ahli Pertama\r\n\
+     Pangkat/Gol : Penata Muda Tk. I (III/b)\r\nUnit Kerja : Dinas Pendidikan\r\nNo. HP : 0812-3456-7890\r\n"
+        .as_bytes()
+        .to_vec()
+}
+
+fn text_only_speed(ocr: &mut TesseractOcr) {
+    println!("\n== Text-only application (no attachments)");
+    let raw = text_only_mail();
+    let rules = Rules::builtin();
+    let mut times = Vec::new();
+    for _ in 0..500 {
+        let t = Instant::now();
+        let report = inspect(&raw, &rules, ocr, today()).unwrap();
+        times.push(t.elapsed().as_secs_f64());
+        assert!(!report.complete);
+    }
+    println!(
+        "inspect: median {:.3} ms, p95 {:.3} ms (500 runs)",
+        median(times.clone()) * 1000.0,
+        percentile(times, 0.95) * 1000.0
+    );
+}
+
+/// A mail carrying a 40 MB scan, inspected by the real binary; its peak RSS from wait4.
+fn big_attachment_memory(dir: &Path) {
+    println!("\n== Peak memory, 40 MB attachment");
+    let mut data = Vec::with_capacity(40 << 20);
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    while data.len() < 40 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    // A PDF header so the reader tries (and fails) to parse all of it, the worst case.
+    data[..8].copy_from_slice(b"%PDF-1.7");
+    let mut mail = String::from_utf8(text_only_mail()).unwrap();
+    mail = mail.replace(
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n",
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n",
+    );
+    mail.push_str("\r\n--b\r\nContent-Type: application/pdf; name=scan.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+    let b64 = base64(&data);
+    for chunk in b64.as_bytes().chunks(76) {
+        mail.push_str(std::str::from_utf8(chunk).unwrap());
+        mail.push_str("\r\n");
+    }
+    mail.push_str("--b--\r\n");
+    let path = dir.join("big.eml");
+    std::fs::write(&path, mail).unwrap();
+    let (secs, rss) = run_measured(&path);
+    println!(
+        "mail {:.1} MB: inspected in {:.2} s, peak RSS {:.1} MiB",
+        std::fs::metadata(&path).unwrap().len() as f64 / 1e6,
+        secs,
+        rss as f64 / 1024.0
+    );
+}
+
+fn run_measured(path: &Path) -> (f64, i64) {
+    let t = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_sertel"))
+        .args(["inspect", "--json"])
+        .arg(path)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: zeroed rusage is valid; wait4 writes it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(libc::WEXITSTATUS(status), 0, "inspect failed");
+    (t.elapsed().as_secs_f64(), usage.ru_maxrss)
+}
+
+fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len() * 4 / 3 + 4);
+    for c in data.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// NIK read exactly per KTP variant, NIKs wrongly marked ok, and whole verdicts right, on a
+/// freshly generated set (seed 1000, so it is not the committed samples).
+fn accuracy(dir: &Path, ocr: &mut TesseractOcr) {
+    let n: usize = std::env::var("SERTEL_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    println!("\n== Accuracy on {n} generated applications (seed 1000)");
+    let out = dir.join("set");
+    std::fs::create_dir_all(&out).unwrap();
+    let samples = synth::generate(
+        &out,
+        &SynthOptions {
+            count: n,
+            seed: 1000,
+        },
+    )
+    .unwrap();
+    let rules = Rules::builtin();
+    let mut per_variant: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let (mut verdict_right, mut wrong_ok, mut times) = (0, 0, Vec::new());
+    for s in &samples {
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(&s.expected_path).unwrap()).unwrap();
+        let raw = std::fs::read(&s.eml_path).unwrap();
+        let t = Instant::now();
+        let report = inspect(&raw, &rules, ocr, today()).unwrap();
+        times.push(t.elapsed().as_secs_f64());
+        let mut want: Vec<String> = serde_json::from_value(expected["problems"].clone()).unwrap();
+        want.sort();
+        let mut got = report.problems.clone();
+        got.sort();
+        if want == got {
+            verdict_right += 1;
+        } else {
+            println!(
+                "  verdict differs on {}: expected {want:?}, got {got:?}",
+                s.id
+            );
+        }
+        let variant = expected["sample"]["ktp_variant"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        let truth_nik = expected["documents"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["kind"] == "ktp"))
+            .and_then(|d| d["fields"]["nik"].as_str());
+        let read_nik = report
+            .documents
+            .iter()
+            .find(|d| d.kind == sertel::classify::DocKind::Ktp)
+            .and_then(|d| d.fields.get("nik").cloned().flatten());
+        if let Some(truth) = truth_nik {
+            let e = per_variant.entry(variant).or_default();
+            e.1 += 1;
+            if read_nik.as_deref() == Some(truth) {
+                e.0 += 1;
+            }
+            let nik_ok = report
+                .checklist
+                .iter()
+                .any(|i| i.id == "nik_mismatch" && i.status == Status::Ok);
+            let body_nik = report.applicant.nik.as_deref();
+            // Worst defect: the check says the NIKs agree while the KTP says otherwise.
+            if nik_ok && body_nik != Some(truth) {
+                wrong_ok += 1;
+                println!("  WRONG NIK MARKED OK on {}", s.id);
+            }
+        }
+    }
+    for (variant, (right, total)) in &per_variant {
+        println!(
+            "NIK exact, {variant:<12}: {right}/{total} ({:.1}%)",
+            100.0 * *right as f64 / *total as f64
+        );
+    }
+    println!("wrong NIKs marked ok: {wrong_ok}");
+    println!(
+        "verdict right: {verdict_right}/{} ({:.1}%)",
+        samples.len(),
+        100.0 * verdict_right as f64 / samples.len() as f64
+    );
+    println!(
+        "inspect time per application: median {:.2} s, max {:.2} s",
+        median(times.clone()),
+        times.iter().cloned().fold(0.0, f64::max)
+    );
+}

@@ -1,0 +1,318 @@
+//! Stage 5 for KTP: typed fields from the card's text, the NIK from two independent readings.
+
+use super::fields::{Fields, after_label, find_labelled, parse_date, squash};
+use crate::applicant::Nik;
+use crate::text::{Line, ReadText};
+
+pub const KEYS: &[&str] = &[
+    "nik",
+    "name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "address",
+    "religion",
+    "marital_status",
+    "occupation",
+    "valid_until",
+    "regency",
+    "province",
+];
+
+/// Below this a reading is a guess, and a guessed NIK must never pass as certain.
+const DISAGREEMENT_PENALTY: f32 = 0.5;
+
+pub fn extract(read: &ReadText) -> Fields {
+    let lines = &read.lines;
+    let mut f = Fields::with_keys(KEYS);
+    for line in lines {
+        let t = squash(&line.text);
+        if let Some(rest) = t.strip_prefix("PROVINSI") {
+            if !rest.is_empty() && f.get("province").is_none() {
+                f.set(
+                    "province",
+                    format!("PROVINSI {}", words_after(&line.text, 1)),
+                    line.conf,
+                );
+            }
+        } else if (t.starts_with("KABUPATEN") || t.starts_with("KOTA"))
+            && f.get("regency").is_none()
+        {
+            f.set("regency", clean_upper(&line.text), line.conf);
+        }
+    }
+    if let Some((v, c)) = find_labelled(lines, &["Nama"]) {
+        f.set("name", clean_name(v), c);
+    }
+    if let Some((v, c)) = find_labelled(
+        lines,
+        &[
+            "Tempat/Tgl Lahir",
+            "Tempat Tgl Lahir",
+            "Tempat/Tanggal Lahir",
+        ],
+    ) {
+        let (place, date) = match v.split_once(',') {
+            Some((p, d)) => (p, d),
+            None => (
+                v.trim_end_matches(|ch: char| ch.is_ascii_digit() || ch == '-' || ch == ' '),
+                v,
+            ),
+        };
+        f.set("birth_place", clean_upper(place), c);
+        if let Some(d) = parse_date(date) {
+            f.set("birth_date", d, c);
+        }
+    }
+    if let Some((v, c)) = find_labelled(lines, &["Jenis Kelamin", "Jenis Kel"]) {
+        let s = squash(v);
+        if s.starts_with("LAKI") || s.starts_with("LAK") {
+            f.set("sex", "LAKI-LAKI".into(), c);
+        } else if s.starts_with("PEREM") || s.starts_with("PRM") || s.starts_with("PEREN") {
+            f.set("sex", "PEREMPUAN".into(), c);
+        }
+    }
+    let mut address = Vec::new();
+    let mut address_conf = 1.0f32;
+    for (labels, prefix) in [
+        (&["Alamat"][..], ""),
+        (&["RT/RW"][..], "RT/RW "),
+        (&["Kel/Desa", "KelDesa"][..], "KEL/DESA "),
+        (&["Kecamatan"][..], "KEC. "),
+    ] {
+        if let Some((v, c)) = find_labelled(lines, labels) {
+            let v = clean_upper(v);
+            if !v.is_empty() {
+                address.push(format!("{prefix}{v}"));
+                address_conf = address_conf.min(c);
+            }
+        }
+    }
+    if !address.is_empty() {
+        f.set("address", address.join(", "), address_conf);
+    }
+    for (key, labels) in [
+        ("religion", &["Agama"][..]),
+        ("marital_status", &["Status Perkawinan", "Status"][..]),
+        ("occupation", &["Pekerjaan"][..]),
+        ("valid_until", &["Berlaku Hingga"][..]),
+    ] {
+        if let Some((v, c)) = find_labelled(lines, labels) {
+            f.set(key, clean_upper(v), c);
+        }
+    }
+    if let Some((nik, conf)) = read_nik(read, &f) {
+        f.set("nik", nik, conf);
+    }
+    f
+}
+
+/// The NIK from the card's text line and from the digits-only re-read. Only two readings that
+/// agree, parse as a NIK and agree with the printed birth date and sex keep their confidence.
+fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
+    let block = read.lines.iter().find_map(|l| {
+        let first = l.text.split_whitespace().next()?;
+        if !crate::text::is_nik_label(first) {
+            return None;
+        }
+        let value = after_label(&l.text, &["NIK"]).unwrap_or(&l.text[first.len()..]);
+        Some((number_of(value), l.conf))
+    });
+    let reread = read.nik_digits.as_ref().map(|d| d.digits.as_str());
+    let from_block = block
+        .as_ref()
+        .map_or_else(Vec::new, |(d, _)| nik_windows(d));
+    let from_reread = reread.map_or_else(Vec::new, nik_windows);
+    let cb = block.as_ref().map_or(0.0, |(_, c)| *c);
+    let (value, mut conf) =
+        if let Some(agreed) = from_block.iter().find(|w| from_reread.contains(w)) {
+            (agreed.clone(), cb)
+        } else if let [only] = from_reread.as_slice() {
+            (only.clone(), cb * DISAGREEMENT_PENALTY)
+        } else if let [only] = from_block.as_slice() {
+            (only.clone(), cb * DISAGREEMENT_PENALTY)
+        } else {
+            // No reading holds a valid NIK: report the longest as read, with no confidence.
+            let raw = [block.map(|(d, _)| d), reread.map(str::to_string)]
+                .into_iter()
+                .flatten()
+                .max_by_key(String::len)?;
+            (raw, 0.0)
+        };
+    if value.len() < 8 {
+        return None;
+    }
+    match Nik::parse(&value) {
+        Ok(nik) => {
+            if let Some(date) = f.get("birth_date") {
+                let printed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok();
+                let agrees = printed.is_some_and(|d| {
+                    use chrono::Datelike;
+                    d.day() == nik.birth_day()
+                        && d.month() == nik.birth_month()
+                        && (d.year() % 100) as u32 == nik.birth_year_2d()
+                });
+                if !agrees {
+                    conf = conf.min(0.4);
+                }
+            }
+            if f.get("sex").is_some_and(|s| s != nik.sex().label_id()) {
+                conf = conf.min(0.4);
+            }
+        }
+        Err(_) => conf = conf.min(0.3),
+    }
+    Some((value, conf))
+}
+
+/// The 16-digit stretches of a reading that parse as a NIK: a stray mark beside the number
+/// (the colon read as "1", a speck read as a digit) makes the reading longer than a NIK.
+fn nik_windows(digits: &str) -> Vec<String> {
+    if digits.len() <= 16 {
+        return if Nik::parse(digits).is_ok() {
+            vec![digits.to_string()]
+        } else {
+            Vec::new()
+        };
+    }
+    (0..=digits.len() - 16)
+        .map(|i| &digits[i..i + 16])
+        .filter(|w| Nik::parse(w).is_ok())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The number at the start of a value: the first run of words holding real digits, with the
+/// letters OCR mistakes for digits put back; specks after it ("| |") are not part of it.
+pub fn number_of(value: &str) -> String {
+    value
+        .split_whitespace()
+        .skip_while(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .take_while(|w| w.chars().any(|c| c.is_ascii_digit()))
+        .map(digits_of)
+        .collect()
+}
+
+/// Digits of an OCR'd number, with the letters OCR mistakes for digits put back.
+pub fn digits_of(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            'O' | 'o' | 'D' | 'Q' => Some('0'),
+            'I' | 'l' | '|' | 'i' | '!' => Some('1'),
+            'Z' | 'z' => Some('2'),
+            'S' | 's' => Some('5'),
+            'B' => Some('8'),
+            'G' | 'b' => Some('6'),
+            'T' => Some('7'),
+            'g' | 'q' => Some('9'),
+            _ => None,
+        })
+        .collect()
+}
+
+fn words_after(s: &str, n: usize) -> String {
+    clean_upper(&s.split_whitespace().skip(n).collect::<Vec<_>>().join(" "))
+}
+
+/// Upper case, OCR specks and stray punctuation at the ends removed.
+fn clean_upper(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .filter(|c| c.is_alphanumeric() || " .,-/'()".contains(*c))
+        .collect();
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '.')
+        .to_uppercase()
+}
+
+fn clean_name(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .filter(|c| c.is_alphabetic() || " .,'-".contains(*c))
+        .collect();
+    clean_upper(&s)
+}
+
+/// Lines of a KTP for tests and callers that build them by hand.
+pub fn lines_of(text: &str, conf: f32) -> Vec<Line> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| Line {
+            text: l.trim().to_string(),
+            conf,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{DigitsRead, Source};
+
+    const CARD: &str = "PROVINSI GORONTALO\nKABUPATEN GORONTALO\nNIK : 7502015203850001\nNama : SITI NURHALIZA ABAS\nTempat/Tgl Lahir : LIMBOTO, 12-03-1985\nJenis Kelamin : PEREMPUAN Gol. Darah : O\nAlamat : JL. AHMAD YANI NO. 5\nRT/RW : 001/002\nKel/Desa : KAYUBULAN\nKecamatan : LIMBOTO\nAgama : ISLAM\nStatus Perkawinan : KAWIN\nPekerjaan : PEGAWAI NEGERI SIPIL\nKewarganegaraan : WNI\nBerlaku Hingga : SEUMUR HIDUP";
+
+    fn read(text: &str, conf: f32, reread: Option<&str>) -> ReadText {
+        ReadText {
+            source: Source::Ocr,
+            lines: lines_of(text, conf),
+            shape: Some(crate::text::image::Shape::Card),
+            nik_digits: reread.map(|d| DigitsRead { digits: d.into() }),
+        }
+    }
+
+    #[test]
+    fn all_fields_from_a_clean_card() {
+        let f = extract(&read(CARD, 0.95, Some("7502015203850001")));
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        assert!(f.conf("nik") >= 0.95);
+        assert_eq!(f.get("name"), Some("SITI NURHALIZA ABAS"));
+        assert_eq!(f.get("birth_place"), Some("LIMBOTO"));
+        assert_eq!(f.get("birth_date"), Some("1985-03-12"));
+        assert_eq!(f.get("sex"), Some("PEREMPUAN"));
+        assert_eq!(f.get("religion"), Some("ISLAM"));
+        assert_eq!(f.get("marital_status"), Some("KAWIN"));
+        assert_eq!(f.get("occupation"), Some("PEGAWAI NEGERI SIPIL"));
+        assert_eq!(f.get("valid_until"), Some("SEUMUR HIDUP"));
+        assert_eq!(f.get("regency"), Some("KABUPATEN GORONTALO"));
+        assert_eq!(f.get("province"), Some("PROVINSI GORONTALO"));
+        assert_eq!(
+            f.get("address"),
+            Some("JL. AHMAD YANI NO. 5, RT/RW 001/002, KEL/DESA KAYUBULAN, KEC. LIMBOTO")
+        );
+    }
+
+    #[test]
+    fn disagreeing_readings_lose_confidence() {
+        let f = extract(&read(CARD, 0.95, Some("7502015203850007")));
+        assert_eq!(f.get("nik"), Some("7502015203850007"));
+        assert!(f.conf("nik") < 0.5);
+    }
+
+    #[test]
+    fn a_nik_that_contradicts_the_printed_birth_date_is_doubted() {
+        // Both readings agree, but 13-03 is not the printed 12-03: one digit was misread twice.
+        let text = CARD.replace("7502015203850001", "7502015303850001");
+        let f = extract(&read(&text, 0.97, Some("7502015303850001")));
+        assert!(f.conf("nik") <= 0.4);
+    }
+
+    #[test]
+    fn stray_marks_around_the_number_are_dropped() {
+        assert_eq!(number_of(":7502102206690007 | |"), "7502102206690007");
+        assert_eq!(number_of(":7502161109910146 Tg 5"), "7502161109910146");
+        let text = CARD
+            .replace(": 7502015203850001", ":7502015203850001 | |")
+            .replace("NIK :", "NIK");
+        let f = extract(&read(&text, 0.95, Some("17502015203850001")));
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        assert!(f.conf("nik") >= 0.95);
+    }
+
+    #[test]
+    fn letters_mistaken_for_digits_are_put_back() {
+        assert_eq!(digits_of("75O2 0l52 O385 OOO1"), "7502015203850001");
+    }
+}

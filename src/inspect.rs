@@ -1,0 +1,309 @@
+//! The pipeline for one application email: parse → body form → read and classify each
+//! attachment → extract fields → checklist, and the report `sertel inspect` prints.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::applicant::{Nik, Phone};
+use crate::checklist::{self, Evidence, Item, Status};
+use crate::classify::{Basis, DocKind, classify};
+use crate::extract::body::{BodyForm, form_from_body};
+use crate::extract::{Fields, ktp, sk};
+use crate::parse::{Attachment, FileType, ParseError, parse_mail};
+use crate::rules::Rules;
+use crate::text::ocr::{Ocr, OcrError};
+use crate::text::{ReadError, ReadText, Source, Unreadable, read_attachment};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("not an email: {0}")]
+    NotAnEmail(#[from] ParseError),
+    #[error(transparent)]
+    Ocr(#[from] OcrError),
+}
+
+/// One attachment as the pipeline saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub filename: String,
+    pub kind: DocKind,
+    pub basis: Basis,
+    pub file_type: FileType,
+    pub source: Option<Source>,
+    pub fields: Fields,
+    pub unreadable: Option<Unreadable>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Applicant {
+    pub name: Option<String>,
+    pub nik: Option<String>,
+    pub nip: Option<String>,
+    pub position: Option<String>,
+    pub rank: Option<String>,
+    pub unit: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentReport {
+    pub filename: String,
+    pub kind: DocKind,
+    pub file_type: FileType,
+    pub fields: BTreeMap<&'static str, Option<String>>,
+    pub confidence: BTreeMap<&'static str, f32>,
+    /// Why the document could not be read, for people; null when it was read.
+    pub unreadable: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub date: Option<String>,
+    pub applicant: Applicant,
+    pub documents: Vec<DocumentReport>,
+    pub checklist: Vec<Item>,
+    pub problems: Vec<String>,
+    pub complete: bool,
+}
+
+pub fn inspect(
+    raw: &[u8],
+    rules: &Rules,
+    ocr: &mut dyn Ocr,
+    today: NaiveDate,
+) -> Result<Report, InspectError> {
+    let mail = parse_mail(raw)?;
+    let body = form_from_body(&mail.body);
+    let documents = mail
+        .attachments
+        .iter()
+        .map(|att| read_document(att, rules, ocr))
+        .collect::<Result<Vec<_>, _>>()?;
+    let evidence = Evidence {
+        body: &body,
+        sender: mail.from.as_deref(),
+        documents: &documents,
+        today,
+    };
+    let checklist = checklist::evaluate(&rules.checklist, &evidence);
+    let problems: Vec<String> = checklist
+        .iter()
+        .filter(|i| i.status != Status::Ok)
+        .map(|i| i.id.clone())
+        .collect();
+    Ok(Report {
+        message_id: mail.message_id,
+        applicant: applicant(
+            &body,
+            mail.from.as_deref(),
+            &documents,
+            rules.checklist.settings.min_confidence,
+        ),
+        from: mail.from,
+        subject: mail.subject,
+        date: mail.date,
+        documents: documents.iter().map(document_report).collect(),
+        complete: problems.is_empty(),
+        problems,
+        checklist,
+    })
+}
+
+/// Reads, classifies and extracts one attachment. Unreadable is a finding, not an error.
+pub fn read_document(
+    att: &Attachment,
+    rules: &Rules,
+    ocr: &mut dyn Ocr,
+) -> Result<Document, OcrError> {
+    let (read, unreadable) = match read_attachment(att, ocr) {
+        Ok(read) => (Some(read), None),
+        Err(ReadError::Unreadable(u)) => (None, Some(u)),
+        Err(ReadError::Ocr(e)) => return Err(e),
+    };
+    let text = read.as_ref().map(ReadText::text).unwrap_or_default();
+    let (kind, basis) = classify(&rules.classify, &text, &att.filename);
+    Ok(Document {
+        filename: att.filename.clone(),
+        kind,
+        basis,
+        file_type: att.file_type,
+        source: read.as_ref().map(|r| r.source),
+        fields: read
+            .as_ref()
+            .map(|r| fields_of(kind, r))
+            .unwrap_or_else(|| empty_fields(kind)),
+        unreadable,
+    })
+}
+
+pub fn fields_of(kind: DocKind, read: &ReadText) -> Fields {
+    match kind {
+        DocKind::Ktp => ktp::extract(read),
+        DocKind::Sk => sk::extract(read),
+        DocKind::Letter | DocKind::Other => Fields::default(),
+    }
+}
+
+fn empty_fields(kind: DocKind) -> Fields {
+    match kind {
+        DocKind::Ktp => Fields::with_keys(ktp::KEYS),
+        DocKind::Sk => Fields::with_keys(sk::KEYS),
+        DocKind::Letter | DocKind::Other => Fields::default(),
+    }
+}
+
+fn document_report(d: &Document) -> DocumentReport {
+    DocumentReport {
+        filename: d.filename.clone(),
+        kind: d.kind,
+        file_type: d.file_type,
+        fields: d.fields.values.clone(),
+        confidence: d.fields.confidence.clone(),
+        unreadable: d.unreadable.as_ref().map(Unreadable::keterangan),
+    }
+}
+
+/// The applicant as the verifier would type it: what the body says, and where the body is
+/// silent, what a document says with confidence. Unknown stays null.
+fn applicant(body: &BodyForm, sender: Option<&str>, docs: &[Document], min_conf: f32) -> Applicant {
+    let from_doc = |kind: DocKind, key: &str| {
+        docs.iter()
+            .filter(|d| d.kind == kind && d.unreadable.is_none())
+            .find_map(|d| d.fields.get(key).filter(|_| d.fields.conf(key) >= min_conf))
+            .map(str::to_string)
+    };
+    Applicant {
+        name: body
+            .name
+            .clone()
+            .or_else(|| from_doc(DocKind::Ktp, "name"))
+            .or_else(|| from_doc(DocKind::Sk, "name")),
+        nik: body
+            .nik
+            .clone()
+            .or_else(|| from_doc(DocKind::Ktp, "nik").filter(|n| Nik::parse(n).is_ok())),
+        nip: body.nip.clone().or_else(|| from_doc(DocKind::Sk, "nip")),
+        position: body
+            .position
+            .clone()
+            .or_else(|| from_doc(DocKind::Sk, "position")),
+        rank: body.rank.clone().or_else(|| from_doc(DocKind::Sk, "rank")),
+        unit: body.unit.clone().or_else(|| from_doc(DocKind::Sk, "unit")),
+        phone: body.phone.as_deref().map(|raw| {
+            Phone::parse(raw).map_or_else(|_| raw.to_string(), |p| p.as_str().to_string())
+        }),
+        email: body.email.clone().or_else(|| sender.map(str::to_string)),
+    }
+}
+
+/// The report as a verifier reads it, in Indonesian.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    let none = "-";
+    let _ = writeln!(
+        out,
+        "Surel      : {}",
+        r.subject.as_deref().unwrap_or("(tanpa subjek)")
+    );
+    let _ = writeln!(out, "Pengirim   : {}", r.from.as_deref().unwrap_or(none));
+    let _ = writeln!(
+        out,
+        "Message-ID : {}",
+        r.message_id.as_deref().unwrap_or(none)
+    );
+    let _ = writeln!(out, "\nData pemohon:");
+    let a = &r.applicant;
+    for (label, value) in [
+        ("Nama", &a.name),
+        ("NIK", &a.nik),
+        ("NIP", &a.nip),
+        ("Jabatan", &a.position),
+        ("Pangkat/Gol.", &a.rank),
+        ("Unit Kerja", &a.unit),
+        ("No. HP", &a.phone),
+        ("Surel", &a.email),
+    ] {
+        let _ = writeln!(out, "  {label:<13}: {}", value.as_deref().unwrap_or(none));
+    }
+    let _ = writeln!(out, "\nLampiran:");
+    if r.documents.is_empty() {
+        let _ = writeln!(out, "  (tidak ada lampiran)");
+    }
+    for d in &r.documents {
+        let _ = writeln!(out, "  - {} [{}]", d.filename, d.kind.label_id());
+        if let Some(why) = &d.unreadable {
+            let _ = writeln!(out, "      tidak terbaca: {why}");
+        }
+        for (key, value) in &d.fields {
+            if let Some(v) = value {
+                let conf = d
+                    .confidence
+                    .get(key)
+                    .map(|c| format!(" ({:.0}%)", c * 100.0))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "      {:<14} {v}{conf}", field_label(key));
+            }
+        }
+    }
+    let _ = writeln!(out, "\nDaftar periksa:");
+    for item in &r.checklist {
+        let mark = if item.status == Status::Ok {
+            "[v]"
+        } else {
+            "[!]"
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} {} — {}: {}",
+            item.label,
+            item.status.label_id(),
+            item.detail
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nKesimpulan : {}",
+        if r.complete {
+            "LENGKAP — siap dibuatkan surat rekomendasi".to_string()
+        } else {
+            format!(
+                "BELUM LENGKAP — {} hal perlu ditindaklanjuti ({})",
+                r.problems.len(),
+                r.problems.join(", ")
+            )
+        }
+    );
+    out
+}
+
+fn field_label(key: &str) -> &str {
+    match key {
+        "nik" => "NIK",
+        "name" => "Nama",
+        "birth_place" => "Tempat lahir",
+        "birth_date" => "Tgl lahir",
+        "sex" => "Jenis kelamin",
+        "address" => "Alamat",
+        "religion" => "Agama",
+        "marital_status" => "Status kawin",
+        "occupation" => "Pekerjaan",
+        "valid_until" => "Berlaku hingga",
+        "regency" => "Kab/Kota",
+        "province" => "Provinsi",
+        "number" => "Nomor",
+        "date" => "Tanggal",
+        "about" => "Tentang",
+        "nip" => "NIP",
+        "rank" => "Pangkat/Gol.",
+        "position" => "Jabatan",
+        "unit" => "Unit kerja",
+        other => other,
+    }
+}

@@ -1,0 +1,31 @@
+//! sertel: the electronic-certificate (sertifikat elektronik, BSrE) desk of Dinas Kominfo
+//! Kabupaten Gorontalo, as a library.
+//!
+//! One application email goes through these stages, one module each:
+//!
+//! 1. [`parse`]: raw RFC 5322 bytes → sender, subject, date, Message-ID, body text and every
+//!    attachment (forwarded `message/rfc822` and inline `multipart/related` parts too), with
+//!    sanitised filenames and the real file type sniffed from magic bytes.
+//! 2. [`extract::body`]: the form fields the applicant typed into the body (Nama, NIK, NIP, …).
+//! 3. [`classify`]: each attachment as KTP, SK, surat permohonan or other, by content first and
+//!    filename second, with the keywords in `rules/classify.toml`.
+//! 4. [`text`]: text from a PDF's text layer, or OCR (tesseract, `ind`) of images and scanned
+//!    pages after finding, straightening and cleaning the card.
+//! 5. [`extract::ktp`], [`extract::sk`]: typed fields with a confidence each.
+//! 6. [`checklist`]: the verifier's checklist from `rules/checklist.toml`, each item a verdict
+//!    (`ok`, `missing`, `mismatch`, `invalid`, `review`).
+//!
+//! [`inspect`] runs the stages in order and builds the [`inspect::Report`] that `sertel inspect`
+//! prints. The typed values every stage shares (NIK, NIP, phone, email, names) live in
+//! [`applicant`]; [`rules`] loads the rule files; [`synth`] makes synthetic applications for tests
+//! and benchmarks (never real people's documents).
+
+pub mod applicant;
+pub mod checklist;
+pub mod classify;
+pub mod extract;
+pub mod inspect;
+pub mod parse;
+pub mod rules;
+pub mod synth;
+pub mod text;

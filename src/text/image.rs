@@ -1,0 +1,412 @@
+//! Images before OCR: safe decoding, then finding the card or page in a photo, straightening
+//! it, scaling it to a size tesseract reads well and evening out the light.
+
+use std::io::Cursor;
+
+use image::imageops::{self, FilterType};
+use image::{
+    DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Limits, Luma, RgbImage,
+};
+use imageproc::distance_transform::Norm;
+use imageproc::geometric_transformations::{Border, Interpolation, Projection, warp_into};
+use imageproc::morphology;
+use imageproc::region_labelling::{Connectivity, connected_components};
+
+use crate::parse::FileType;
+
+/// A phone photo is ~12 MP; a header claiming far more is hostile or broken.
+const MAX_SIDE: u32 = 12_000;
+const MAX_DECODE_BYTES: u64 = 192 * 1024 * 1024;
+/// Side of the thumbnail the card is searched on: enough for a card's outline, cheap to scan.
+const DETECT_SIDE: u32 = 400;
+/// Widths tesseract reads best at: card text then has an x-height of about 20 px, page text
+/// (A4 at ~150 dpi) about 16 px.
+const CARD_WIDTH: u32 = 1150;
+const PAGE_WIDTH: u32 = 1400;
+/// ID-1 card: 85.6 × 54 mm.
+pub const CARD_ASPECT: f32 = 85.6 / 54.0;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImageError {
+    #[error("image format {0:?} cannot be decoded")]
+    Unsupported(FileType),
+    #[error("image is too large ({width}x{height})")]
+    TooLarge { width: u32, height: u32 },
+    #[error("image data is broken: {0}")]
+    Broken(String),
+}
+
+pub fn decode(data: &[u8], file_type: FileType) -> Result<DynamicImage, ImageError> {
+    let format = match file_type {
+        FileType::Jpeg => ImageFormat::Jpeg,
+        FileType::Png => ImageFormat::Png,
+        FileType::Gif => ImageFormat::Gif,
+        FileType::Tiff => ImageFormat::Tiff,
+        FileType::Bmp => ImageFormat::Bmp,
+        FileType::Webp => ImageFormat::WebP,
+        other => return Err(ImageError::Unsupported(other)),
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(data), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let broken = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => ImageError::TooLarge {
+            width: 0,
+            height: 0,
+        },
+        other => ImageError::Broken(other.to_string()),
+    };
+    let mut decoder = reader.into_decoder().map_err(broken)?;
+    let (width, height) = decoder.dimensions();
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ImageError::TooLarge { width, height });
+    }
+    if width == 0 || height == 0 {
+        return Err(ImageError::Broken("zero-sized image".into()));
+    }
+    // Phones store the camera's rotation as EXIF; a KTP read sideways reads as nothing.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
+        other => ImageError::Broken(other.to_string()),
+    })?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+/// What the subject of a picture looks like after preparation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Landscape with an ID card's proportions.
+    Card,
+    /// Anything else: a page, a screenshot, a photo of a document.
+    Page,
+}
+
+pub struct Prepared {
+    pub gray: GrayImage,
+    pub shape: Shape,
+    /// Whether a card or page outline was found and straightened (false: the whole frame).
+    pub outlined: bool,
+}
+
+/// Finds the document in the frame, straightens it, scales it and evens the light.
+pub fn prepare(img: &DynamicImage) -> Prepared {
+    let rgb = img.to_rgb8();
+    let (quad, outlined) = match find_outline(&rgb) {
+        Some(quad) => (quad, true),
+        None => {
+            let (w, h) = (rgb.width() as f32, rgb.height() as f32);
+            ([(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)], false)
+        }
+    };
+    let top = dist(quad[0], quad[1]).max(dist(quad[3], quad[2]));
+    let side = dist(quad[0], quad[3]).max(dist(quad[1], quad[2]));
+    let aspect = top / side.max(1.0);
+    let shape = if (1.35..=1.85).contains(&aspect) {
+        Shape::Card
+    } else {
+        Shape::Page
+    };
+    let out_w = match shape {
+        Shape::Card => CARD_WIDTH,
+        Shape::Page => PAGE_WIDTH.min(top.max(PAGE_WIDTH as f32 / 2.0) as u32 * 2),
+    };
+    let out_h = ((out_w as f32 / aspect).round() as u32).clamp(16, MAX_SIDE);
+    let value = value_channel(&rgb);
+    let straight = straighten(&value, quad, out_w, out_h);
+    Prepared {
+        gray: flatten_light(&straight),
+        shape,
+        outlined,
+    }
+}
+
+/// Max of R, G, B: black print stays black while the KTP's blue or cyan background turns
+/// light, which a plain luma conversion would darken.
+fn value_channel(rgb: &RgbImage) -> GrayImage {
+    GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+        let p = rgb.get_pixel(x, y).0;
+        Luma([p[0].max(p[1]).max(p[2])])
+    })
+}
+
+fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
+    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+}
+
+fn straighten(gray: &GrayImage, quad: [(f32, f32); 4], out_w: u32, out_h: u32) -> GrayImage {
+    let (w, h) = (out_w as f32, out_h as f32);
+    let target = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)];
+    let mut out = GrayImage::new(out_w, out_h);
+    match Projection::from_control_points(quad, target) {
+        Some(projection) => warp_into(
+            gray,
+            projection,
+            Interpolation::Bilinear,
+            Border::Constant(Luma([255])),
+            &mut out,
+        ),
+        None => out = imageops::resize(gray, out_w, out_h, FilterType::Triangle),
+    }
+    out
+}
+
+/// The four corners (top-left, top-right, bottom-right, bottom-left, in full-size pixels) of
+/// the largest region that differs from the frame's border colour, when that region looks like
+/// a document lying in the frame rather than filling it.
+fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
+    let scale = (DETECT_SIDE as f32 / rgb.width().max(rgb.height()) as f32).min(1.0);
+    let (sw, sh) = (
+        ((rgb.width() as f32 * scale) as u32).max(1),
+        ((rgb.height() as f32 * scale) as u32).max(1),
+    );
+    if sw < 32 || sh < 32 {
+        return None;
+    }
+    let small = imageops::resize(rgb, sw, sh, FilterType::Triangle);
+    // A light blur keeps scanner noise and JPEG blocks from joining the background to the card.
+    let small = imageproc::filter::gaussian_blur_f32(&small, 1.0);
+    let background = border_median(&small);
+    let distance = GrayImage::from_fn(sw, sh, |x, y| {
+        let p = small.get_pixel(x, y).0;
+        let d = (0..3)
+            .map(|c| (p[c] as i32 - background[c] as i32).abs())
+            .max()
+            .unwrap_or(0);
+        Luma([d.min(255) as u8])
+    });
+    // On a table the card stands out strongly and Otsu's level separates the two; on a white
+    // scanner bed the card's pale background is only a little darker than the page, and Otsu
+    // splits ink from paper instead, so a low fixed level is tried next.
+    let otsu = imageproc::contrast::otsu_level(&distance).max(10);
+    let paper = background.iter().all(|&c| c >= 200);
+    let corners = if paper {
+        // A scanner bed or white page: Otsu's level outlines the block of ink, and only a low
+        // level reaches the card's pale background, still missing its palest corners. Scans lie
+        // nearly straight, so the larger outline's bounding box with a margin is the card.
+        // Only a card-shaped blob is a card lying on the page; a portrait blob is the card's
+        // photo when the card fills the frame, and one covering most of the frame is the card
+        // itself: both leave the frame whole.
+        let bounds = |q: [(f32, f32); 4]| {
+            let (xs, ys) = (q.map(|p| p.0), q.map(|p| p.1));
+            (
+                xs.iter().copied().fold(f32::MAX, f32::min),
+                xs.iter().copied().fold(0.0, f32::max),
+                ys.iter().copied().fold(f32::MAX, f32::min),
+                ys.iter().copied().fold(0.0, f32::max),
+            )
+        };
+        let (x0, x1, y0, y1) = [
+            outline_at(&distance, otsu, 0.03),
+            outline_at(&distance, 12, 0.03),
+        ]
+        .into_iter()
+        .flatten()
+        .map(bounds)
+        .filter(|(x0, x1, y0, y1)| {
+            let (w, h) = (x1 - x0, y1 - y0);
+            (1.3..=1.9).contains(&(w / h.max(1.0))) && w * h < 0.6 * (sw * sh) as f32
+        })
+        .max_by(|a, b| ((a.1 - a.0) * (a.3 - a.2)).total_cmp(&((b.1 - b.0) * (b.3 - b.2))))?;
+        let (mx, my) = ((x1 - x0) * 0.05, (y1 - y0) * 0.08);
+        let (x0, x1) = ((x0 - mx).max(0.0), (x1 + mx).min(sw as f32));
+        let (y0, y1) = ((y0 - my).max(0.0), (y1 + my).min(sh as f32));
+        [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    } else {
+        // A card on a table stands out whole; its corners also undo the photo's perspective.
+        // People fill the frame with what they photograph, so a small blob is a detail (the
+        // photo on a card that fills the frame), not the document.
+        outline_at(&distance, otsu, 0.15)?
+    };
+    Some(corners.map(|(x, y)| (x / scale, y / scale)))
+}
+
+fn outline_at(distance: &GrayImage, level: u8, min_fraction: f32) -> Option<[(f32, f32); 4]> {
+    let (sw, sh) = distance.dimensions();
+    let mut mask = GrayImage::from_fn(sw, sh, |x, y| {
+        Luma([if distance.get_pixel(x, y).0[0] > level {
+            255
+        } else {
+            0
+        }])
+    });
+    // Text and photo inside the card differ from the card itself; closing fills them in.
+    mask = morphology::close(&mask, Norm::LInf, 3);
+    let labels = connected_components(&mask, Connectivity::Eight, Luma([0u8]));
+    let mut sizes: Vec<u32> = Vec::new();
+    for p in labels.pixels() {
+        let l = p.0[0] as usize;
+        if l == 0 {
+            continue;
+        }
+        if sizes.len() <= l {
+            sizes.resize(l + 1, 0);
+        }
+        sizes[l] += 1;
+    }
+    let (label, &size) = sizes.iter().enumerate().max_by_key(|(_, s)| **s)?;
+    let area = (sw * sh) as f32;
+    if (size as f32) < area * min_fraction || (size as f32) > area * 0.97 {
+        return None;
+    }
+    let mut corners = [(0.0f32, 0.0f32); 4];
+    let mut best = [f32::MAX, f32::MIN, f32::MIN, f32::MAX];
+    for (x, y, p) in labels.enumerate_pixels() {
+        if p.0[0] as usize != label {
+            continue;
+        }
+        let (fx, fy) = (x as f32, y as f32);
+        let (sum, diff) = (fx + fy, fx - fy);
+        if sum < best[0] {
+            best[0] = sum;
+            corners[0] = (fx, fy);
+        }
+        if diff > best[1] {
+            best[1] = diff;
+            corners[1] = (fx + 1.0, fy);
+        }
+        if sum > best[2] {
+            best[2] = sum;
+            corners[2] = (fx + 1.0, fy + 1.0);
+        }
+        if diff < best[3] {
+            best[3] = diff;
+            corners[3] = (fx, fy + 1.0);
+        }
+    }
+    let quad_area = polygon_area(&corners);
+    // A blob that fills its corner quadrilateral is a document; a ragged one (a shadow, a
+    // patterned table) is not, and straightening it would only distort the text.
+    if quad_area <= 0.0 || (size as f32) / quad_area < 0.85 {
+        return None;
+    }
+    let touches = corners
+        .iter()
+        .filter(|(x, y)| *x <= 1.0 || *y <= 1.0 || *x >= sw as f32 - 1.0 || *y >= sh as f32 - 1.0)
+        .count();
+    if touches >= 3 {
+        return None;
+    }
+    Some(corners)
+}
+
+fn border_median(img: &RgbImage) -> [u8; 3] {
+    let (w, h) = img.dimensions();
+    let mut channels: [Vec<u8>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut push = |x: u32, y: u32| {
+        let p = img.get_pixel(x, y).0;
+        for c in 0..3 {
+            channels[c].push(p[c]);
+        }
+    };
+    for x in 0..w {
+        push(x, 0);
+        push(x, h - 1);
+    }
+    for y in 0..h {
+        push(0, y);
+        push(w - 1, y);
+    }
+    channels.map(|mut v| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    })
+}
+
+fn polygon_area(p: &[(f32, f32); 4]) -> f32 {
+    let mut twice = 0.0;
+    for i in 0..4 {
+        let (a, b) = (p[i], p[(i + 1) % 4]);
+        twice += a.0 * b.1 - b.0 * a.1;
+    }
+    twice.abs() / 2.0
+}
+
+/// Divides by a smooth estimate of the paper's brightness, so a shadow or a vignette does not
+/// push text below or above tesseract's threshold.
+fn flatten_light(gray: &GrayImage) -> GrayImage {
+    let (w, h) = gray.dimensions();
+    let (sw, sh) = ((w / 8).max(1), (h / 8).max(1));
+    let small = imageops::resize(gray, sw, sh, FilterType::Triangle);
+    let paper = morphology::dilate(&small, Norm::LInf, 3);
+    let paper = imageproc::filter::gaussian_blur_f32(&paper, 2.0);
+    let paper = imageops::resize(&paper, w, h, FilterType::Triangle);
+    GrayImage::from_fn(w, h, |x, y| {
+        let v = gray.get_pixel(x, y).0[0] as u32;
+        let bg = paper.get_pixel(x, y).0[0].max(1) as u32;
+        Luma([(v * 255 / bg).min(255) as u8])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    #[test]
+    fn hostile_headers_are_refused_before_allocation() {
+        // A PNG header claiming 60000×60000 pixels, no data.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&60000u32.to_be_bytes());
+        png.extend_from_slice(&60000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(matches!(
+            decode(&png, FileType::Png),
+            Err(ImageError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            decode(b"\xFF\xD8\xFF garbage", FileType::Jpeg),
+            Err(ImageError::Broken(_))
+        ));
+        assert_eq!(
+            decode(b"x", FileType::Heic).unwrap_err(),
+            ImageError::Unsupported(FileType::Heic)
+        );
+    }
+
+    #[test]
+    fn a_card_on_a_table_is_found_and_straightened() {
+        // A light card, rotated, on a dark table.
+        let mut img = RgbImage::from_pixel(800, 600, Rgb([90, 60, 40]));
+        let quad = [
+            (150.0, 140.0),
+            (640.0, 110.0),
+            (660.0, 420.0),
+            (170.0, 450.0),
+        ];
+        let inside = |x: f32, y: f32| {
+            (0..4).all(|i| {
+                let (a, b) = (quad[i], quad[(i + 1) % 4]);
+                (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0) >= 0.0
+            })
+        };
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            if inside(x as f32, y as f32) {
+                *p = Rgb([200, 225, 240]);
+            }
+        }
+        let found = find_outline(&img).expect("card found");
+        for (f, q) in found.iter().zip(quad.iter()) {
+            assert!(dist(*f, *q) < 8.0, "{found:?} vs {quad:?}");
+        }
+        let prepared = prepare(&DynamicImage::ImageRgb8(img));
+        assert!(prepared.outlined);
+        assert_eq!(prepared.shape, Shape::Card);
+        assert_eq!(prepared.gray.width(), CARD_WIDTH);
+    }
+
+    #[test]
+    fn a_full_frame_scan_is_left_whole() {
+        let img = RgbImage::from_pixel(600, 800, Rgb([250, 250, 250]));
+        assert!(find_outline(&img).is_none());
+        let prepared = prepare(&DynamicImage::ImageRgb8(img));
+        assert!(!prepared.outlined);
+        assert_eq!(prepared.shape, Shape::Page);
+    }
+}

@@ -1,0 +1,352 @@
+//! Stage 4: text from an attachment — a PDF's text layer, or OCR of images and scanned pages
+//! after the card or page has been found and straightened.
+
+pub mod image;
+pub mod ocr;
+pub mod pdf;
+
+use ::image::{DynamicImage, GrayImage, Luma};
+use serde::Serialize;
+
+use self::image::{ImageError, Prepared, Shape, decode, prepare};
+use self::ocr::{Ocr, OcrError, OcrLine, OcrMode};
+use self::pdf::PdfError;
+use crate::parse::{Attachment, FileType};
+
+/// Scanned pages OCR'd from one PDF; application scans are one or two pages.
+const MAX_OCR_IMAGES: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    PdfText,
+    Ocr,
+    PlainText,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub text: String,
+    /// 0.0 ..= 1.0: the least confident word for OCR, 1.0 for a text layer.
+    pub conf: f32,
+}
+
+/// The NIK line read a second time, as digits only. Tesseract gives no usable confidence for
+/// a reading restricted to digits (it reports 0), so this reading only votes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigitsRead {
+    pub digits: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadText {
+    pub source: Source,
+    pub lines: Vec<Line>,
+    pub shape: Option<Shape>,
+    pub nik_digits: Option<DigitsRead>,
+}
+
+impl ReadText {
+    pub fn text(&self) -> String {
+        self.lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn from_plain(text: &str, source: Source) -> ReadText {
+        ReadText {
+            source,
+            lines: join_separators(text.lines().map(str::trim).filter(|l| !l.is_empty()))
+                .into_iter()
+                .map(|text| Line { text, conf: 1.0 })
+                .collect(),
+            shape: None,
+            nik_digits: None,
+        }
+    }
+}
+
+/// A PDF made by a word processor places "Nama", ":" and the value as separate runs, which
+/// come out as three lines; they are one labelled line again.
+fn join_separators<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut lines = lines.peekable();
+    while let Some(line) = lines.next() {
+        if line == ":"
+            && let Some(label) = out.pop()
+        {
+            let value = lines.next().unwrap_or_default();
+            out.push(format!("{label} : {value}").trim_end().to_string());
+        } else {
+            out.push(line.to_string());
+        }
+    }
+    out
+}
+
+/// Why a document could not be read; shown to people, so each has an Indonesian explanation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    #[error("format {0:?} is not supported")]
+    Format(FileType),
+    #[error("pdf is encrypted")]
+    Encrypted,
+    #[error("file is broken: {0}")]
+    Broken(String),
+    #[error("file is too large to read safely")]
+    TooLarge,
+    #[error("no legible text")]
+    NoText,
+}
+
+impl Unreadable {
+    pub fn keterangan(&self) -> String {
+        match self {
+            Unreadable::Format(t) => format!(
+                "format berkas {} tidak dapat dibaca; mohon kirim ulang sebagai JPG, PNG atau PDF",
+                format_name(*t)
+            ),
+            Unreadable::Encrypted => {
+                "PDF dikunci kata sandi; mohon kirim ulang tanpa kata sandi".to_string()
+            }
+            Unreadable::Broken(_) => "berkas rusak dan tidak dapat dibuka".to_string(),
+            Unreadable::TooLarge => "berkas terlalu besar untuk dibaca dengan aman".to_string(),
+            Unreadable::NoText => {
+                "tulisan pada berkas tidak terbaca (buram, gelap, atau terpotong); mohon kirim foto/pindaian yang lebih jelas".to_string()
+            }
+        }
+    }
+}
+
+fn format_name(t: FileType) -> &'static str {
+    match t {
+        FileType::Heic => "HEIC (foto iPhone)",
+        FileType::Zip => "ZIP/DOCX",
+        FileType::Ole => "DOC/MSG",
+        FileType::Tnef => "winmail.dat",
+        FileType::Html => "HTML",
+        FileType::Tiff => "TIFF",
+        _ => "ini",
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("unreadable: {0}")]
+    Unreadable(#[from] Unreadable),
+    #[error(transparent)]
+    Ocr(#[from] OcrError),
+}
+
+pub fn read_attachment(att: &Attachment, ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
+    read_bytes(&att.data, att.file_type, ocr)
+}
+
+pub fn read_bytes(
+    data: &[u8],
+    file_type: FileType,
+    ocr: &mut dyn Ocr,
+) -> Result<ReadText, ReadError> {
+    match file_type {
+        FileType::Pdf => read_pdf(data, ocr),
+        FileType::Text => Ok(ReadText::from_plain(
+            &String::from_utf8_lossy(data),
+            Source::PlainText,
+        )),
+        t if t.is_image() => {
+            let img = decode(data, t).map_err(image_unreadable)?;
+            read_image(&img, ocr)
+        }
+        other => Err(Unreadable::Format(other).into()),
+    }
+}
+
+fn image_unreadable(e: ImageError) -> Unreadable {
+    match e {
+        ImageError::Unsupported(t) => Unreadable::Format(t),
+        ImageError::TooLarge { .. } => Unreadable::TooLarge,
+        ImageError::Broken(m) => Unreadable::Broken(m),
+    }
+}
+
+fn read_pdf(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
+    let content = pdf::read(data).map_err(|e| match e {
+        PdfError::Encrypted => Unreadable::Encrypted,
+        PdfError::Broken(m) => Unreadable::Broken(m),
+        PdfError::TooLarge => Unreadable::TooLarge,
+    })?;
+    if pdf::has_meaningful_text(&content.text) {
+        return Ok(ReadText::from_plain(&content.text, Source::PdfText));
+    }
+    let mut merged: Option<ReadText> = None;
+    for img in content.images.iter().take(MAX_OCR_IMAGES) {
+        let read = match read_image(img, ocr) {
+            Ok(read) => read,
+            Err(ReadError::Unreadable(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        match merged.as_mut() {
+            None => merged = Some(read),
+            Some(m) => {
+                m.lines.extend(read.lines);
+                m.nik_digits = m.nik_digits.take().or(read.nik_digits);
+            }
+        }
+    }
+    merged.ok_or(ReadError::Unreadable(Unreadable::NoText))
+}
+
+pub fn read_image(img: &DynamicImage, ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
+    let prepared = prepare(img);
+    let ocr_lines = ocr.read(&prepared.gray, OcrMode::Block)?;
+    let nik_digits = match prepared.shape {
+        Shape::Card => reread_nik(&prepared, &ocr_lines, ocr)?,
+        Shape::Page => None,
+    };
+    let lines: Vec<Line> = ocr_lines
+        .iter()
+        .map(|l| Line {
+            text: l.text(),
+            conf: word_confidence(l.words.iter()),
+        })
+        .collect();
+    let legible: usize = lines
+        .iter()
+        .filter(|l| l.conf >= 0.5)
+        .map(|l| l.text.chars().filter(|c| c.is_alphanumeric()).count())
+        .sum();
+    if legible < 12 {
+        return Err(Unreadable::NoText.into());
+    }
+    Ok(ReadText {
+        source: Source::Ocr,
+        lines,
+        shape: Some(prepared.shape),
+        nik_digits,
+    })
+}
+
+/// The least confident real word: specks and lone punctuation, which tesseract rightly doubts,
+/// do not make a clearly read line doubtful.
+fn word_confidence<'a>(words: impl Iterator<Item = &'a ocr::OcrWord>) -> f32 {
+    words
+        .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
+        .map(|w| w.conf)
+        .fold(None, |acc: Option<f32>, c| {
+            Some(acc.map_or(c, |a| a.min(c)))
+        })
+        .unwrap_or(0.0)
+}
+
+/// Reads the digits to the right of the "NIK" label again with a digits-only alphabet: a
+/// second, independent reading that has to agree with the first before a NIK is trusted.
+fn reread_nik(
+    prepared: &Prepared,
+    lines: &[OcrLine],
+    ocr: &mut dyn Ocr,
+) -> Result<Option<DigitsRead>, OcrError> {
+    let Some(line) = lines
+        .iter()
+        .find(|l| l.words.first().is_some_and(|w| is_nik_label(&w.text)))
+    else {
+        return Ok(None);
+    };
+    // The number is the run of words holding digits after the label; the crop ends where it
+    // ends, so nothing printed further right (the photo, a stamp) is read as digits.
+    let number: Vec<_> = line
+        .words
+        .iter()
+        .skip(1)
+        .skip_while(|w| !w.text.chars().any(|c| c.is_ascii_digit()))
+        .take_while(|w| w.text.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    let (Some(first), Some(last)) = (number.first(), number.last()) else {
+        return Ok(None);
+    };
+    let (_, top, _, height) = line.bbox();
+    let gray = &prepared.gray;
+    let pad = height / 2 + 4;
+    let left = first.bbox.0.saturating_sub(pad / 2);
+    let right = (last.bbox.0 + last.bbox.2 + pad).min(gray.width());
+    let top = top.saturating_sub(pad);
+    let bottom = (top + height + 2 * pad).min(gray.height());
+    if right <= left + 16 || bottom <= top + 8 {
+        return Ok(None);
+    }
+    let crop = ::image::imageops::crop_imm(gray, left, top, right - left, bottom - top).to_image();
+    let mut padded = GrayImage::from_pixel(crop.width() + 40, crop.height() + 40, Luma([255]));
+    ::image::imageops::replace(&mut padded, &crop, 20, 20);
+    let read = ocr.read(&padded, OcrMode::Digits)?;
+    let words: Vec<_> = read.iter().flat_map(|l| l.words.iter()).collect();
+    let digits: String = words
+        .iter()
+        .flat_map(|w| w.text.chars())
+        .filter(char::is_ascii_digit)
+        .collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(DigitsRead { digits }))
+}
+
+/// "NIK", also as OCR often misreads it ("NlK", "N1K", "NIK:").
+pub fn is_nik_label(word: &str) -> bool {
+    let w: String = word
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '|')
+        .map(|c| match c {
+            '1' | 'l' | '|' | 'i' | 'L' => 'I',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect();
+    w == "NIK"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separated_labels_are_joined() {
+        let read = ReadText::from_plain(
+            "KESATU\n:\nMengangkat:\nNama\n:\nDewi, S.Sos.\nNIP\n:\n1975",
+            Source::PdfText,
+        );
+        let lines: Vec<&str> = read.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["KESATU : Mengangkat:", "Nama : Dewi, S.Sos.", "NIP : 1975"]
+        );
+    }
+
+    #[test]
+    fn nik_label_survives_common_misreads() {
+        for w in ["NIK", "NIK:", "NlK", "N1K", "nik", "N|K"] {
+            assert!(is_nik_label(w), "{w}");
+        }
+        for w in ["NAMA", "NIKAH", "NK", "7502"] {
+            assert!(!is_nik_label(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn unsupported_formats_are_unreadable_not_errors() {
+        struct NoOcr;
+        impl Ocr for NoOcr {
+            fn read(&mut self, _: &GrayImage, _: OcrMode) -> Result<Vec<OcrLine>, OcrError> {
+                panic!("must not be called")
+            }
+        }
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0";
+        assert!(matches!(
+            read_bytes(heic, FileType::Heic, &mut NoOcr),
+            Err(ReadError::Unreadable(Unreadable::Format(FileType::Heic)))
+        ));
+        assert!(matches!(
+            read_bytes(b"%PDF-1.4\nbroken", FileType::Pdf, &mut NoOcr),
+            Err(ReadError::Unreadable(Unreadable::Broken(_)))
+        ));
+    }
+}
