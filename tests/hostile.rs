@@ -73,10 +73,15 @@ fn zero_bytes_is_not_an_email() {
 
 #[test]
 fn png_claiming_60000_square_is_refused_unread() {
-    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    png.extend_from_slice(&60000u32.to_be_bytes());
-    png.extend_from_slice(&60000u32.to_be_bytes());
-    png.extend_from_slice(&[8, 2, 0, 0, 0, 0x1d, 0x2c, 0x3a, 0x1c]);
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend_from_slice(&60000u32.to_be_bytes());
+    chunk.extend_from_slice(&60000u32.to_be_bytes());
+    chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut crc = flate2::Crc::new();
+    crc.update(&chunk);
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\r".to_vec();
+    png.extend_from_slice(&chunk);
+    png.extend_from_slice(&crc.sum().to_be_bytes());
     png.extend_from_slice(&[0u8; 64]);
     let report = run(&mail_with("ktp.png", "image/png", &png)).unwrap();
     assert_eq!(report.documents[0].kind, sertel::classify::DocKind::Ktp);

@@ -68,6 +68,16 @@ pub fn extract(read: &ReadText) -> Fields {
             f.set("nip", digits, c);
         }
     }
+    // A PPPK decree has no pangkat, only "Golongan : IX"; the rank is then "Golongan IX".
+    if let Some((v, c)) = find_labelled_sep(body, &["Golongan"])
+        && find_labelled_sep(body, &["Pangkat"]).is_none()
+    {
+        f.set(
+            "rank",
+            format!("Golongan {}", v.trim_end_matches(';').trim()),
+            c,
+        );
+    }
     for (key, labels) in [
         (
             "rank",

@@ -324,7 +324,10 @@ pub struct Applicant {
     pub nik: Option<String>,
     pub nip: Option<String>,
     pub position: Option<String>,
-    pub rank: Option<String>,
+    /// sertel takes the rank from the SK when the body omits it; from a scanned SK that depends
+    /// on how confidently OCR read it, so the truth leaves the key out (`None`) then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<Option<String>>,
     pub unit: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -523,7 +526,12 @@ pub fn build(fonts: &Fonts, index: usize, seed: u64) -> Result<Built, SynthError
             nik: Some(fields.nik.clone()),
             nip: Some(fields.nip.replace(' ', "")),
             position: Some(fields.position.clone()),
-            rank: fields.rank.clone(),
+            rank: match (&fields.rank, plan.sk) {
+                (Some(rank), _) => Some(Some(rank.clone())),
+                (None, Text) => Some(Some(person.rank.clone())),
+                (None, NoSk | Broken) => Some(None),
+                (None, Scanned) => None,
+            },
             unit: Some(fields.unit.clone()),
             phone: fields.phone.as_deref().map(body::normalize_phone),
             email: Some(person.email.clone()),

@@ -209,9 +209,11 @@ fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
         .into_iter()
         .flatten()
         .map(bounds)
-        .filter(|(x0, x1, y0, y1)| {
+        .filter(|&(x0, x1, y0, y1)| {
             let (w, h) = (x1 - x0, y1 - y0);
-            (1.3..=1.9).contains(&(w / h.max(1.0))) && w * h < 0.6 * (sw * sh) as f32
+            (1.3..=1.9).contains(&(w / h.max(1.0)))
+                && w * h < 0.6 * (sw * sh) as f32
+                && tinted_share(&distance, (x0, x1, y0, y1)) >= 0.6
         })
         .max_by(|a, b| ((a.1 - a.0) * (a.3 - a.2)).total_cmp(&((b.1 - b.0) * (b.3 - b.2))))?;
         let (mx, my) = ((x1 - x0) * 0.05, (y1 - y0) * 0.08);
@@ -222,9 +224,36 @@ fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
         // A card on a table stands out whole; its corners also undo the photo's perspective.
         // People fill the frame with what they photograph, so a small blob is a detail (the
         // photo on a card that fills the frame), not the document.
-        outline_at(&distance, otsu, 0.15)?
+        let quad = outline_at(&distance, otsu, 0.15)?;
+        let (xs, ys) = (quad.map(|p| p.0), quad.map(|p| p.1));
+        let bounds = (
+            xs.iter().copied().fold(f32::MAX, f32::min),
+            xs.iter().copied().fold(0.0, f32::max),
+            ys.iter().copied().fold(f32::MAX, f32::min),
+            ys.iter().copied().fold(0.0, f32::max),
+        );
+        // A paragraph of print closes into a blob too; only a document differs from what it
+        // lies on all over.
+        if tinted_share(&distance, bounds) < 0.6 {
+            return None;
+        }
+        quad
     };
     Some(corners.map(|(x, y)| (x / scale, y / scale)))
+}
+
+/// Share of a box's pixels that differ from the paper at all: a card's tinted background
+/// fills its box, a paragraph of print on white paper leaves most of its box white.
+fn tinted_share(distance: &GrayImage, (x0, x1, y0, y1): (f32, f32, f32, f32)) -> f32 {
+    let (w, h) = distance.dimensions();
+    let (x0, x1) = (x0.max(0.0) as u32, (x1 as u32).min(w));
+    let (y0, y1) = (y0.max(0.0) as u32, (y1 as u32).min(h));
+    let total = (x1.saturating_sub(x0) * y1.saturating_sub(y0)).max(1);
+    let tinted = (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+        .filter(|&(x, y)| distance.get_pixel(x, y).0[0] > 6)
+        .count();
+    tinted as f32 / total as f32
 }
 
 fn outline_at(distance: &GrayImage, level: u8, min_fraction: f32) -> Option<[(f32, f32); 4]> {
@@ -351,11 +380,16 @@ mod tests {
 
     #[test]
     fn hostile_headers_are_refused_before_allocation() {
-        // A PNG header claiming 60000×60000 pixels, no data.
-        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-        png.extend_from_slice(&60000u32.to_be_bytes());
-        png.extend_from_slice(&60000u32.to_be_bytes());
-        png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        // A valid signature and IHDR (CRC included) claiming 60000×60000 pixels, no data.
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend_from_slice(&60000u32.to_be_bytes());
+        chunk.extend_from_slice(&60000u32.to_be_bytes());
+        chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let mut crc = flate2::Crc::new();
+        crc.update(&chunk);
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\r".to_vec();
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&crc.sum().to_be_bytes());
         assert!(matches!(
             decode(&png, FileType::Png),
             Err(ImageError::TooLarge { .. })

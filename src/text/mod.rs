@@ -200,7 +200,11 @@ fn read_pdf(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
 
 pub fn read_image(img: &DynamicImage, ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
     let prepared = prepare(img);
-    let ocr_lines = ocr.read(&prepared.gray, OcrMode::Block)?;
+    let mode = match prepared.shape {
+        Shape::Card => OcrMode::Block,
+        Shape::Page => OcrMode::Page,
+    };
+    let ocr_lines = ocr.read(&prepared.gray, mode)?;
     let nik_digits = match prepared.shape {
         Shape::Card => reread_nik(&prepared, &ocr_lines, ocr)?,
         Shape::Page => None,

@@ -14,8 +14,10 @@ pub enum OcrError {
 /// How the image is laid out, which is also what tesseract is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OcrMode {
-    /// A block of text lines (a card's text area, a page).
+    /// A block of text lines: a card, whose label and value columns must stay one line.
     Block,
+    /// A page with headings, paragraphs and a signature block laid out around it.
+    Page,
     /// One line of digits only (the NIK line).
     Digits,
 }
@@ -99,7 +101,7 @@ impl TesseractOcr {
     ) -> Result<(Tesseract, String), OcrError> {
         let engine = |e: &dyn std::fmt::Display| OcrError::Engine(e.to_string());
         let whitelist = match mode {
-            OcrMode::Block => "",
+            OcrMode::Block | OcrMode::Page => "",
             OcrMode::Digits => "0123456789",
         };
         let mut api = api
@@ -116,6 +118,7 @@ impl TesseractOcr {
             .set_source_resolution(300);
         api.set_page_seg_mode(match mode {
             OcrMode::Block => PageSegMode::PsmSingleBlock,
+            OcrMode::Page => PageSegMode::PsmAuto,
             OcrMode::Digits => PageSegMode::PsmSingleLine,
         });
         let tsv = api.get_tsv_text(0).map_err(|e| engine(&e))?;
