@@ -193,15 +193,6 @@ fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
         // Only a card-shaped blob is a card lying on the page; a portrait blob is the card's
         // photo when the card fills the frame, and one covering most of the frame is the card
         // itself: both leave the frame whole.
-        let bounds = |q: [(f32, f32); 4]| {
-            let (xs, ys) = (q.map(|p| p.0), q.map(|p| p.1));
-            (
-                xs.iter().copied().fold(f32::MAX, f32::min),
-                xs.iter().copied().fold(0.0, f32::max),
-                ys.iter().copied().fold(f32::MAX, f32::min),
-                ys.iter().copied().fold(0.0, f32::max),
-            )
-        };
         let (x0, x1, y0, y1) = [
             outline_at(&distance, otsu, 0.03),
             outline_at(&distance, 12, 0.03),
@@ -225,21 +216,25 @@ fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
         // People fill the frame with what they photograph, so a small blob is a detail (the
         // photo on a card that fills the frame), not the document.
         let quad = outline_at(&distance, otsu, 0.15)?;
-        let (xs, ys) = (quad.map(|p| p.0), quad.map(|p| p.1));
-        let bounds = (
-            xs.iter().copied().fold(f32::MAX, f32::min),
-            xs.iter().copied().fold(0.0, f32::max),
-            ys.iter().copied().fold(f32::MAX, f32::min),
-            ys.iter().copied().fold(0.0, f32::max),
-        );
         // A paragraph of print closes into a blob too; only a document differs from what it
         // lies on all over.
-        if tinted_share(&distance, bounds) < 0.6 {
+        if tinted_share(&distance, bounds(quad)) < 0.6 {
             return None;
         }
         quad
     };
     Some(corners.map(|(x, y)| (x / scale, y / scale)))
+}
+
+/// (left, right, top, bottom) of a quadrilateral.
+fn bounds(q: [(f32, f32); 4]) -> (f32, f32, f32, f32) {
+    let (xs, ys) = (q.map(|p| p.0), q.map(|p| p.1));
+    (
+        xs.iter().copied().fold(f32::MAX, f32::min),
+        xs.iter().copied().fold(0.0, f32::max),
+        ys.iter().copied().fold(f32::MAX, f32::min),
+        ys.iter().copied().fold(0.0, f32::max),
+    )
 }
 
 /// Share of a box's pixels that differ from the paper at all: a card's tinted background
