@@ -19,10 +19,7 @@ fn samples() -> Vec<PathBuf> {
 
 /// Samples sertel does not read right yet, with the reason. Each must still differ: a fixed bug
 /// comes off this list, so the list cannot hide a sample that regresses or silently heals.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
-    "002",
-    "a scanned SK page on grey paper is taken for a card, so its NIP is not read (sk_invalid)",
-)];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 #[test]
 fn every_sample_matches_its_expected_report() {

@@ -22,6 +22,9 @@ const DETECT_SIDE: u32 = 400;
 /// Widths tesseract reads best at: card text then has an x-height of about 20 px, page text
 /// (A4 at ~150 dpi) about 16 px.
 const CARD_WIDTH: u32 = 1150;
+/// A small card is enlarged at most this much: blowing a 450 px card up to the full width adds
+/// no detail, only pixels for tesseract to work through.
+const MAX_CARD_UPSCALE: f32 = 2.0;
 const PAGE_WIDTH: u32 = 1400;
 /// ID-1 card: 85.6 × 54 mm.
 pub const CARD_ASPECT: f32 = 85.6 / 54.0;
@@ -114,7 +117,7 @@ pub fn prepare(img: &DynamicImage) -> Prepared {
         Shape::Page
     };
     let out_w = match shape {
-        Shape::Card => CARD_WIDTH,
+        Shape::Card => CARD_WIDTH.min((top * MAX_CARD_UPSCALE) as u32),
         Shape::Page => PAGE_WIDTH.min(top.max(PAGE_WIDTH as f32 / 2.0) as u32 * 2),
     };
     let out_h = ((out_w as f32 / aspect).round() as u32).clamp(16, MAX_SIDE);
@@ -195,7 +198,7 @@ fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
         // itself: both leave the frame whole.
         let (x0, x1, y0, y1) = [
             outline_at(&distance, otsu, 0.03),
-            outline_at(&distance, 12, 0.03),
+            outline_at(&distance, CARD_TINT, 0.03),
         ]
         .into_iter()
         .flatten()
@@ -204,7 +207,7 @@ fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
             let (w, h) = (x1 - x0, y1 - y0);
             (1.3..=1.9).contains(&(w / h.max(1.0)))
                 && w * h < 0.6 * (sw * sh) as f32
-                && tinted_share(&distance, (x0, x1, y0, y1)) >= 0.6
+                && tinted_share(&distance, (x0, x1, y0, y1), CARD_TINT) >= 0.85
         })
         .max_by(|a, b| ((a.1 - a.0) * (a.3 - a.2)).total_cmp(&((b.1 - b.0) * (b.3 - b.2))))?;
         let (mx, my) = ((x1 - x0) * 0.05, (y1 - y0) * 0.08);
@@ -218,7 +221,7 @@ fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
         let quad = outline_at(&distance, otsu, 0.15)?;
         // A paragraph of print closes into a blob too; only a document differs from what it
         // lies on all over.
-        if tinted_share(&distance, bounds(quad)) < 0.6 {
+        if tinted_share(&distance, bounds(quad), 6) < 0.6 {
             return None;
         }
         quad
@@ -237,16 +240,25 @@ fn bounds(q: [(f32, f32); 4]) -> (f32, f32, f32, f32) {
     )
 }
 
-/// Share of a box's pixels that differ from the paper at all: a card's tinted background
-/// fills its box, a paragraph of print on white paper leaves most of its box white.
-fn tinted_share(distance: &GrayImage, (x0, x1, y0, y1): (f32, f32, f32, f32)) -> f32 {
+/// How far (0–255, in the most different channel) a KTP's pale background lies from white
+/// paper at least: in a scan, dense print blurred at detection size comes close to it over
+/// half a page of text, but never over nearly all of a box the way a card's tint does.
+const CARD_TINT: u8 = 12;
+
+/// Share of a box's pixels that differ from the paper by more than `level`: a card's tinted
+/// background fills its box, a paragraph of print on white paper leaves much of its box white.
+fn tinted_share(
+    distance: &GrayImage,
+    (x0, x1, y0, y1): (f32, f32, f32, f32),
+    level: u8,
+) -> f32 {
     let (w, h) = distance.dimensions();
     let (x0, x1) = (x0.max(0.0) as u32, (x1 as u32).min(w));
     let (y0, y1) = (y0.max(0.0) as u32, (y1 as u32).min(h));
     let total = (x1.saturating_sub(x0) * y1.saturating_sub(y0)).max(1);
     let tinted = (y0..y1)
         .flat_map(|y| (x0..x1).map(move |x| (x, y)))
-        .filter(|&(x, y)| distance.get_pixel(x, y).0[0] > 6)
+        .filter(|&(x, y)| distance.get_pixel(x, y).0[0] > level)
         .count();
     tinted as f32 / total as f32
 }
@@ -414,7 +426,9 @@ mod tests {
         let prepared = prepare(&DynamicImage::ImageRgb8(img));
         assert!(prepared.outlined);
         assert_eq!(prepared.shape, Shape::Card);
-        assert_eq!(prepared.gray.width(), CARD_WIDTH);
+        // A 490 px card is enlarged by MAX_CARD_UPSCALE, not blown up to CARD_WIDTH.
+        let width = prepared.gray.width() as f32;
+        assert!((width - 490.0 * MAX_CARD_UPSCALE).abs() < 20.0, "{width}");
     }
 
     #[test]
@@ -423,6 +437,23 @@ mod tests {
         assert!(find_outline(&img).is_none());
         let prepared = prepare(&DynamicImage::ImageRgb8(img));
         assert!(!prepared.outlined);
+        assert_eq!(prepared.shape, Shape::Page);
+    }
+
+    #[test]
+    fn a_block_of_print_on_a_scanned_page_is_not_a_card() {
+        // Sample 002: lines of dark print filling a landscape block of a white page closed
+        // into a card-shaped blob, and the SK page was read as a card.
+        let mut img = RgbImage::from_pixel(700, 990, Rgb([250, 250, 250]));
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            let in_block = (70..630).contains(&x) && (140..480).contains(&y);
+            let on_line = y % 20 < 9;
+            let in_letter = (x / 4 + y / 3) % 3 != 0 && x % 37 > 3;
+            if in_block && on_line && in_letter {
+                *p = Rgb([40, 40, 40]);
+            }
+        }
+        let prepared = prepare(&DynamicImage::ImageRgb8(img));
         assert_eq!(prepared.shape, Shape::Page);
     }
 }
