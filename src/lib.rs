@@ -21,10 +21,14 @@
 //! and benchmarks (never real people's documents).
 
 pub mod applicant;
+pub mod case;
 pub mod checklist;
 pub mod classify;
+pub mod config;
 pub mod extract;
 pub mod inspect;
+pub mod intake;
+pub mod outbound;
 pub mod parse;
 pub mod rules;
 pub mod synth;

@@ -1,0 +1,8 @@
+//! Cases: one per application, kept with every mail, attachment, checklist and event in sled
+//! ([`store`]), moving through the SOP's states ([`sop`]).
+
+pub mod model;
+pub mod sop;
+pub mod store;
+
+pub use model::*;

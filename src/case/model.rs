@@ -1,0 +1,317 @@
+//! What a case is: the applicant, the mails and attachments, the checklist, the SOP state, the
+//! people involved and the history of every event, as stored (serde) in sled.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The schema of [`Case`] records; a release that changes it migrates older records on open.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A case number people quote: `TTE-2026-0007` (year the case was opened, then a sequence that
+/// restarts each year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CaseId {
+    pub year: i32,
+    pub seq: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a case number (expected TTE-YYYY-NNNN): {0}")]
+pub struct CaseIdError(pub String);
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TTE-{}-{:04}", self.year, self.seq)
+    }
+}
+
+impl FromStr for CaseId {
+    type Err = CaseIdError;
+    fn from_str(s: &str) -> Result<CaseId, CaseIdError> {
+        let err = || CaseIdError(s.to_string());
+        let rest = s
+            .trim()
+            .strip_prefix("TTE-")
+            .or_else(|| s.trim().strip_prefix("tte-"))
+            .ok_or_else(err)?;
+        let (year, seq) = rest.split_once('-').ok_or_else(err)?;
+        if year.len() != 4 || seq.is_empty() || seq.len() > 6 {
+            return Err(err());
+        }
+        let year: i32 = year.parse().map_err(|_| err())?;
+        let seq: u32 = seq.parse().map_err(|_| err())?;
+        if seq == 0 {
+            return Err(err());
+        }
+        Ok(CaseId { year, seq })
+    }
+}
+
+impl TryFrom<String> for CaseId {
+    type Error = CaseIdError;
+    fn try_from(s: String) -> Result<CaseId, CaseIdError> {
+        s.parse()
+    }
+}
+
+impl From<CaseId> for String {
+    fn from(id: CaseId) -> String {
+        id.to_string()
+    }
+}
+
+/// SOP states. Issue 4 adds the letter, signing and BSrE states after `verifikasi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Step 1: the application arrived and was read.
+    Diterima,
+    /// Step 2: the Kadis assigned a verifier.
+    Disposisi,
+    /// Step 3: the verifier is checking.
+    Verifikasi,
+    /// Step 3: the applicant was asked for what is missing.
+    MenungguKelengkapan,
+    Ditolak,
+    Dibatalkan,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Diterima => "diterima",
+            State::Disposisi => "disposisi",
+            State::Verifikasi => "verifikasi",
+            State::MenungguKelengkapan => "menunggu_kelengkapan",
+            State::Ditolak => "ditolak",
+            State::Dibatalkan => "dibatalkan",
+        }
+    }
+
+    /// Words for people (Indonesian).
+    pub fn label_id(self) -> &'static str {
+        match self {
+            State::Diterima => "diterima",
+            State::Disposisi => "didisposisikan ke verifikator",
+            State::Verifikasi => "sedang diverifikasi",
+            State::MenungguKelengkapan => "menunggu kelengkapan dari pemohon",
+            State::Ditolak => "ditolak",
+            State::Dibatalkan => "dibatalkan",
+        }
+    }
+
+    /// A closed case takes no more documents and does not block a new application.
+    pub fn is_closed(self) -> bool {
+        matches!(self, State::Ditolak | State::Dibatalkan)
+    }
+}
+
+/// Who did something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", content = "who", rename_all = "snake_case")]
+pub enum Actor {
+    /// sertel itself.
+    System,
+    /// The applicant, by mail from this address.
+    Applicant(String),
+    Kadis(String),
+    Verifier(String),
+    /// Office staff acting through the CLI (the login name or the name they gave).
+    Staff(String),
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::System => write!(f, "sertel"),
+            Actor::Applicant(a) => write!(f, "pemohon <{a}>"),
+            Actor::Kadis(a) => write!(f, "Kadis <{a}>"),
+            Actor::Verifier(a) => write!(f, "verifikator <{a}>"),
+            Actor::Staff(a) => write!(f, "staf {a}"),
+        }
+    }
+}
+
+/// One line of a case's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub what: EventKind,
+    /// Message-ID of the mail that caused it, if a mail did.
+    pub mail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The application mail opened the case.
+    Opened,
+    /// A follow-up mail added documents or fields; the checklist was re-run.
+    MailAdded { attachments: usize },
+    /// A mail tagged with this case from someone who may not add to it, kept for review.
+    NoteKept { from: String, subject: Option<String> },
+    /// A new application from the same NIK, linked here instead of opening a second case.
+    DuplicateLinked { from: String },
+    StateChanged { from: State, to: State, reason: Option<String> },
+    VerifierAssigned { verifier: String },
+    /// A checklist item a person checked by hand, overriding sertel's verdict.
+    ItemChecked { item: String, note: Option<String> },
+    DocumentsRequested { message: String },
+    /// A mail was put in the outbox (not yet sent).
+    MailQueued { outbox: u64, to: String, purpose: Purpose },
+    MailSent { outbox: u64 },
+}
+
+/// Why sertel sends a mail; also the key of its template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// To the applicant: case number and pre-filled checklist.
+    Acknowledgement,
+    /// To the applicant: what is missing or inconsistent.
+    MissingItems,
+    /// To the applicant: this application joined an earlier case.
+    DuplicateNotice,
+    /// To the Kadis: a new case awaits disposition.
+    DispositionRequest,
+    /// To the verifier: a case was assigned to them.
+    VerifierAssigned,
+    /// To the applicant: the case was rejected, with the reason.
+    Rejection,
+    /// To the verifiers: a mail could not be processed and was quarantined.
+    Quarantined,
+}
+
+/// An attachment kept with the case; its bytes are in the blob tree under `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAttachment {
+    pub filename: String,
+    /// `ktp`, `sk`, `letter` or `other`, as classified.
+    pub kind: String,
+    /// Sniffed type (`pdf`, `jpeg`, …).
+    pub file_type: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Message-ID of the mail it came in.
+    pub mail: Option<String>,
+}
+
+/// What the case knows of the applicant, from the latest inspection (null when unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicantRecord {
+    /// The address the application came from; replies go here.
+    pub reply_to: String,
+    pub name: Option<String>,
+    pub nik: Option<String>,
+    pub nip: Option<String>,
+    pub position: Option<String>,
+    pub rank: Option<String>,
+    pub unit: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// One checklist line as stored: sertel's verdict, or a person's when checked by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistEntry {
+    pub id: String,
+    /// `ok`, `missing`, `mismatch`, `invalid` or `review`.
+    pub status: String,
+    pub label: String,
+    pub detail: String,
+    /// Who checked it by hand, when someone did.
+    pub checked_by: Option<String>,
+}
+
+/// How a mail joined the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailRole {
+    Application,
+    FollowUp,
+    /// A second application from the same NIK.
+    Duplicate,
+    /// Tagged with the case by someone who may not add to it: kept, not merged.
+    Note,
+    /// A reply from the Kadis or a verifier (disposition and the like).
+    Staff,
+}
+
+/// A mail kept with the case; its raw bytes are in the blob tree under `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMail {
+    pub sha256: String,
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub role: MailRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub schema: u32,
+    pub id: CaseId,
+    pub opened_at: DateTime<Utc>,
+    pub state: State,
+    pub applicant: ApplicantRecord,
+    pub mails: Vec<StoredMail>,
+    pub attachments: Vec<StoredAttachment>,
+    pub checklist: Vec<ChecklistEntry>,
+    /// Message-IDs of every mail in the case's thread (in and out), for threading replies and
+    /// recognising follow-ups.
+    pub thread: Vec<String>,
+    /// Subject of the application mail.
+    pub subject: Option<String>,
+    pub verifier: Option<String>,
+    /// Applications from the same NIK that were joined to this case.
+    pub linked: Vec<String>,
+    pub history: Vec<Event>,
+}
+
+impl Case {
+    /// Ids of the checklist items that are not ok.
+    pub fn problems(&self) -> Vec<&str> {
+        self.checklist
+            .iter()
+            .filter(|c| c.status != "ok")
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+
+    pub fn complete(&self) -> bool {
+        self.problems().is_empty()
+    }
+
+    /// When the case entered `state` last, if it ever did.
+    pub fn entered(&self, state: State) -> Option<DateTime<Utc>> {
+        if state == State::Diterima {
+            return Some(self.opened_at);
+        }
+        self.history.iter().rev().find_map(|e| match &e.what {
+            EventKind::StateChanged { to, .. } if *to == state => Some(e.at),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_ids_print_and_parse() {
+        let id = CaseId { year: 2026, seq: 7 };
+        assert_eq!(id.to_string(), "TTE-2026-0007");
+        assert_eq!("TTE-2026-0007".parse::<CaseId>(), Ok(id));
+        assert_eq!(" tte-2026-12345 ".parse::<CaseId>().unwrap().seq, 12345);
+        for bad in ["", "TTE-2026", "TTE-26-0001", "TTE-2026-0000", "ABC-2026-0001", "TTE-2026-x"] {
+            assert!(bad.parse::<CaseId>().is_err(), "{bad}");
+        }
+    }
+}

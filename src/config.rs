@@ -1,0 +1,287 @@
+//! The daemon's one TOML configuration file: the office and its people, where mail comes in and
+//! goes out, where cases are kept, and the SOP's time standards. Every key is documented in
+//! `samples/sertel.toml`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("secret for {what}: {message}")]
+    Secret { what: String, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub office: Office,
+    pub storage: Storage,
+    pub intake: Intake,
+    pub outbound: Outbound,
+    #[serde(default)]
+    pub standards: Standards,
+    #[serde(default)]
+    pub replies: Replies,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    /// Full name as it heads letters and mails.
+    pub name: String,
+    /// The desk's own address: From of every mail sertel sends, and the inbox applicants write to.
+    pub address: String,
+    pub kadis: Person,
+    pub verifiers: Vec<Person>,
+    /// Assign verifiers round robin when a case opens instead of waiting for the Kadis.
+    #[serde(default)]
+    pub auto_assign: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// Directory of the sled database (created when missing).
+    pub data_dir: PathBuf,
+}
+
+/// Exactly one of `imap` or `maildir`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intake {
+    pub imap: Option<ImapConfig>,
+    /// A local Maildir (`new/`, `cur/`) for running without a mail server.
+    pub maildir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS, refused if the server does not offer it.
+    Starttls,
+    /// No TLS at all: only for a relay on the same machine.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub user: String,
+    /// The password inline, or the name of an environment variable holding it, or a file
+    /// whose first line is it: exactly one.
+    pub password: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    /// PEM file of an extra certificate authority (the office's own), beside the system's.
+    pub ca_file: Option<PathBuf>,
+    #[serde(default = "default_inbox")]
+    pub mailbox: String,
+    #[serde(default = "default_processed")]
+    pub processed: String,
+    #[serde(default = "default_quarantine")]
+    pub quarantine: String,
+    /// Poll interval when the server has no IDLE, and the longest IDLE before re-checking.
+    #[serde(default = "default_poll")]
+    pub poll_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbound {
+    pub smtp: Option<SmtpConfig>,
+    /// Write every outgoing mail as an `.eml` file here instead of sending it.
+    pub folder: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// Without a user, mail is sent unauthenticated (a relay that trusts this host).
+    pub user: Option<String>,
+    /// As for IMAP; needed only with `user`.
+    pub password: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+}
+
+/// A password given inline, by environment variable, or in a file (first line); at most one.
+fn resolve_secret(
+    what: &str,
+    password: &Option<String>,
+    password_env: &Option<String>,
+    password_file: &Option<PathBuf>,
+) -> Result<Option<String>, ConfigError> {
+    let err = |message: String| ConfigError::Secret {
+        what: what.to_string(),
+        message,
+    };
+    match (password, password_env, password_file) {
+            (None, None, None) => Ok(None),
+            (Some(p), None, None) => Ok(Some(p.clone())),
+            (None, Some(var), None) => std::env::var(var)
+                .map(Some)
+                .map_err(|_| err(format!("environment variable {var} is not set"))),
+            (None, None, Some(file)) => std::fs::read_to_string(file)
+                .map(|s| Some(s.lines().next().unwrap_or("").to_string()))
+                .map_err(|e| err(format!("cannot read {}: {e}", file.display()))),
+            _ => Err(err(
+                "give only one of password, password_env, password_file".into(),
+            )),
+        }
+}
+
+/// The SOP's time standard per step, in minutes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Standards {
+    /// Step 2: Kadis's disposition after the case opened.
+    pub disposition_minutes: u64,
+    /// Step 3: the verifier's check after disposition.
+    pub verification_minutes: u64,
+    /// Step 4: the letter drafted after verification.
+    pub letter_minutes: u64,
+}
+
+impl Default for Standards {
+    fn default() -> Standards {
+        Standards {
+            disposition_minutes: 15,
+            verification_minutes: 20,
+            letter_minutes: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replies {
+    /// Most replies one sender gets in an hour; beyond it, mail is still processed, not answered.
+    pub per_sender_per_hour: u32,
+}
+
+impl Default for Replies {
+    fn default() -> Replies {
+        Replies {
+            per_sender_per_hour: 10,
+        }
+    }
+}
+
+fn default_inbox() -> String {
+    "INBOX".into()
+}
+fn default_processed() -> String {
+    "Processed".into()
+}
+fn default_quarantine() -> String {
+    "Quarantine".into()
+}
+fn default_poll() -> u64 {
+    60
+}
+
+impl ImapConfig {
+    pub fn poll(&self) -> Duration {
+        Duration::from_secs(self.poll_seconds.max(1))
+    }
+
+    pub fn password(&self) -> Result<String, ConfigError> {
+        let what = format!("IMAP user {}", self.user);
+        resolve_secret(&what, &self.password, &self.password_env, &self.password_file)?.ok_or(
+            ConfigError::Secret {
+                what,
+                message: "no password given".into(),
+            },
+        )
+    }
+}
+
+impl SmtpConfig {
+    pub fn password(&self) -> Result<Option<String>, ConfigError> {
+        resolve_secret(
+            "SMTP",
+            &self.password,
+            &self.password_env,
+            &self.password_file,
+        )
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and checks the relations between keys; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0),
+            message: e.message().to_string(),
+        })?;
+        let invalid = |message: &str| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        };
+        if config.intake.imap.is_some() == config.intake.maildir.is_some() {
+            return Err(invalid("[intake] needs exactly one of imap or maildir"));
+        }
+        if config.outbound.smtp.is_some() == config.outbound.folder.is_some() {
+            return Err(invalid("[outbound] needs exactly one of smtp or folder"));
+        }
+        if config.office.verifiers.is_empty() {
+            return Err(invalid("[office] lists no verifiers"));
+        }
+        for person in std::iter::once(&config.office.kadis).chain(&config.office.verifiers) {
+            if crate::applicant::EmailAddress::parse(&person.email).is_err() {
+                return Err(invalid(&format!("not an email address: {}", person.email)));
+            }
+        }
+        Ok(config)
+    }
+
+    /// Whether `address` belongs to the Kadis or a verifier (case-insensitive).
+    pub fn is_staff(&self, address: &str) -> bool {
+        std::iter::once(&self.office.kadis)
+            .chain(&self.office.verifiers)
+            .any(|p| p.email.eq_ignore_ascii_case(address))
+    }
+}

@@ -1,0 +1,1 @@
+//! IMAP intake (async-imap over rustls): IDLE or polling, MOVE or flags, reconnects.

@@ -1,0 +1,1 @@
+//! Maildir intake: the embedded default that runs with no mail server.

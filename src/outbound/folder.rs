@@ -1,0 +1,1 @@
+//! Delivery into a folder of `.eml` files, for running without a mail server.

@@ -1,0 +1,36 @@
+//! Mail out: composing the Indonesian replies and notices ([`compose`]), and the transports
+//! that deliver what the case store's outbox holds: SMTP ([`smtp`]) or a folder of `.eml`
+//! files ([`folder`]) when there is no mail server.
+
+pub mod compose;
+pub mod folder;
+pub mod smtp;
+
+/// A finished message, ready for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutgoingMail {
+    pub purpose: crate::case::Purpose,
+    /// Envelope sender (the desk's address).
+    pub from: String,
+    /// Envelope recipients.
+    pub to: Vec<String>,
+    /// Message-ID of this mail (without angle brackets), also in `raw`.
+    pub message_id: String,
+    /// The whole RFC 5322 message.
+    pub raw: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Try again later (connection refused, 4xx, timeout).
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// The server refused this message for good (5xx on a recipient, malformed address).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError>;
+}

@@ -1,0 +1,1 @@
+//! SMTP delivery with lettre (STARTTLS or TLS, optional AUTH, an extra CA).
