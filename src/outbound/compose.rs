@@ -1,1 +1,1468 @@
-//! The Indonesian mails sertel sends: acknowledgements, what is missing, duplicates, notices to the Kadis and verifiers.
+//! The Indonesian mails sertel sends: acknowledgements, what is missing, duplicates, notices to
+//! the Kadis and verifiers, each threaded into its case and marked as machine-sent.
+
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
+use lettre::address::Envelope;
+use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Mailboxes};
+use lettre::{Address, Message};
+use sha2::{Digest, Sha256};
+
+use super::OutgoingMail;
+use crate::applicant::Nik;
+use crate::case::{Case, CaseId, ChecklistEntry, Purpose};
+use crate::checklist::Status;
+use crate::classify::DocKind;
+use crate::config::{Office, Person};
+
+/// Tells the applicant what sertel received and checked, and what to send if anything lacks.
+pub fn acknowledgement(
+    office: &Office,
+    case: &Case,
+    reply_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, case.applicant.name.as_deref());
+    let _ = writeln!(
+        b,
+        "Terima kasih. Permohonan sertifikat elektronik Bapak/Ibu telah kami terima pada {} \
+         dan dicatat dengan nomor {}. Mohon cantumkan nomor tersebut setiap kali menghubungi \
+         kami.\n",
+        wita_datetime(case.opened_at),
+        case.id
+    );
+    applicant_data(&mut b, case);
+    attachments(
+        &mut b,
+        case.attachments.iter().collect(),
+        "Lampiran yang kami terima:",
+    );
+    checklist(&mut b, &case.checklist, "Hasil pemeriksaan awal:");
+    next_steps(&mut b, case);
+    let _ = writeln!(
+        b,
+        "Pemeriksaan di atas dilakukan otomatis oleh sistem dan akan diperiksa ulang oleh \
+         verifikator.\n"
+    );
+    close(&mut b, office, case.id);
+    applicant_mail(
+        office,
+        case,
+        Kind::Acknowledgement,
+        "Permohonan sertifikat elektronik diterima",
+        b,
+        reply_to,
+        now,
+    )
+}
+
+/// Sent by a verifier's decision: only the items that are not ok, with their own words.
+pub fn missing_items(
+    office: &Office,
+    case: &Case,
+    note: Option<&str>,
+    reply_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, case.applicant.name.as_deref());
+    let problems: Vec<&ChecklistEntry> = case.checklist.iter().filter(|c| !is_ok(c)).collect();
+    let _ = writeln!(
+        b,
+        "Berkas permohonan sertifikat elektronik Bapak/Ibu dengan nomor {} telah diperiksa oleh \
+         verifikator kami.",
+        case.id
+    );
+    if problems.is_empty() {
+        let _ = writeln!(b);
+    } else {
+        let _ = writeln!(b, "Hal berikut masih perlu dilengkapi atau diperbaiki:\n");
+        for item in &problems {
+            item_line(&mut b, item);
+        }
+        let _ = writeln!(b);
+    }
+    if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        let _ = writeln!(b, "Catatan verifikator:");
+        for line in note.lines() {
+            let _ = writeln!(b, "  {line}");
+        }
+        let _ = writeln!(b);
+    }
+    reply_instructions(&mut b);
+    close(&mut b, office, case.id);
+    applicant_mail(
+        office,
+        case,
+        Kind::MissingItems,
+        "Kelengkapan berkas permohonan sertifikat elektronik",
+        b,
+        reply_to,
+        now,
+    )
+}
+
+/// Answers a follow-up mail: what it brought (the attachments that came in `reply_to`), the
+/// checklist as it stands now, and whether anything still lacks.
+pub fn checklist_update(
+    office: &Office,
+    case: &Case,
+    reply_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, case.applicant.name.as_deref());
+    let _ = writeln!(
+        b,
+        "Terima kasih. Tambahan berkas untuk permohonan nomor {} telah kami terima dan \
+         diperiksa kembali.\n",
+        case.id
+    );
+    let follow_up = reply_to.map(bare_id);
+    let added = case
+        .attachments
+        .iter()
+        .filter(|a| follow_up.is_some() && a.mail.as_deref().map(bare_id) == follow_up)
+        .collect();
+    attachments(&mut b, added, "Dokumen yang baru diterima:");
+    checklist(&mut b, &case.checklist, "Hasil pemeriksaan terkini:");
+    next_steps(&mut b, case);
+    close(&mut b, office, case.id);
+    let subject = if case.complete() {
+        "Tambahan berkas diterima, berkas lengkap"
+    } else {
+        "Tambahan berkas diterima, masih ada kekurangan"
+    };
+    applicant_mail(
+        office,
+        case,
+        Kind::ChecklistUpdate,
+        subject,
+        b,
+        reply_to,
+        now,
+    )
+}
+
+/// Answers a second application from the same NIK: it joined `existing`, no new case opened.
+/// Goes to the sender of the mail being answered when the case holds it, since that may be
+/// another address than the one the case was opened from.
+pub fn duplicate_notice(
+    office: &Office,
+    existing: &Case,
+    reply_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, existing.applicant.name.as_deref());
+    let _ = writeln!(
+        b,
+        "Permohonan sertifikat elektronik atas nama Bapak/Ibu sudah tercatat sebelumnya dengan \
+         nomor {} sejak {}, dengan status saat ini: {}.\n",
+        existing.id,
+        wita_datetime(existing.opened_at),
+        existing.state.label_id()
+    );
+    let _ = writeln!(
+        b,
+        "Surel ini kami gabungkan ke permohonan tersebut; tidak dibuat permohonan kedua. \
+         Bila Bapak/Ibu ingin menambah atau memperbaiki dokumen, cukup balas surel ini dengan \
+         tetap mencantumkan nomor [{}] pada subjek.\n",
+        existing.id
+    );
+    close(&mut b, office, existing.id);
+    let sender = reply_to.map(bare_id).and_then(|id| {
+        existing
+            .mails
+            .iter()
+            .find(|m| m.message_id.as_deref().map(bare_id) == Some(id))
+            .and_then(|m| m.from.clone())
+    });
+    let to = sender.unwrap_or_else(|| existing.applicant.reply_to.clone());
+    let name = existing.applicant.name.clone();
+    finish(Draft {
+        office,
+        kind: Kind::DuplicateNotice,
+        case: Some(existing),
+        to: vec![(name, to)],
+        subject: format!("[{}] Permohonan sudah tercatat", existing.id),
+        body: b,
+        reply_to,
+        now,
+    })
+}
+
+/// Asks the Kadis to dispose the case to a verifier by replying.
+pub fn disposition_request(office: &Office, case: &Case, now: DateTime<Utc>) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, Some(&office.kadis.name));
+    let _ = writeln!(
+        b,
+        "Permohonan sertifikat elektronik nomor {} diterima pada {} dan menunggu disposisi \
+         Bapak/Ibu.\n",
+        case.id,
+        wita_datetime(case.opened_at)
+    );
+    applicant_data(&mut b, case);
+    attachments(&mut b, case.attachments.iter().collect(), "Lampiran:");
+    checklist_summary(&mut b, case);
+    let _ = writeln!(
+        b,
+        "Cara mendisposisikan: balas surel ini dan tulis pada baris pertama balasan salah satu \
+         dari berikut:\n\n  disposisi ke <nama atau email verifikator>\n  setuju\n\n\
+         Dengan \"setuju\", sistem memilih verifikator secara bergiliran.\n"
+    );
+    let _ = writeln!(b, "Verifikator:");
+    for v in &office.verifiers {
+        let _ = writeln!(b, "  - {} <{}>", v.name, v.email);
+    }
+    let _ = writeln!(b);
+    close(&mut b, office, case.id);
+    finish(Draft {
+        office,
+        kind: Kind::DispositionRequest,
+        case: Some(case),
+        to: vec![person(&office.kadis)],
+        subject: format!(
+            "[{}] Mohon disposisi: permohonan sertifikat elektronik a.n. {}",
+            case.id,
+            applicant_name(case)
+        ),
+        body: b,
+        reply_to: None,
+        now,
+    })
+}
+
+/// Tells a verifier a case is theirs, with what sertel found.
+pub fn verifier_assigned(
+    office: &Office,
+    case: &Case,
+    verifier: &Person,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, Some(&verifier.name));
+    let _ = writeln!(
+        b,
+        "Bapak/Ibu ditugaskan untuk memverifikasi permohonan sertifikat elektronik nomor {} \
+         (diterima {}).\n",
+        case.id,
+        wita_datetime(case.opened_at)
+    );
+    applicant_data(&mut b, case);
+    attachments(&mut b, case.attachments.iter().collect(), "Lampiran:");
+    checklist(&mut b, &case.checklist, "Hasil pemeriksaan otomatis:");
+    let _ = writeln!(
+        b,
+        "Dokumen lampiran tersimpan pada berkas kasus di sistem. Mohon periksa butir yang \
+         bertanda [!] secara langsung.\n"
+    );
+    close(&mut b, office, case.id);
+    finish(Draft {
+        office,
+        kind: Kind::VerifierAssigned,
+        case: Some(case),
+        to: vec![person(verifier)],
+        subject: format!(
+            "[{}] Penugasan verifikasi permohonan a.n. {}",
+            case.id,
+            applicant_name(case)
+        ),
+        body: b,
+        reply_to: None,
+        now,
+    })
+}
+
+pub fn rejection(office: &Office, case: &Case, reason: &str, now: DateTime<Utc>) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, case.applicant.name.as_deref());
+    let _ = writeln!(
+        b,
+        "Dengan hormat kami sampaikan bahwa permohonan sertifikat elektronik Bapak/Ibu dengan \
+         nomor {} tidak dapat kami proses lebih lanjut, dengan alasan:\n",
+        case.id
+    );
+    for line in reason.trim().lines() {
+        let _ = writeln!(b, "  {line}");
+    }
+    let _ = writeln!(
+        b,
+        "\nBapak/Ibu dapat mengajukan permohonan baru dengan mengirim surel baru ke {}.\n",
+        office.address.trim()
+    );
+    close(&mut b, office, case.id);
+    applicant_mail(
+        office,
+        case,
+        Kind::Rejection,
+        "Permohonan sertifikat elektronik tidak dapat diproses",
+        b,
+        None,
+        now,
+    )
+}
+
+/// Tells every verifier that a mail was set aside unanswered. The quarantined mail's subject
+/// stays out of this subject: a case tag in it would route the verifiers' replies to that case.
+pub fn quarantine_notice(
+    office: &Office,
+    from: Option<&str>,
+    subject: Option<&str>,
+    message_id: Option<&str>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    let _ = writeln!(b, "Yth. Bapak/Ibu Verifikator,\n");
+    let _ = writeln!(
+        b,
+        "Sebuah surel yang masuk tidak dapat diproses oleh sistem dan telah dipindahkan ke \
+         folder karantina. Surel tersebut tidak dibalas otomatis.\n"
+    );
+    let none = "-";
+    for (label, value) in [
+        ("Pengirim", from),
+        ("Subjek", subject),
+        ("Message-ID", message_id),
+    ] {
+        let value = value.map(one_line).filter(|v| !v.is_empty());
+        let _ = writeln!(b, "  {label:<11}: {}", value.as_deref().unwrap_or(none));
+    }
+    let _ = writeln!(b, "  {:<11}: {}", "Dicatat", wita_datetime(now));
+    let _ = writeln!(b, "  {:<11}: {}\n", "Alasan", one_line(reason));
+    let _ = writeln!(
+        b,
+        "Mohon periksa surel tersebut di folder karantina dan tindak lanjuti secara manual.\n"
+    );
+    let _ = writeln!(b, "Hormat kami,\n{}", office.name);
+    let to = if office.verifiers.is_empty() {
+        vec![person(&office.kadis)]
+    } else {
+        office.verifiers.iter().map(person).collect()
+    };
+    finish(Draft {
+        office,
+        kind: Kind::Quarantined,
+        case: None,
+        to,
+        subject: "[sertel] Surel tidak dapat diproses (karantina)".into(),
+        body: b,
+        reply_to: None,
+        now,
+    })
+}
+
+/// The case a subject names with a `[TTE-2026-0007]` tag, in any case and anywhere in it.
+pub fn case_tag(subject: &str) -> Option<CaseId> {
+    let mut rest = subject;
+    while let Some(open) = rest.find('[') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find(']') else { break };
+        if let Ok(id) = rest[..close].to_ascii_uppercase().parse() {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// What each mail is, beyond [`Purpose`]: the update after a follow-up has no purpose of its own
+/// yet, but it must not share a Message-ID pattern with the first acknowledgement.
+#[derive(Clone, Copy)]
+enum Kind {
+    Acknowledgement,
+    MissingItems,
+    ChecklistUpdate,
+    DuplicateNotice,
+    DispositionRequest,
+    VerifierAssigned,
+    Rejection,
+    Quarantined,
+}
+
+impl Kind {
+    fn purpose(self) -> Purpose {
+        match self {
+            Kind::Acknowledgement | Kind::ChecklistUpdate => Purpose::Acknowledgement,
+            Kind::MissingItems => Purpose::MissingItems,
+            Kind::DuplicateNotice => Purpose::DuplicateNotice,
+            Kind::DispositionRequest => Purpose::DispositionRequest,
+            Kind::VerifierAssigned => Purpose::VerifierAssigned,
+            Kind::Rejection => Purpose::Rejection,
+            Kind::Quarantined => Purpose::Quarantined,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Acknowledgement => "acknowledgement",
+            Kind::MissingItems => "missing_items",
+            Kind::ChecklistUpdate => "checklist_update",
+            Kind::DuplicateNotice => "duplicate_notice",
+            Kind::DispositionRequest => "disposition_request",
+            Kind::VerifierAssigned => "verifier_assigned",
+            Kind::Rejection => "rejection",
+            Kind::Quarantined => "quarantined",
+        }
+    }
+}
+
+struct Draft<'a> {
+    office: &'a Office,
+    kind: Kind,
+    case: Option<&'a Case>,
+    /// Display name and address of each recipient.
+    to: Vec<(Option<String>, String)>,
+    subject: String,
+    body: String,
+    /// Message-ID of the mail this one answers.
+    reply_to: Option<&'a str>,
+    now: DateTime<Utc>,
+}
+
+fn applicant_mail(
+    office: &Office,
+    case: &Case,
+    kind: Kind,
+    subject: &str,
+    body: String,
+    reply_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    finish(Draft {
+        office,
+        kind,
+        case: Some(case),
+        to: vec![(case.applicant.name.clone(), case.applicant.reply_to.clone())],
+        subject: format!("[{}] {subject}", case.id),
+        body,
+        reply_to,
+        now,
+    })
+}
+
+fn finish(d: Draft<'_>) -> OutgoingMail {
+    let from_addr = bare_address(&d.office.address);
+    let to_addrs: Vec<String> = d.to.iter().map(|(_, a)| bare_address(a)).collect();
+    let case_key = d
+        .case
+        .map_or_else(|| "none".to_string(), |c| c.id.to_string());
+    let message_id = format!(
+        "sertel.{case_key}.{}.{}@{}",
+        d.kind.as_str(),
+        id_hash(&case_key, d.kind.as_str(), d.now, &to_addrs),
+        domain_of(&from_addr)
+    );
+
+    let reply_to = d.reply_to.map(bare_id).filter(|id| valid_id(id));
+    let mut references: Vec<&str> = Vec::new();
+    for id in d
+        .case
+        .into_iter()
+        .flat_map(|c| c.thread.iter().map(|t| bare_id(t)))
+        .chain(reply_to)
+    {
+        if valid_id(id) && !references.contains(&id) {
+            references.push(id);
+        }
+    }
+
+    let from = lettre_address(&from_addr);
+    let mut to = Mailboxes::new();
+    for ((name, _), addr) in d.to.iter().zip(&to_addrs) {
+        let name = name.as_deref().map(one_line).filter(|n| !n.is_empty());
+        to.push(Mailbox::new(name, lettre_address(addr)));
+    }
+    // The envelope is given rather than derived so that lettre never re-parses the headers;
+    // OutgoingMail carries the real envelope.
+    let envelope = Envelope::new(
+        Some(from.clone()),
+        to.iter().map(|m| m.email.clone()).collect(),
+    )
+    .expect("every draft has a recipient");
+    // RFC 3834: an answer to a mail is auto-replied, anything else auto-generated, so that
+    // vacation responders and other robots do not answer back.
+    let auto = if reply_to.is_some() {
+        "auto-replied"
+    } else {
+        "auto-generated"
+    };
+
+    let mut builder = Message::builder()
+        .from(Mailbox::new(Some(one_line(&d.office.name)), from))
+        .header(header::To::from(to))
+        .subject(mask_niks(&one_line(&d.subject)))
+        .date(SystemTime::from(d.now))
+        .message_id(Some(format!("<{message_id}>")))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            auto.into(),
+        ))
+        // Exchange ignores Auto-Submitted; this keeps its out-of-office replies away too.
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+            "All".into(),
+        ))
+        .envelope(envelope);
+    if let Some(id) = reply_to {
+        builder = builder.in_reply_to(format!("<{id}>"));
+    }
+    if !references.is_empty() {
+        let joined: Vec<String> = references.iter().map(|id| format!("<{id}>")).collect();
+        builder = builder.references(joined.join(" "));
+    }
+    let message = builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(mask_niks(&d.body))
+        .expect("From, To and the envelope are always set");
+
+    OutgoingMail {
+        purpose: d.kind.purpose(),
+        from: from_addr,
+        to: to_addrs,
+        message_id,
+        raw: message.formatted(),
+    }
+}
+
+fn id_hash(case: &str, kind: &str, now: DateTime<Utc>, to: &[String]) -> String {
+    let mut h = Sha256::new();
+    for part in [case, kind, &now.to_rfc3339(), &to.join(",")] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+fn bare_address(raw: &str) -> String {
+    let t = raw.trim();
+    t.strip_prefix('<')
+        .and_then(|r| r.strip_suffix('>'))
+        .unwrap_or(t)
+        .trim()
+        .to_string()
+}
+
+/// lettre takes only addresses it can parse; a bad one must not stop the mail from being
+/// composed. The header then shows a placeholder while `OutgoingMail::to` keeps the original,
+/// which the transport refuses for good, so the failure is seen in the outbox.
+fn lettre_address(addr: &str) -> Address {
+    addr.parse().unwrap_or_else(|_| {
+        tracing::warn!(
+            address = addr,
+            "unusable mail address, header shows a placeholder"
+        );
+        Address::new_dangerous("invalid", "invalid")
+    })
+}
+
+fn domain_of(addr: &str) -> String {
+    addr.rsplit_once('@')
+        .map(|(_, d)| d.trim().to_ascii_lowercase())
+        .filter(|d| {
+            !d.is_empty()
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        })
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn bare_id(id: &str) -> &str {
+    let t = id.trim();
+    t.strip_prefix('<')
+        .and_then(|r| r.strip_suffix('>'))
+        .unwrap_or(t)
+        .trim()
+}
+
+/// A Message-ID as it may go into a header: printable ASCII without brackets or spaces.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>')
+}
+
+/// Text from outside (a subject, a name, a reason) on one line: no control characters to break
+/// a header or the layout, and no more than a line's worth.
+fn one_line(s: &str) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match flat.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &flat[..at]),
+        None => flat,
+    }
+}
+
+fn greet(b: &mut String, name: Option<&str>) {
+    match name.map(one_line).filter(|n| !n.is_empty()) {
+        Some(name) => {
+            let _ = writeln!(b, "Yth. Bapak/Ibu {name},\n");
+        }
+        None => {
+            let _ = writeln!(b, "Yth. Bapak/Ibu,\n");
+        }
+    }
+}
+
+fn close(b: &mut String, office: &Office, case: CaseId) {
+    let _ = writeln!(b, "Hormat kami,\n{}\n", office.name);
+    let _ = writeln!(
+        b,
+        "-- \nSurel ini dikirim otomatis oleh layanan sertifikat elektronik. Untuk menanggapi, \
+         balas surel ini dengan tetap mencantumkan nomor [{case}] pada subjek."
+    );
+}
+
+fn applicant_name(case: &Case) -> String {
+    case.applicant
+        .name
+        .as_deref()
+        .map(one_line)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "(nama belum diketahui)".into())
+}
+
+fn person(p: &Person) -> (Option<String>, String) {
+    (Some(p.name.clone()), p.email.clone())
+}
+
+fn applicant_data(b: &mut String, case: &Case) {
+    let a = &case.applicant;
+    let nik = a.nik.as_deref().map(masked_nik);
+    let _ = writeln!(b, "Data pemohon:");
+    for (label, value) in [
+        ("Nama", a.name.as_deref()),
+        ("NIK", nik.as_deref()),
+        ("NIP", a.nip.as_deref()),
+        ("Jabatan", a.position.as_deref()),
+        ("Pangkat/Gol.", a.rank.as_deref()),
+        ("Unit kerja", a.unit.as_deref()),
+        ("No. HP", a.phone.as_deref()),
+        ("Surel", a.email.as_deref()),
+    ] {
+        let value = value.map(one_line).filter(|v| !v.is_empty());
+        let _ = writeln!(b, "  {label:<13}: {}", value.as_deref().unwrap_or("-"));
+    }
+    let _ = writeln!(b);
+}
+
+fn attachments(b: &mut String, list: Vec<&crate::case::StoredAttachment>, heading: &str) {
+    let _ = writeln!(b, "{heading}");
+    if list.is_empty() {
+        let _ = writeln!(b, "  (tidak ada lampiran)");
+    }
+    for a in list {
+        let kind = [DocKind::Ktp, DocKind::Sk, DocKind::Letter, DocKind::Other]
+            .into_iter()
+            .find(|k| k.as_str() == a.kind)
+            .map_or(a.kind.as_str(), |k| k.label_id());
+        let _ = writeln!(
+            b,
+            "  - {} ({kind}, {})",
+            one_line(&a.filename),
+            size_text(a.size)
+        );
+    }
+    let _ = writeln!(b);
+}
+
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+fn is_ok(item: &ChecklistEntry) -> bool {
+    item.status == "ok"
+}
+
+/// Statuses the applicant can fix; `review` waits on a verifier, not on them.
+fn applicant_can_fix(item: &ChecklistEntry) -> bool {
+    matches!(item.status.as_str(), "missing" | "mismatch" | "invalid")
+}
+
+fn status_word(status: &str) -> &str {
+    match status {
+        "ok" => Status::Ok.label_id(),
+        "missing" => Status::Missing.label_id(),
+        "mismatch" => Status::Mismatch.label_id(),
+        "invalid" => Status::Invalid.label_id(),
+        "review" => Status::Review.label_id(),
+        other => other,
+    }
+}
+
+fn checklist(b: &mut String, items: &[ChecklistEntry], heading: &str) {
+    let _ = writeln!(b, "{heading}");
+    if items.is_empty() {
+        let _ = writeln!(b, "  (belum ada hasil pemeriksaan)");
+    }
+    for item in items {
+        let mark = if is_ok(item) { "[v]" } else { "[!]" };
+        let by = item
+            .checked_by
+            .as_deref()
+            .map(|who| format!(" (diperiksa oleh {})", one_line(who)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            b,
+            "  {mark} {} — {} — {}{by}",
+            one_line(&item.label),
+            status_word(&item.status),
+            one_line(&item.detail)
+        );
+    }
+    let _ = writeln!(b);
+}
+
+fn item_line(b: &mut String, item: &ChecklistEntry) {
+    let _ = writeln!(
+        b,
+        "  - {} ({}): {}",
+        one_line(&item.label),
+        status_word(&item.status),
+        one_line(&item.detail)
+    );
+}
+
+fn reply_instructions(b: &mut String) {
+    let _ = writeln!(
+        b,
+        "Mohon kirimkan kelengkapan tersebut dengan membalas surel ini: lampirkan dokumen yang \
+         diminta atau tuliskan data yang diperbaiki pada isi balasan, tanpa mengubah nomor \
+         permohonan pada subjek.\n"
+    );
+}
+
+/// After a checklist: complete, or what the applicant should send and what waits on a verifier.
+fn next_steps(b: &mut String, case: &Case) {
+    if case.complete() {
+        let _ = writeln!(
+            b,
+            "Berkas Bapak/Ibu sudah lengkap. Permohonan diteruskan untuk diproses lebih lanjut, \
+             dan kami akan mengabari Bapak/Ibu pada langkah berikutnya.\n"
+        );
+        return;
+    }
+    let fix: Vec<&ChecklistEntry> = case
+        .checklist
+        .iter()
+        .filter(|c| applicant_can_fix(c))
+        .collect();
+    let review: Vec<&ChecklistEntry> = case
+        .checklist
+        .iter()
+        .filter(|c| !is_ok(c) && !applicant_can_fix(c))
+        .collect();
+    if !fix.is_empty() {
+        let _ = writeln!(
+            b,
+            "Berkas belum lengkap. Mohon lengkapi atau perbaiki hal berikut:\n"
+        );
+        for item in &fix {
+            item_line(b, item);
+        }
+        let _ = writeln!(b);
+        reply_instructions(b);
+    }
+    if !review.is_empty() {
+        let _ = writeln!(
+            b,
+            "Hal berikut akan diperiksa langsung oleh verifikator; Bapak/Ibu belum perlu \
+             mengirim apa pun untuk hal ini:\n"
+        );
+        for item in &review {
+            item_line(b, item);
+        }
+        let _ = writeln!(b);
+    }
+}
+
+fn checklist_summary(b: &mut String, case: &Case) {
+    let ok = case.checklist.iter().filter(|c| is_ok(c)).count();
+    let _ = writeln!(
+        b,
+        "Hasil pemeriksaan otomatis: {ok} dari {} butir sesuai.",
+        case.checklist.len()
+    );
+    let problems: Vec<&ChecklistEntry> = case.checklist.iter().filter(|c| !is_ok(c)).collect();
+    if problems.is_empty() {
+        let _ = writeln!(b, "Berkas lengkap.\n");
+    } else {
+        let _ = writeln!(b, "Yang perlu ditindaklanjuti:");
+        for item in problems {
+            item_line(b, item);
+        }
+        let _ = writeln!(b);
+    }
+}
+
+/// The NIK as a mail may show it: masked by [`Nik`] when it parses, else every digit but the
+/// first and last four hidden.
+fn masked_nik(raw: &str) -> String {
+    if let Ok(nik) = Nik::parse(raw) {
+        return nik.to_string();
+    }
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    raw.trim()
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen > 4 && seen + 4 <= digits {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Checklist details and people's notes quote NIKs in full (the one typed and the one read
+/// from the KTP), so everything that goes into a mail passes through here: any sixteen digits
+/// in a row, also when grouped by single spaces, dots or dashes, and any 15 or 17 digits
+/// standing alone (a mistyped NIK identifies a person just as well) keep only their first and
+/// last four digits. An 18-digit NIP is left alone.
+fn mask_niks(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    // Runs of digits as [start, end) char indices, and whether a single separator joins each
+    // run to the next.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let joined = |a: (usize, usize), b: (usize, usize)| {
+        b.0 == a.1 + 1 && matches!(chars[a.1], ' ' | '.' | '-')
+    };
+    let mut hide = vec![false; chars.len()];
+    let mut mask_span = |spans: &[(usize, usize)]| {
+        let total: usize = spans.iter().map(|(s, e)| e - s).sum();
+        let mut n = 0;
+        for &(s, e) in spans {
+            for slot in hide.iter_mut().take(e).skip(s) {
+                n += 1;
+                if n > 4 && n + 4 <= total {
+                    *slot = true;
+                }
+            }
+        }
+    };
+    for (k, &run) in runs.iter().enumerate() {
+        let len = run.1 - run.0;
+        let alone = (k == 0 || !joined(runs[k - 1], run))
+            && (k + 1 == runs.len() || !joined(run, runs[k + 1]));
+        if alone && (15..=17).contains(&len) {
+            mask_span(&[run]);
+            continue;
+        }
+        let mut total = 0;
+        for end in k..runs.len() {
+            if end > k && !joined(runs[end - 1], runs[end]) {
+                break;
+            }
+            total += runs[end].1 - runs[end].0;
+            if total == 16 {
+                mask_span(&runs[k..=end]);
+            }
+            if total >= 16 {
+                break;
+            }
+        }
+    }
+    chars
+        .iter()
+        .zip(hide)
+        .map(|(&c, h)| if h { '*' } else { c })
+        .collect()
+}
+
+const MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// "24 November 2026 pukul 14.05 WITA": Gorontalo keeps UTC+8 all year.
+fn wita_datetime(t: DateTime<Utc>) -> String {
+    let wita = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let local = t.with_timezone(&wita);
+    format!(
+        "{} {} {} pukul {:02}.{:02} WITA",
+        local.day(),
+        MONTHS[local.month0() as usize],
+        local.year(),
+        local.hour(),
+        local.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{
+        ApplicantRecord, MailRole, SCHEMA_VERSION, State, StoredAttachment, StoredMail,
+    };
+    use chrono::TimeZone;
+    use mail_parser::{Message as Parsed, MessageParser};
+
+    const NIK: &str = "7502015203850001";
+    const KTP_NIK: &str = "7502015203850007";
+    const NAME: &str = "Renée Siti Nur'aini Pakaya, S.Kom.";
+    const APPLICATION: &str = "CAFx1=abc@mail.gmail.com";
+    const FOLLOW_UP: &str = "follow-up.2@mail.gmail.com";
+
+    fn office() -> Office {
+        Office {
+            name: "Dinas Komunikasi dan Informatika Kabupaten Gorontalo".into(),
+            address: "tte@gorontalokab.go.id".into(),
+            kadis: Person {
+                name: "Drs. Hamid Olii".into(),
+                email: "kadis@gorontalokab.go.id".into(),
+            },
+            verifiers: vec![
+                Person {
+                    name: "Yusran Mooduto".into(),
+                    email: "yusran@gorontalokab.go.id".into(),
+                },
+                Person {
+                    name: "Fitriyani Ali".into(),
+                    email: "fitri@gorontalokab.go.id".into(),
+                },
+            ],
+            auto_assign: false,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 24, 6, 5, 0).unwrap()
+    }
+
+    fn entry(id: &str, status: &str, label: &str, detail: &str) -> ChecklistEntry {
+        ChecklistEntry {
+            id: id.into(),
+            status: status.into(),
+            label: label.into(),
+            detail: detail.into(),
+            checked_by: None,
+        }
+    }
+
+    fn attachment(name: &str, kind: &str, mail: &str) -> StoredAttachment {
+        StoredAttachment {
+            filename: name.into(),
+            kind: kind.into(),
+            file_type: "jpeg".into(),
+            size: 245_000,
+            sha256: "00".repeat(32),
+            mail: Some(mail.into()),
+        }
+    }
+
+    fn case() -> Case {
+        Case {
+            schema: SCHEMA_VERSION,
+            id: CaseId { year: 2026, seq: 7 },
+            opened_at: now(),
+            state: State::Diterima,
+            applicant: ApplicantRecord {
+                reply_to: "renee.pakaya@gmail.com".into(),
+                name: Some(NAME.into()),
+                nik: Some(NIK.into()),
+                nip: Some("198503122010012003".into()),
+                position: Some("Pranata Komputer Ahli Pertama".into()),
+                rank: Some("Penata Muda (III/a)".into()),
+                unit: Some("Dinas Kesehatan".into()),
+                phone: Some("081234567890".into()),
+                email: Some("renee.pakaya@gmail.com".into()),
+            },
+            mails: vec![StoredMail {
+                sha256: "11".repeat(32),
+                message_id: Some(APPLICATION.into()),
+                from: Some("renee.pakaya@gmail.com".into()),
+                subject: Some("Permohonan TTE".into()),
+                received_at: now(),
+                role: MailRole::Application,
+            }],
+            attachments: vec![
+                attachment("ktp.jpg", "ktp", APPLICATION),
+                attachment("sk_cpns.pdf", "sk", FOLLOW_UP),
+            ],
+            checklist: vec![
+                entry(
+                    "ktp_present",
+                    "ok",
+                    "KTP terlampir",
+                    "KTP terlampir: ktp.jpg",
+                ),
+                entry(
+                    "nik_matches_ktp",
+                    "mismatch",
+                    "NIK sama dengan KTP",
+                    &format!("NIK di surel ({NIK}) berbeda dengan NIK pada KTP ({KTP_NIK})"),
+                ),
+                entry(
+                    "sk_present",
+                    "missing",
+                    "SK Jabatan terlampir",
+                    "SK Jabatan belum dilampirkan; mohon kirim fotonya atau pindaiannya",
+                ),
+                entry(
+                    "ktp_readable",
+                    "review",
+                    "KTP terbaca",
+                    "NIK pada KTP tidak terbaca otomatis; cocokkan manual",
+                ),
+            ],
+            thread: vec![format!("<{APPLICATION}>")],
+            subject: Some("Permohonan TTE".into()),
+            verifier: None,
+            linked: vec![],
+            history: vec![],
+        }
+    }
+
+    fn complete_case() -> Case {
+        let mut c = case();
+        for item in &mut c.checklist {
+            item.status = "ok".into();
+            item.detail = "sesuai".into();
+        }
+        c
+    }
+
+    fn parse(mail: &OutgoingMail) -> Parsed<'_> {
+        MessageParser::default().parse(&mail.raw).expect("parses")
+    }
+
+    fn header<'a>(m: &'a Parsed<'a>, name: &'a str) -> Option<&'a str> {
+        m.header_raw(name).map(str::trim)
+    }
+
+    fn body(m: &Parsed<'_>) -> String {
+        m.body_text(0).expect("text body").replace("\r\n", "\n")
+    }
+
+    fn text_list(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+        match v.as_text_list() {
+            Some(list) => list.iter().map(|s| s.to_string()).collect(),
+            None => v.as_text().map(|s| vec![s.to_string()]).unwrap_or_default(),
+        }
+    }
+
+    /// What every mail sertel sends must carry.
+    fn assert_common(mail: &OutgoingMail, m: &Parsed<'_>, to: &[&str], auto: &str) {
+        let from = m.from().and_then(|a| a.first()).expect("From");
+        assert_eq!(from.address(), Some("tte@gorontalokab.go.id"));
+        assert_eq!(from.name(), Some(office().name.as_str()));
+        assert_eq!(mail.from, "tte@gorontalokab.go.id");
+        let got: Vec<&str> = m
+            .to()
+            .expect("To")
+            .iter()
+            .filter_map(|a| a.address())
+            .collect();
+        assert_eq!(got, to);
+        assert_eq!(mail.to, to);
+        assert_eq!(header(m, "Auto-Submitted"), Some(auto));
+        assert_eq!(m.message_id(), Some(mail.message_id.as_str()));
+        assert!(!mail.message_id.contains(['<', '>']));
+        assert!(mail.message_id.starts_with("sertel."));
+        assert!(mail.message_id.ends_with("@gorontalokab.go.id"));
+        assert_eq!(
+            m.date().map(|d| d.to_timestamp()),
+            Some(now().timestamp()),
+            "Date is now"
+        );
+        let b = body(m);
+        assert!(b.contains(&office().name), "closing names the office");
+        for nik in [NIK, KTP_NIK] {
+            assert!(!b.contains(nik), "full NIK in body:\n{b}");
+            assert!(!String::from_utf8_lossy(&mail.raw).contains(nik));
+        }
+    }
+
+    fn assert_case_mail(m: &Parsed<'_>, subject: &str) {
+        let s = m.subject().expect("Subject");
+        assert!(s.starts_with("[TTE-2026-0007] "), "{s}");
+        assert!(s.contains(subject), "{s}");
+        assert_eq!(case_tag(s), Some(CaseId { year: 2026, seq: 7 }));
+        assert!(body(m).contains("TTE-2026-0007"));
+    }
+
+    #[test]
+    fn acknowledgement_threads_lists_and_masks() {
+        let c = case();
+        let mail = acknowledgement(&office(), &c, Some(&format!("<{APPLICATION}>")), now());
+        assert_eq!(mail.purpose, Purpose::Acknowledgement);
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["renee.pakaya@gmail.com"], "auto-replied");
+        assert_case_mail(&m, "Permohonan sertifikat elektronik diterima");
+        assert_eq!(m.to().unwrap().first().unwrap().name(), Some(NAME));
+        assert_eq!(text_list(m.in_reply_to()), vec![APPLICATION]);
+        assert_eq!(text_list(m.references()), vec![APPLICATION]);
+        assert!(
+            mail.message_id
+                .starts_with("sertel.TTE-2026-0007.acknowledgement.")
+        );
+
+        let b = body(&m);
+        assert!(b.starts_with(&format!("Yth. Bapak/Ibu {NAME},")), "{b}");
+        assert!(b.contains("24 November 2026 pukul 14.05 WITA"), "{b}");
+        assert!(b.contains("7502********0001"), "{b}");
+        assert!(b.contains("7502********0007"), "{b}");
+        assert!(b.contains("198503122010012003"), "the NIP is not hidden");
+        assert!(b.contains("ktp.jpg (KTP, 240 KB)"), "{b}");
+        assert!(b.contains("sk_cpns.pdf (SK Jabatan"), "{b}");
+        for item in &c.checklist {
+            assert!(b.contains(&item.label), "{}", item.label);
+        }
+        assert!(
+            b.contains("[v] KTP terlampir — sesuai — KTP terlampir: ktp.jpg"),
+            "{b}"
+        );
+        assert!(
+            b.contains("[!] SK Jabatan terlampir — belum ada — SK Jabatan belum"),
+            "{b}"
+        );
+        assert!(b.contains("membalas surel ini"), "{b}");
+        assert!(
+            b.contains("akan diperiksa langsung oleh verifikator"),
+            "{b}"
+        );
+    }
+
+    #[test]
+    fn complete_acknowledgement_asks_for_nothing() {
+        let mail = acknowledgement(&office(), &complete_case(), None, now());
+        let m = parse(&mail);
+        // Nothing answered, so it is a notice; threading still follows the case.
+        assert_common(&mail, &m, &["renee.pakaya@gmail.com"], "auto-generated");
+        assert!(m.header("In-Reply-To").is_none());
+        assert_eq!(text_list(m.references()), vec![APPLICATION]);
+        let b = body(&m);
+        assert!(b.contains("sudah lengkap"), "{b}");
+        assert!(!b.contains("Mohon lengkapi"), "{b}");
+    }
+
+    #[test]
+    fn missing_items_lists_only_problems_and_the_note() {
+        let c = case();
+        let note = "Mohon kirim ulang foto KTP yang lebih jelas.\nTerima kasih.";
+        let mail = missing_items(&office(), &c, Some(note), Some(APPLICATION), now());
+        assert_eq!(mail.purpose, Purpose::MissingItems);
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["renee.pakaya@gmail.com"], "auto-replied");
+        assert_case_mail(&m, "Kelengkapan berkas");
+        let b = body(&m);
+        for item in &c.checklist {
+            assert_eq!(
+                b.contains(&item.label),
+                item.status != "ok",
+                "{}",
+                item.label
+            );
+        }
+        assert!(
+            b.contains("Mohon kirim ulang foto KTP yang lebih jelas."),
+            "{b}"
+        );
+        assert!(b.contains("  Terima kasih."), "{b}");
+    }
+
+    #[test]
+    fn checklist_update_names_what_the_follow_up_brought() {
+        let mut c = case();
+        c.thread.push(
+            "<sertel.TTE-2026-0007.acknowledgement.0011223344556677@gorontalokab.go.id>".into(),
+        );
+        let mail = checklist_update(&office(), &c, Some(FOLLOW_UP), now());
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["renee.pakaya@gmail.com"], "auto-replied");
+        assert_case_mail(&m, "masih ada kekurangan");
+        assert!(mail.message_id.contains(".checklist_update."));
+        assert_eq!(text_list(m.in_reply_to()), vec![FOLLOW_UP]);
+        assert_eq!(
+            text_list(m.references()),
+            vec![
+                APPLICATION,
+                "sertel.TTE-2026-0007.acknowledgement.0011223344556677@gorontalokab.go.id",
+                FOLLOW_UP
+            ]
+        );
+        let b = body(&m);
+        let added = b.split("Dokumen yang baru diterima:").nth(1).unwrap();
+        let added = added.split("\n\n").next().unwrap();
+        assert!(
+            added.contains("sk_cpns.pdf") && !added.contains("ktp.jpg"),
+            "{added}"
+        );
+        for item in &c.checklist {
+            assert!(b.contains(&item.label), "{}", item.label);
+        }
+
+        let done = checklist_update(&office(), &complete_case(), Some(FOLLOW_UP), now());
+        assert!(parse(&done).subject().unwrap().contains("berkas lengkap"));
+    }
+
+    #[test]
+    fn duplicate_notice_answers_the_second_sender() {
+        let mut c = case();
+        c.state = State::Verifikasi;
+        c.mails.push(StoredMail {
+            sha256: "22".repeat(32),
+            message_id: Some("<dup@mail.yahoo.com>".into()),
+            from: Some("renee.lain@yahoo.com".into()),
+            subject: None,
+            received_at: now(),
+            role: MailRole::Duplicate,
+        });
+        let mail = duplicate_notice(&office(), &c, Some("dup@mail.yahoo.com"), now());
+        assert_eq!(mail.purpose, Purpose::DuplicateNotice);
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["renee.lain@yahoo.com"], "auto-replied");
+        assert_case_mail(&m, "sudah tercatat");
+        assert_eq!(text_list(m.in_reply_to()), vec!["dup@mail.yahoo.com"]);
+        assert!(body(&m).contains("sedang diverifikasi"));
+
+        let unknown = duplicate_notice(&office(), &c, Some("other@x"), now());
+        assert_eq!(unknown.to, vec!["renee.pakaya@gmail.com"]);
+    }
+
+    #[test]
+    fn disposition_request_explains_how_to_dispose() {
+        let mail = disposition_request(&office(), &case(), now());
+        assert_eq!(mail.purpose, Purpose::DispositionRequest);
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["kadis@gorontalokab.go.id"], "auto-generated");
+        assert_case_mail(&m, "Mohon disposisi");
+        assert!(m.subject().unwrap().contains(NAME));
+        assert!(m.header("In-Reply-To").is_none());
+        assert_eq!(text_list(m.references()), vec![APPLICATION]);
+        let b = body(&m);
+        assert!(b.starts_with("Yth. Bapak/Ibu Drs. Hamid Olii,"), "{b}");
+        for needle in [
+            "disposisi ke <nama atau email verifikator>",
+            "setuju",
+            "bergiliran",
+            "Yusran Mooduto <yusran@gorontalokab.go.id>",
+            "Fitriyani Ali <fitri@gorontalokab.go.id>",
+            "1 dari 4 butir sesuai",
+            "SK Jabatan terlampir",
+            "Dinas Kesehatan",
+            "198503122010012003",
+            "7502********0001",
+        ] {
+            assert!(b.contains(needle), "{needle}:\n{b}");
+        }
+    }
+
+    #[test]
+    fn verifier_assignment_goes_to_the_verifier() {
+        let c = case();
+        let v = &office().verifiers[1];
+        let mail = verifier_assigned(&office(), &c, v, now());
+        assert_eq!(mail.purpose, Purpose::VerifierAssigned);
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["fitri@gorontalokab.go.id"], "auto-generated");
+        assert_case_mail(&m, "Penugasan verifikasi");
+        let b = body(&m);
+        assert!(b.starts_with("Yth. Bapak/Ibu Fitriyani Ali,"), "{b}");
+        for item in &c.checklist {
+            assert!(b.contains(&item.label), "{}", item.label);
+        }
+    }
+
+    #[test]
+    fn rejection_gives_the_reason() {
+        let reason = format!("NIK {NIK} bukan milik pegawai Pemerintah Kabupaten Gorontalo.");
+        let mail = rejection(&office(), &case(), &reason, now());
+        assert_eq!(mail.purpose, Purpose::Rejection);
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["renee.pakaya@gmail.com"], "auto-generated");
+        assert_case_mail(&m, "tidak dapat diproses");
+        assert!(body(&m).contains("NIK 7502********0001 bukan milik pegawai"));
+    }
+
+    #[test]
+    fn quarantine_notice_reaches_every_verifier_without_a_case_tag() {
+        let mail = quarantine_notice(
+            &office(),
+            Some("orang@contoh.id"),
+            Some("Re: [TTE-2026-0007] berkas\r\nBcc: korban@x.com"),
+            Some("<rusak@contoh.id>"),
+            "lampiran terenkripsi",
+            now(),
+        );
+        assert_eq!(mail.purpose, Purpose::Quarantined);
+        let m = parse(&mail);
+        assert_common(
+            &mail,
+            &m,
+            &["yusran@gorontalokab.go.id", "fitri@gorontalokab.go.id"],
+            "auto-generated",
+        );
+        assert_eq!(case_tag(m.subject().unwrap()), None);
+        assert!(m.header("Bcc").is_none());
+        assert!(m.header("References").is_none());
+        let b = body(&m);
+        for needle in [
+            "orang@contoh.id",
+            "[TTE-2026-0007] berkas Bcc: korban@x.com",
+            "<rusak@contoh.id>",
+            "lampiran terenkripsi",
+            "karantina",
+            "24 November 2026 pukul 14.05 WITA",
+        ] {
+            assert!(b.contains(needle), "{needle}:\n{b}");
+        }
+    }
+
+    #[test]
+    fn message_ids_are_stable_and_distinct() {
+        let c = case();
+        let a = acknowledgement(&office(), &c, None, now());
+        assert_eq!(
+            a.message_id,
+            acknowledgement(&office(), &c, None, now()).message_id
+        );
+        let later = acknowledgement(&office(), &c, None, now() + chrono::Duration::seconds(1));
+        assert_ne!(a.message_id, later.message_id);
+        let m = missing_items(&office(), &c, None, None, now());
+        assert_ne!(a.message_id, m.message_id);
+        let hex = a
+            .message_id
+            .split('.')
+            .nth(3)
+            .unwrap()
+            .split('@')
+            .next()
+            .unwrap();
+        assert_eq!(hex.len(), 16);
+        assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn bad_addresses_and_ids_do_not_break_a_mail() {
+        let mut c = case();
+        c.applicant.reply_to = "bukan alamat".into();
+        c.applicant.name = None;
+        c.thread = vec!["<ok@x>".into(), "dengan spasi@x".into(), "".into()];
+        let mail = acknowledgement(&office(), &c, Some("<ok@x>"), now());
+        assert_eq!(mail.to, vec!["bukan alamat"]);
+        let m = parse(&mail);
+        assert_eq!(text_list(m.references()), vec!["ok@x"]);
+        assert!(body(&m).starts_with("Yth. Bapak/Ibu,"));
+
+        let mut odd = office();
+        odd.name = "Dinas \"Kominfo\" (Gorontalo), Ünit TTE; <Layanan>\r\nBcc: x@y.z".into();
+        odd.address = "tte at gorontalokab".into();
+        for v in &mut odd.verifiers {
+            v.name = "Ñoël, S.T. (\"verifikator\")".into();
+        }
+        let mail = quarantine_notice(&odd, None, None, None, "x", now());
+        assert_eq!(mail.from, "tte at gorontalokab");
+        assert!(
+            mail.message_id.ends_with("@localhost"),
+            "{}",
+            mail.message_id
+        );
+        let m = parse(&mail);
+        assert!(m.header("Bcc").is_none());
+        let from = m.from().unwrap().first().unwrap();
+        assert_eq!(
+            from.name(),
+            Some("Dinas \"Kominfo\" (Gorontalo), Ünit TTE; <Layanan> Bcc: x@y.z")
+        );
+        assert_eq!(
+            m.to().unwrap().first().unwrap().name(),
+            Some("Ñoël, S.T. (\"verifikator\")")
+        );
+    }
+
+    #[test]
+    fn case_tags() {
+        let id = |seq| Some(CaseId { year: 2026, seq });
+        for (subject, want) in [
+            ("[TTE-2026-0007] Permohonan diterima", id(7)),
+            ("Re: [TTE-2026-0007] Permohonan diterima", id(7)),
+            ("RE: Fwd: balasan [tte-2026-0012]", id(12)),
+            ("[Tte-2026-0003]", id(3)),
+            ("[ TTE-2026-0042 ] spasi", id(42)),
+            ("[PENTING] [TTE-2026-0005]", id(5)),
+            ("[TTE-2026-123456]", id(123_456)),
+            ("TTE-2026-0007 tanpa kurung", None),
+            ("[TTE-2026-0000]", None),
+            ("[TTE-26-0007]", None),
+            ("[TTE-2026-0007", None),
+            ("[TTE-2026-0007x]", None),
+            ("", None),
+        ] {
+            assert_eq!(case_tag(subject), want, "{subject}");
+        }
+    }
+
+    #[test]
+    fn niks_are_masked_wherever_they_appear() {
+        for (text, want) in [
+            ("NIK 7502015203850001.", "NIK 7502********0001."),
+            ("(7502015203850001)", "(7502********0001)"),
+            ("7502 0152 0385 0001", "7502 **** **** 0001"),
+            ("7502.0152.0385.0001", "7502.****.****.0001"),
+            ("2026 7502015203850001", "2026 7502********0001"),
+            ("salah ketik 750201520385001", "salah ketik 7502*******5001"),
+            ("NIP 198503122010012003", "NIP 198503122010012003"),
+            ("NIP 19850312 201001 2 003", "NIP 19850312 201001 2 003"),
+            (
+                "HP 081234567890, 24 November 2026",
+                "HP 081234567890, 24 November 2026",
+            ),
+            ("12345678901234567890", "12345678901234567890"),
+        ] {
+            assert_eq!(mask_niks(text), want, "{text}");
+        }
+        assert_eq!(masked_nik(NIK), "7502********0001");
+        assert_eq!(masked_nik("7502-0152-0385-00"), "7502-****-**85-00");
+        assert_eq!(masked_nik("99020152038500011"), "9902*********0011");
+    }
+
+    #[test]
+    fn times_are_wita() {
+        assert_eq!(wita_datetime(now()), "24 November 2026 pukul 14.05 WITA");
+        let new_year = Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap();
+        assert_eq!(wita_datetime(new_year), "1 Januari 2027 pukul 01.00 WITA");
+    }
+}
