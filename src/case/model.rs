@@ -4,11 +4,18 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The schema of [`Case`] records; a release that changes it migrates older records on open.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Central Indonesian Time (WITA, UTC+8, no daylight saving): the office's clock. Case numbers take
+/// its year, and staff read every time in it.
+pub const WITA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
 
 /// A case number people quote: `TTE-2026-0007` (year the case was opened, then a sequence that
 /// restarts each year).
@@ -165,6 +172,8 @@ pub enum EventKind {
     /// A mail was put in the outbox (not yet sent).
     MailQueued { outbox: u64, to: String, purpose: Purpose },
     MailSent { outbox: u64 },
+    /// The transport refused the mail for good; it stays in the dead-letter list, unsent.
+    MailFailed { outbox: u64, error: String },
 }
 
 /// Why sertel sends a mail; also the key of its template.
