@@ -102,6 +102,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as written in JSON and stored with cases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Missing => "missing",
+            Status::Mismatch => "mismatch",
+            Status::Invalid => "invalid",
+            Status::Review => "review",
+        }
+    }
+
     pub fn label_id(self) -> &'static str {
         match self {
             Status::Ok => "sesuai",

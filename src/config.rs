@@ -147,18 +147,18 @@ fn resolve_secret(
         message,
     };
     match (password, password_env, password_file) {
-            (None, None, None) => Ok(None),
-            (Some(p), None, None) => Ok(Some(p.clone())),
-            (None, Some(var), None) => std::env::var(var)
-                .map(Some)
-                .map_err(|_| err(format!("environment variable {var} is not set"))),
-            (None, None, Some(file)) => std::fs::read_to_string(file)
-                .map(|s| Some(s.lines().next().unwrap_or("").to_string()))
-                .map_err(|e| err(format!("cannot read {}: {e}", file.display()))),
-            _ => Err(err(
-                "give only one of password, password_env, password_file".into(),
-            )),
-        }
+        (None, None, None) => Ok(None),
+        (Some(p), None, None) => Ok(Some(p.clone())),
+        (None, Some(var), None) => std::env::var(var)
+            .map(Some)
+            .map_err(|_| err(format!("environment variable {var} is not set"))),
+        (None, None, Some(file)) => std::fs::read_to_string(file)
+            .map(|s| Some(s.lines().next().unwrap_or("").to_string()))
+            .map_err(|e| err(format!("cannot read {}: {e}", file.display()))),
+        _ => Err(err(
+            "give only one of password, password_env, password_file".into(),
+        )),
+    }
 }
 
 /// The SOP's time standard per step, in minutes.
@@ -218,12 +218,16 @@ impl ImapConfig {
 
     pub fn password(&self) -> Result<String, ConfigError> {
         let what = format!("IMAP user {}", self.user);
-        resolve_secret(&what, &self.password, &self.password_env, &self.password_file)?.ok_or(
-            ConfigError::Secret {
-                what,
-                message: "no password given".into(),
-            },
-        )
+        resolve_secret(
+            &what,
+            &self.password,
+            &self.password_env,
+            &self.password_file,
+        )?
+        .ok_or(ConfigError::Secret {
+            what,
+            message: "no password given".into(),
+        })
     }
 }
 
@@ -283,5 +287,61 @@ impl Config {
         std::iter::once(&self.office.kadis)
             .chain(&self.office.verifiers)
             .any(|p| p.email.eq_ignore_ascii_case(address))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_sample_loads() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sertel.toml"));
+        let config = Config::load(path).unwrap();
+        assert_eq!(config.standards.disposition_minutes, 15);
+        assert!(config.intake.imap.is_some() && config.outbound.smtp.is_some());
+        assert!(config.is_staff("KADIS@gorontalokab.go.id"));
+        assert!(!config.is_staff("pemohon@gorontalokab.go.id"));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_rule() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sertel.toml"));
+        let good = std::fs::read_to_string(path).unwrap();
+        let typo = good.replace("poll_seconds = 60", "pol_seconds = 60");
+        let line = typo
+            .lines()
+            .position(|l| l.starts_with("pol_seconds"))
+            .unwrap()
+            + 1;
+        match Config::parse(&typo, path) {
+            Err(ConfigError::Syntax {
+                line: l, message, ..
+            }) => {
+                assert_eq!(l, line);
+                assert!(message.contains("pol_seconds"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let both = good.replace("# maildir = ", "maildir = ");
+        assert!(matches!(
+            Config::parse(&both, path),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn a_secret_comes_from_one_place_only() {
+        let file = Some(PathBuf::from("/nonexistent/sertel-secret"));
+        let inline = Some("rahasia".to_string());
+        assert_eq!(
+            resolve_secret("x", &inline, &None, &None)
+                .unwrap()
+                .as_deref(),
+            Some("rahasia")
+        );
+        assert!(resolve_secret("x", &inline, &None, &file).is_err());
+        assert!(resolve_secret("x", &None, &None, &file).is_err());
+        assert_eq!(resolve_secret("x", &None, &None, &None).unwrap(), None);
     }
 }

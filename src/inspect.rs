@@ -12,7 +12,7 @@ use crate::checklist::{self, Evidence, Item, Status};
 use crate::classify::{Basis, DocKind, classify};
 use crate::extract::body::{BodyForm, form_from_body};
 use crate::extract::{Fields, ktp, sk};
-use crate::parse::{Attachment, FileType, ParseError, parse_mail};
+use crate::parse::{Attachment, FileType, ParseError, ParsedMail, parse_mail};
 use crate::rules::Rules;
 use crate::text::ocr::{Ocr, OcrError};
 use crate::text::{ReadError, ReadText, Source, Unreadable, read_attachment};
@@ -80,15 +80,31 @@ pub fn inspect(
     today: NaiveDate,
 ) -> Result<Report, InspectError> {
     let mail = parse_mail(raw)?;
-    let body = form_from_body(&mail.body);
-    let documents = mail
-        .attachments
-        .iter()
+    Ok(inspect_mails(&mail, &[], rules, ocr, today)?)
+}
+
+/// One application told over several mails (the first, then follow-ups with what was
+/// missing): every mail's documents count, and a field typed in a later mail replaces the
+/// earlier one. Sender, subject and date are the first mail's.
+pub fn inspect_mails(
+    first: &ParsedMail,
+    later: &[ParsedMail],
+    rules: &Rules,
+    ocr: &mut dyn Ocr,
+    today: NaiveDate,
+) -> Result<Report, OcrError> {
+    let mails = || std::iter::once(first).chain(later);
+    let body = mails()
+        .map(|m| form_from_body(&m.body))
+        .reduce(BodyForm::overlaid_by)
+        .unwrap_or_default();
+    let documents = mails()
+        .flat_map(|m| &m.attachments)
         .map(|att| read_document(att, rules, ocr))
         .collect::<Result<Vec<_>, _>>()?;
     let evidence = Evidence {
         body: &body,
-        sender: mail.from.as_deref(),
+        sender: first.from.as_deref(),
         documents: &documents,
         today,
     };
@@ -99,16 +115,16 @@ pub fn inspect(
         .map(|i| i.id.clone())
         .collect();
     Ok(Report {
-        message_id: mail.message_id,
+        message_id: first.message_id.clone(),
         applicant: applicant(
             &body,
-            mail.from.as_deref(),
+            first.from.as_deref(),
             &documents,
             rules.checklist.settings.min_confidence,
         ),
-        from: mail.from,
-        subject: mail.subject,
-        date: mail.date,
+        from: first.from.clone(),
+        subject: first.subject.clone(),
+        date: first.date.clone(),
         documents: documents.iter().map(document_report).collect(),
         complete: problems.is_empty(),
         problems,

@@ -2,14 +2,23 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use sertel::case::store::CaseStore;
 use sertel::classify::DocKind;
+use sertel::config::Config;
+use sertel::daemon::{self, Desk};
 use sertel::inspect::{self, fields_of, render_text};
+use sertel::intake::imap::ImapMailbox;
+use sertel::intake::maildir::Maildir;
+use sertel::outbound::folder::FolderTransport;
+use sertel::outbound::smtp::SmtpTransport;
 use sertel::parse::FileType;
 use sertel::rules::Rules;
+use sertel::staff::{self, Command};
 use sertel::text::ocr::TesseractOcr;
 use sertel::text::{ReadError, read_bytes};
 
@@ -24,6 +33,14 @@ struct Cli {
     /// rules built into sertel).
     #[arg(long, global = true, env = "SERTEL_RULES")]
     rules: Option<PathBuf>,
+    /// Berkas konfigurasi daemon (lihat samples/sertel.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "SERTEL_CONFIG",
+        default_value = "/etc/sertel/sertel.toml"
+    )]
+    config: PathBuf,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -50,6 +67,54 @@ enum Cmd {
         /// Tampilkan juga teks mentah yang terbaca (teks PDF atau hasil OCR).
         #[arg(long)]
         text: bool,
+    },
+    /// Jalankan daemon: pantau kotak masuk, buka kasus, kirim balasan (hentikan dengan SIGTERM).
+    Run,
+    /// Tampilkan satu kasus lengkap dengan riwayatnya.
+    Case {
+        /// Nomor kasus, mis. TTE-2026-0007.
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Daftar semua kasus.
+    Cases {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disposisikan kasus ke verifikator (langkah 2).
+    Dispose {
+        id: String,
+        /// Nama atau email verifikator.
+        verifier: String,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Minta kelengkapan dokumen kepada pemohon, dengan pesan (langkah 3).
+    Request {
+        id: String,
+        #[arg(long)]
+        message: String,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Tandai satu butir daftar periksa sudah diperiksa dan sesuai.
+    Check {
+        id: String,
+        /// Id butir, mis. nik_mismatch.
+        item: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Tolak permohonan dengan alasan; pemohon diberi tahu.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
     },
     /// Buat contoh permohonan sintetis (bukan data orang sungguhan) untuk uji dan tolok ukur.
     Synth {
@@ -90,7 +155,7 @@ fn ensure_single_threaded_openmp() {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
-    let err = Command::new(exe)
+    let err = std::process::Command::new(exe)
         .args(std::env::args_os().skip(1))
         .env("OMP_THREAD_LIMIT", "1")
         .exec();
@@ -206,6 +271,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Run => {
+            let config = load_config(&cli.config)?;
+            let rules = load_rules(cli.rules.as_deref())?;
+            let mut engine = ocr()?;
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?
+                .block_on(daemon_main(config, rules, &mut engine))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Case { id, json } => staff(&cli.config, Command::Show { id, json }),
+        Cmd::Cases { json } => staff(&cli.config, Command::List { json }),
+        Cmd::Dispose { id, verifier, by } => {
+            staff(&cli.config, Command::Dispose { id, verifier, by })
+        }
+        Cmd::Request { id, message, by } => {
+            staff(&cli.config, Command::Request { id, message, by })
+        }
+        Cmd::Check { id, item, note, by } => {
+            staff(&cli.config, Command::Check { id, item, note, by })
+        }
+        Cmd::Reject { id, reason, by } => staff(&cli.config, Command::Reject { id, reason, by }),
         Cmd::Synth { out, count, seed } => {
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;
@@ -220,4 +308,113 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn load_config(path: &Path) -> Result<Config> {
+    Config::load(path)
+        .with_context(|| format!("konfigurasi {} tidak dapat dipakai", path.display()))
+}
+
+fn staff(config: &Path, command: Command) -> Result<ExitCode> {
+    let config = load_config(config)?;
+    let reply = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(staff::submit(&command, &config));
+    if reply.ok {
+        println!("{}", reply.text);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("sertel: {}", reply.text);
+        Ok(ExitCode::from(1))
+    }
+}
+
+async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) -> Result<()> {
+    std::fs::create_dir_all(&config.storage.data_dir).with_context(|| {
+        format!(
+            "folder data {} tidak dapat dibuat",
+            config.storage.data_dir.display()
+        )
+    })?;
+    let store =
+        CaseStore::open(&config.storage.data_dir).context("basis data kasus tidak dapat dibuka")?;
+    let config = Arc::new(config);
+    let socket = staff::socket_path(&config.storage.data_dir);
+    // A socket left by a killed daemon would refuse the bind; the store's lock already
+    // guarantees no other daemon uses this data directory.
+    let _ = std::fs::remove_file(&socket);
+    let listener = tokio::net::UnixListener::bind(&socket)
+        .with_context(|| format!("soket kendali {} tidak dapat dibuat", socket.display()))?;
+    let mail_waiting = Arc::new(tokio::sync::Notify::new());
+    let control = tokio::spawn(staff::serve(
+        listener,
+        config.clone(),
+        store.clone(),
+        mail_waiting.clone(),
+    ));
+
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        tracing::info!("stopping after the mail in hand");
+        let _ = stop_tx.send(true);
+    });
+
+    let desk = Desk {
+        config: &config,
+        rules: &rules,
+        store: &store,
+    };
+    tracing::info!(data = %config.storage.data_dir.display(), "sertel daemon started");
+    let result = match (&config.intake.imap, &config.intake.maildir) {
+        (Some(imap), _) => {
+            let imap = imap.clone();
+            let connect = async move || ImapMailbox::connect(&imap).await;
+            with_transport(&desk, connect, engine, stop, mail_waiting).await
+        }
+        (None, Some(dir)) => {
+            let dir = dir.clone();
+            let connect = async move || Maildir::open(&dir);
+            with_transport(&desk, connect, engine, stop, mail_waiting).await
+        }
+        (None, None) => bail!("[intake] tidak berisi imap maupun maildir"),
+    };
+    control.abort();
+    let _ = std::fs::remove_file(&socket);
+    result
+}
+
+async fn with_transport<M, C>(
+    desk: &Desk<'_>,
+    connect: C,
+    engine: &mut TesseractOcr,
+    stop: tokio::sync::watch::Receiver<bool>,
+    mail_waiting: Arc<tokio::sync::Notify>,
+) -> Result<()>
+where
+    M: sertel::intake::Mailbox,
+    C: AsyncFnMut() -> Result<M, sertel::intake::IntakeError>,
+{
+    let outbound = &desk.config.outbound;
+    match (&outbound.smtp, &outbound.folder) {
+        (Some(smtp), _) => {
+            let transport =
+                SmtpTransport::new(smtp).context("pengaturan SMTP tidak dapat dipakai")?;
+            daemon::run(desk, connect, transport, engine, stop, mail_waiting).await?
+        }
+        (None, Some(dir)) => {
+            let transport = FolderTransport::new(dir).with_context(|| {
+                format!("folder surat keluar {} tidak dapat dibuat", dir.display())
+            })?;
+            daemon::run(desk, connect, transport, engine, stop, mail_waiting).await?
+        }
+        (None, None) => bail!("[outbound] tidak berisi smtp maupun folder"),
+    }
+    Ok(())
 }

@@ -153,6 +153,11 @@ pub struct ParsedMail {
     pub from_name: Option<String>,
     pub subject: Option<String>,
     pub date: Option<String>,
+    /// Message-IDs this mail answers (In-Reply-To, then References), without brackets.
+    pub replies_to: Vec<String>,
+    /// Why this mail was written by a machine (auto-reply, bounce, list, no-reply sender), in
+    /// English for logs; such mail is never answered.
+    pub automated: Option<String>,
     /// The mail's own body followed by each forwarded message's body, HTML turned into text.
     pub body: String,
     pub attachments: Vec<Attachment>,
@@ -193,11 +198,80 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, ParseError> {
             .map(clean_header_text)
             .filter(|s| !s.is_empty()),
         date: message.date().map(|d| d.to_rfc3339()),
+        replies_to: replies_to(&message),
+        automated: None,
         body: String::new(),
         attachments: Vec::new(),
     };
+    mail.automated = automated(&message, mail.from.as_deref());
     collect(&mut message, 0, &mut mail);
     Ok(mail)
+}
+
+fn replies_to(message: &Message<'_>) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for value in [message.in_reply_to(), message.references()] {
+        for id in value.as_text_list().unwrap_or_default() {
+            let id = id.trim().trim_matches(['<', '>']).to_string();
+            if !id.is_empty() && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+/// RFC 3834 and common practice: the headers and senders that mark mail no person wrote.
+/// Answering them risks mail loops with vacation responders, bounces and lists.
+fn automated(message: &Message<'_>, from: Option<&str>) -> Option<String> {
+    let text = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if let Some(v) = text("Auto-Submitted").filter(|v| !v.starts_with("no")) {
+        return Some(format!("auto-submitted: {v}"));
+    }
+    if let Some(v) =
+        text("Precedence").filter(|v| ["bulk", "list", "junk", "auto_reply"].contains(&v.as_str()))
+    {
+        return Some(format!("precedence: {v}"));
+    }
+    for header in [
+        "List-Id",
+        "List-Unsubscribe",
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Auto-Response-Suppress",
+    ] {
+        if message.header_raw(header).is_some() {
+            return Some(format!("{} header", header.to_ascii_lowercase()));
+        }
+    }
+    if text("Return-Path").is_some_and(|v| v.trim_matches([' ', '<', '>']).is_empty()) {
+        return Some("null return path".into());
+    }
+    if message.content_type().is_some_and(|ct| {
+        ct.subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    }) {
+        return Some("delivery report".into());
+    }
+    let local = from?
+        .split('@')
+        .next()?
+        .to_ascii_lowercase()
+        .replace(['-', '_', '.'], "");
+    [
+        "mailerdaemon",
+        "postmaster",
+        "noreply",
+        "donotreply",
+        "bounce",
+        "bounces",
+    ]
+    .contains(&local.as_str())
+    .then(|| format!("sender {local}"))
 }
 
 /// Moves every attachment's bytes out of the parsed message (a 40 MB scan is not copied), and
@@ -383,5 +457,35 @@ mod tests {
             ("ktp.png", FileType::Jpeg, 1)
         );
         assert_eq!(att.declared_type.as_deref(), Some("image/png"));
+    }
+
+    fn mail_with(headers: &str) -> ParsedMail {
+        let raw = format!("{headers}Subject: x\r\nMessage-ID: <a@b>\r\n\r\nisi\r\n");
+        parse_mail(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn machine_written_mail_is_recognised() {
+        let person = mail_with("From: Sitti <sitti@gorontalokab.go.id>\r\nAuto-Submitted: no\r\n");
+        assert_eq!(person.automated, None);
+        for headers in [
+            "From: a@b.c\r\nAuto-Submitted: auto-replied\r\n",
+            "From: a@b.c\r\nPrecedence: bulk\r\n",
+            "From: a@b.c\r\nList-Id: <asn.gorontalokab.go.id>\r\n",
+            "From: a@b.c\r\nReturn-Path: <>\r\n",
+            "From: MAILER-DAEMON@mx.example\r\n",
+            "From: no-reply@srikandi.go.id\r\n",
+            "From: a@b.c\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\r\n",
+        ] {
+            assert!(mail_with(headers).automated.is_some(), "{headers}");
+        }
+    }
+
+    #[test]
+    fn reply_ids_come_from_in_reply_to_then_references() {
+        let m = mail_with(
+            "From: a@b.c\r\nIn-Reply-To: <ack-1@kominfo>\r\nReferences: <app-1@x> <ack-1@kominfo>\r\n",
+        );
+        assert_eq!(m.replies_to, ["ack-1@kominfo", "app-1@x"]);
     }
 }

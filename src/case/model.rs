@@ -159,21 +159,48 @@ pub enum EventKind {
     /// The application mail opened the case.
     Opened,
     /// A follow-up mail added documents or fields; the checklist was re-run.
-    MailAdded { attachments: usize },
+    MailAdded {
+        attachments: usize,
+    },
     /// A mail tagged with this case from someone who may not add to it, kept for review.
-    NoteKept { from: String, subject: Option<String> },
+    NoteKept {
+        from: String,
+        subject: Option<String>,
+    },
     /// A new application from the same NIK, linked here instead of opening a second case.
-    DuplicateLinked { from: String },
-    StateChanged { from: State, to: State, reason: Option<String> },
-    VerifierAssigned { verifier: String },
+    DuplicateLinked {
+        from: String,
+    },
+    StateChanged {
+        from: State,
+        to: State,
+        reason: Option<String>,
+    },
+    VerifierAssigned {
+        verifier: String,
+    },
     /// A checklist item a person checked by hand, overriding sertel's verdict.
-    ItemChecked { item: String, note: Option<String> },
-    DocumentsRequested { message: String },
+    ItemChecked {
+        item: String,
+        note: Option<String>,
+    },
+    DocumentsRequested {
+        message: String,
+    },
     /// A mail was put in the outbox (not yet sent).
-    MailQueued { outbox: u64, to: String, purpose: Purpose },
-    MailSent { outbox: u64 },
+    MailQueued {
+        outbox: u64,
+        to: String,
+        purpose: Purpose,
+    },
+    MailSent {
+        outbox: u64,
+    },
     /// The transport refused the mail for good; it stays in the dead-letter list, unsent.
-    MailFailed { outbox: u64, error: String },
+    MailFailed {
+        outbox: u64,
+        error: String,
+    },
 }
 
 /// Why sertel sends a mail; also the key of its template.
@@ -319,7 +346,14 @@ mod tests {
         assert_eq!(id.to_string(), "TTE-2026-0007");
         assert_eq!("TTE-2026-0007".parse::<CaseId>(), Ok(id));
         assert_eq!(" tte-2026-12345 ".parse::<CaseId>().unwrap().seq, 12345);
-        for bad in ["", "TTE-2026", "TTE-26-0001", "TTE-2026-0000", "ABC-2026-0001", "TTE-2026-x"] {
+        for bad in [
+            "",
+            "TTE-2026",
+            "TTE-26-0001",
+            "TTE-2026-0000",
+            "ABC-2026-0001",
+            "TTE-2026-x",
+        ] {
             assert!(bad.parse::<CaseId>().is_err(), "{bad}");
         }
     }

@@ -25,6 +25,23 @@ pub struct BodyForm {
     pub email: Option<String>,
 }
 
+impl BodyForm {
+    /// This form with every field `later` gives replaced by it: a follow-up mail corrects or
+    /// completes what the first one said, and says nothing about the rest.
+    pub fn overlaid_by(self, later: BodyForm) -> BodyForm {
+        BodyForm {
+            name: later.name.or(self.name),
+            nik: later.nik.or(self.nik),
+            nip: later.nip.or(self.nip),
+            position: later.position.or(self.position),
+            rank: later.rank.or(self.rank),
+            unit: later.unit.or(self.unit),
+            phone: later.phone.or(self.phone),
+            email: later.email.or(self.email),
+        }
+    }
+}
+
 /// Reads the applicant's form fields from a plain-text body (HTML already converted).
 ///
 /// Quoted lines ("> …") are read only when the rest of the body yields nothing.

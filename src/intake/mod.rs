@@ -13,9 +13,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Locator {
-    Imap { uidvalidity: u32, uid: u32 },
+    Imap {
+        uidvalidity: u32,
+        uid: u32,
+    },
     /// The file's unique name (the part before `:2,`).
-    Maildir { name: String },
+    Maildir {
+        name: String,
+    },
 }
 
 impl Locator {

@@ -30,7 +30,11 @@ pub enum SendError {
     Permanent(String),
 }
 
-#[allow(async_fn_in_trait)]
+/// Implement with `async fn send`; the future must be `Send` because the outbox sender runs
+/// in its own task beside intake.
 pub trait Transport {
-    async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError>;
+    fn send(
+        &self,
+        mail: &OutgoingMail,
+    ) -> impl std::future::Future<Output = Result<(), SendError>> + Send;
 }

@@ -247,11 +247,7 @@ const CARD_TINT: u8 = 12;
 
 /// Share of a box's pixels that differ from the paper by more than `level`: a card's tinted
 /// background fills its box, a paragraph of print on white paper leaves much of its box white.
-fn tinted_share(
-    distance: &GrayImage,
-    (x0, x1, y0, y1): (f32, f32, f32, f32),
-    level: u8,
-) -> f32 {
+fn tinted_share(distance: &GrayImage, (x0, x1, y0, y1): (f32, f32, f32, f32), level: u8) -> f32 {
     let (w, h) = distance.dimensions();
     let (x0, x1) = (x0.max(0.0) as u32, (x1 as u32).min(w));
     let (y0, y1) = (y0.max(0.0) as u32, (y1 as u32).min(h));

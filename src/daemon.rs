@@ -1,0 +1,694 @@
+//! The daemon: one mail from intake to a durable case and queued replies ([`process_next`]),
+//! the outbox sender ([`send_due`]), and the loops that run them with reconnects and a clean
+//! stop on SIGTERM ([`run`]).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+
+use crate::case::store::{CaseError, CaseStore, MailKey, Seen};
+use crate::case::{
+    Actor, ApplicantRecord, Case, CaseId, ChecklistEntry, EventKind, MailRole, State,
+    StoredAttachment, StoredMail,
+};
+use crate::config::{Config, Person};
+use crate::inspect::{Report, inspect_mails};
+use crate::intake::{Fetched, IntakeError, Locator, Mailbox};
+use crate::outbound::{SendError, Transport, compose};
+use crate::parse::{ParsedMail, parse_mail};
+use crate::rules::Rules;
+use crate::text::ocr::Ocr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] CaseError),
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+}
+
+/// What became of one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The inbox is empty.
+    Idle,
+    Opened(CaseId),
+    /// A second application from an NIK with an open case, joined to it.
+    Duplicate(CaseId),
+    /// The applicant sent more; the checklist was re-run.
+    FollowUp(CaseId),
+    /// Tagged with a case by someone who may not add to it; kept for review.
+    Note(CaseId),
+    /// The Kadis (or another staff member) answered about a case.
+    Staff(CaseId),
+    /// Written by a machine (auto-reply, bounce, list): recorded, not answered.
+    Ignored(String),
+    Quarantined(String),
+    /// Recorded before (a restart after the store but before the move): only moved now.
+    AlreadyDone,
+}
+
+/// What every step needs besides the mail: the office, its rules, its cases.
+pub struct Desk<'a> {
+    pub config: &'a Config,
+    pub rules: &'a Rules,
+    pub store: &'a CaseStore,
+}
+
+/// Replies per sender in the last hour, so a loop with a robot that slipped through, or one
+/// person sending fifty mails, does not make sertel flood anybody.
+#[derive(Default)]
+pub struct ReplyLimiter {
+    sent: HashMap<String, VecDeque<DateTime<Utc>>>,
+}
+
+impl ReplyLimiter {
+    fn allow(&mut self, to: &str, limit: u32, now: DateTime<Utc>) -> bool {
+        let times = self.sent.entry(to.to_ascii_lowercase()).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now - *t > chrono::Duration::hours(1))
+        {
+            times.pop_front();
+        }
+        if times.len() >= limit as usize {
+            return false;
+        }
+        times.push_back(now);
+        true
+    }
+}
+
+/// Test hook for the crash tests: with `SERTEL_PAUSE_AT=<stage>` the daemon writes
+/// `SERTEL_PAUSE_FILE` and stops there until killed, so a test can `kill -9` it at exactly
+/// that point. Unset, it costs one environment lookup per stage.
+fn pause_point(stage: &str) {
+    if std::env::var("SERTEL_PAUSE_AT").is_ok_and(|s| s == stage) {
+        if let Ok(file) = std::env::var("SERTEL_PAUSE_FILE") {
+            let _ = std::fs::write(file, stage);
+        }
+        tracing::warn!(stage, "paused for a crash test");
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
+
+/// Takes the oldest waiting mail through the pipeline: stored durably first, then moved out
+/// of the inbox. A crash between the two leaves it in the inbox, and the next run finds it
+/// recorded and only moves it.
+pub async fn process_next<M: Mailbox>(
+    mailbox: &mut M,
+    desk: &Desk<'_>,
+    ocr: &mut dyn Ocr,
+    limiter: &mut ReplyLimiter,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DaemonError> {
+    let Some(fetched) = mailbox.fetch_new(1).await?.into_iter().next() else {
+        return Ok(Outcome::Idle);
+    };
+    pause_point("after_fetch");
+    let outcome = handle(&fetched, desk, ocr, limiter, now)?;
+    pause_point("after_store");
+    pause_point("before_move");
+    match &outcome {
+        Outcome::Quarantined(_) => mailbox.quarantine(&fetched.locator).await?,
+        _ => mailbox.mark_processed(&fetched.locator).await?,
+    }
+    Ok(outcome)
+}
+
+fn mail_key(locator: &Locator, message_id: Option<&str>, raw: &[u8]) -> MailKey {
+    MailKey {
+        locator: Some(locator.key()),
+        message_id: message_id.map(str::to_string),
+        sha256: hex::encode(Sha256::digest(raw)),
+    }
+}
+
+/// Everything short of the mailbox: decides what the mail is and stores it with its effects.
+pub fn handle(
+    fetched: &Fetched,
+    desk: &Desk<'_>,
+    ocr: &mut dyn Ocr,
+    limiter: &mut ReplyLimiter,
+    now: DateTime<Utc>,
+) -> Result<Outcome, CaseError> {
+    let raw = &fetched.raw;
+    let mail = match parse_mail(raw) {
+        Ok(mail) => mail,
+        Err(e) => {
+            let key = mail_key(&fetched.locator, None, raw);
+            return quarantine(desk, &key, raw, None, &format!("not an email: {e}"), now);
+        }
+    };
+    let key = mail_key(&fetched.locator, mail.message_id.as_deref(), raw);
+    if let Some(seen) = desk.store.seen(&key)? {
+        tracing::info!(locator = %key.locator.as_deref().unwrap_or(""), ?seen, "already recorded");
+        return Ok(match seen {
+            Seen::Quarantined => Outcome::Quarantined("recorded before".into()),
+            _ => Outcome::AlreadyDone,
+        });
+    }
+    if let Some(reason) = &mail.automated {
+        tracing::info!(reason, "machine-written mail, not answered");
+        desk.store
+            .record_without_case(&key, raw, Seen::Ignored, reason, now, Vec::new())?;
+        return Ok(Outcome::Ignored(reason.clone()));
+    }
+    let existing = match mail.subject.as_deref().and_then(compose::case_tag) {
+        Some(id) => desk.store.get(id)?.map(|c| c.id),
+        None => desk.store.find_by_message_ids(&mail.replies_to)?,
+    };
+    // A stage that panics on some odd mail must not take the daemon down or lose the mail.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match existing {
+        Some(id) => to_existing(id, &mail, &key, raw, desk, ocr, limiter, now),
+        None => application(&mail, &key, raw, desk, ocr, limiter, now),
+    }));
+    match result {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(Failure::Store(e))) => Err(e),
+        Ok(Err(Failure::Stage(reason))) => quarantine(desk, &key, raw, Some(&mail), &reason, now),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            quarantine(
+                desk,
+                &key,
+                raw,
+                Some(&mail),
+                &format!("a stage panicked: {what}"),
+                now,
+            )
+        }
+    }
+}
+
+enum Failure {
+    /// The store failed: the mail stays in the inbox and is tried again.
+    Store(CaseError),
+    /// A stage could not handle this mail: it goes to quarantine.
+    Stage(String),
+}
+
+impl From<CaseError> for Failure {
+    fn from(e: CaseError) -> Failure {
+        Failure::Store(e)
+    }
+}
+
+fn quarantine(
+    desk: &Desk<'_>,
+    key: &MailKey,
+    raw: &[u8],
+    mail: Option<&ParsedMail>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, CaseError> {
+    tracing::warn!(reason, "mail quarantined");
+    let notice = compose::quarantine_notice(
+        &desk.config.office,
+        mail.and_then(|m| m.from.as_deref()),
+        mail.and_then(|m| m.subject.as_deref()),
+        mail.and_then(|m| m.message_id.as_deref()),
+        reason,
+        now,
+    );
+    desk.store
+        .record_without_case(key, raw, Seen::Quarantined, reason, now, vec![notice])?;
+    Ok(Outcome::Quarantined(reason.to_string()))
+}
+
+fn today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    // The office keeps WITA (UTC+8): a mail at 07:30 WITA is today's, not yesterday's.
+    (now + chrono::Duration::hours(8)).date_naive()
+}
+
+fn stored_mail(mail: &ParsedMail, key: &MailKey, role: MailRole, now: DateTime<Utc>) -> StoredMail {
+    StoredMail {
+        sha256: key.sha256.clone(),
+        message_id: mail.message_id.clone(),
+        from: mail.from.clone(),
+        subject: mail.subject.clone(),
+        received_at: now,
+        role,
+    }
+}
+
+fn attachments_of(mail: &ParsedMail, report: Option<&Report>) -> Vec<(StoredAttachment, Vec<u8>)> {
+    mail.attachments
+        .iter()
+        .map(|att| {
+            let kind = report
+                .and_then(|r| r.documents.iter().find(|d| d.filename == att.filename))
+                .map(|d| d.kind.as_str())
+                .unwrap_or("other");
+            (
+                StoredAttachment {
+                    filename: att.filename.clone(),
+                    kind: kind.to_string(),
+                    file_type: serde_json::to_value(att.file_type)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    size: att.data.len() as u64,
+                    sha256: hex::encode(Sha256::digest(&att.data)),
+                    mail: mail.message_id.clone(),
+                },
+                att.data.clone(),
+            )
+        })
+        .collect()
+}
+
+fn applicant_record(report: &Report, reply_to: &str) -> ApplicantRecord {
+    let a = &report.applicant;
+    ApplicantRecord {
+        reply_to: reply_to.to_string(),
+        name: a.name.clone(),
+        nik: a.nik.clone(),
+        nip: a.nip.clone(),
+        position: a.position.clone(),
+        rank: a.rank.clone(),
+        unit: a.unit.clone(),
+        phone: a.phone.clone(),
+        email: a.email.clone(),
+    }
+}
+
+/// The report's checklist, keeping every item a person already checked by hand.
+fn merged_checklist(report: &Report, before: &[ChecklistEntry]) -> Vec<ChecklistEntry> {
+    report
+        .checklist
+        .iter()
+        .map(|item| {
+            before
+                .iter()
+                .find(|b| b.id == item.id && b.checked_by.is_some())
+                .cloned()
+                .unwrap_or_else(|| ChecklistEntry {
+                    id: item.id.clone(),
+                    status: item.status.as_str().to_string(),
+                    label: item.label.clone(),
+                    detail: item.detail.clone(),
+                    checked_by: None,
+                })
+        })
+        .collect()
+}
+
+/// Whom the new case goes to when the office assigns verifiers itself: round robin by number.
+fn round_robin(config: &Config, id: CaseId) -> &Person {
+    let verifiers = &config.office.verifiers;
+    &verifiers[(id.seq as usize - 1) % verifiers.len()]
+}
+
+fn reply_allowed(
+    desk: &Desk<'_>,
+    limiter: &mut ReplyLimiter,
+    to: &str,
+    now: DateTime<Utc>,
+) -> bool {
+    let ok = limiter.allow(to, desk.config.replies.per_sender_per_hour, now);
+    if !ok {
+        tracing::warn!("reply limit reached for a sender; mail processed without a reply");
+    }
+    ok
+}
+
+#[allow(clippy::too_many_arguments)]
+fn application(
+    mail: &ParsedMail,
+    key: &MailKey,
+    raw: &[u8],
+    desk: &Desk<'_>,
+    ocr: &mut dyn Ocr,
+    limiter: &mut ReplyLimiter,
+    now: DateTime<Utc>,
+) -> Result<Outcome, Failure> {
+    let Some(from) = mail.from.clone() else {
+        return Err(Failure::Stage("no sender address to answer".into()));
+    };
+    let report = inspect_mails(mail, &[], desk.rules, ocr, today(now))
+        .map_err(|e| Failure::Stage(format!("could not read the attachments: {e}")))?;
+    let attachments = attachments_of(mail, Some(&report));
+    let may_reply = reply_allowed(desk, limiter, &from, now);
+    let office = &desk.config.office;
+
+    if let Some(nik) = report.applicant.nik.as_deref()
+        && let Some(id) = desk.store.find_by_nik(nik)?
+    {
+        desk.store
+            .add_mail(id, key, raw, &attachments, now, |case: &mut Case| {
+                case.mails
+                    .push(stored_mail(mail, key, MailRole::Duplicate, now));
+                case.linked.push(from.clone());
+                case.record(
+                    Actor::Applicant(from.clone()),
+                    EventKind::DuplicateLinked { from: from.clone() },
+                    mail.message_id.clone(),
+                    now,
+                );
+                let mut notice =
+                    compose::duplicate_notice(office, case, mail.message_id.as_deref(), now);
+                // The notice answers whoever sent this application, who may not be the
+                // address the case first came from.
+                notice.to = vec![from.clone()];
+                if may_reply { vec![notice] } else { Vec::new() }
+            })?;
+        tracing::info!(case = %id, "duplicate application linked");
+        return Ok(Outcome::Duplicate(id));
+    }
+
+    let id = desk.store.open_case(key, raw, &attachments, now, |id| {
+        let mut case = Case::new(
+            id,
+            now,
+            applicant_record(&report, &from),
+            mail.subject.clone(),
+        );
+        case.mails
+            .push(stored_mail(mail, key, MailRole::Application, now));
+        case.attachments = attachments.iter().map(|(a, _)| a.clone()).collect();
+        case.checklist = merged_checklist(&report, &[]);
+        if let Some(mid) = &mail.message_id {
+            case.thread.push(mid.clone());
+        }
+        let mut out = Vec::new();
+        if may_reply {
+            out.push(compose::acknowledgement(
+                office,
+                &case,
+                mail.message_id.as_deref(),
+                now,
+            ));
+        }
+        if office.auto_assign {
+            let verifier = round_robin(desk.config, id);
+            case.assign(&verifier.email, Actor::System, now);
+            out.push(compose::verifier_assigned(office, &case, verifier, now));
+        } else {
+            out.push(compose::disposition_request(office, &case, now));
+        }
+        (case, out)
+    })?;
+    tracing::info!(case = %id, problems = report.problems.len(), "case opened");
+    Ok(Outcome::Opened(id))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn to_existing(
+    id: CaseId,
+    mail: &ParsedMail,
+    key: &MailKey,
+    raw: &[u8],
+    desk: &Desk<'_>,
+    ocr: &mut dyn Ocr,
+    limiter: &mut ReplyLimiter,
+    now: DateTime<Utc>,
+) -> Result<Outcome, Failure> {
+    let Some(case) = desk.store.get(id)? else {
+        return Err(Failure::Store(CaseError::NotFound(id)));
+    };
+    let from = mail.from.clone().unwrap_or_default();
+    let office = &desk.config.office;
+    let mid = mail.message_id.clone();
+
+    if desk.config.is_staff(&from) {
+        let command = if from.eq_ignore_ascii_case(&office.kadis.email) {
+            disposition_command(&mail.body, desk.config, id)
+        } else {
+            None
+        };
+        desk.store
+            .add_mail(id, key, raw, &[], now, |case: &mut Case| {
+                case.mails
+                    .push(stored_mail(mail, key, MailRole::Staff, now));
+                match command {
+                    Some(verifier) if case.state == State::Diterima => {
+                        case.assign(&verifier.email, Actor::Kadis(from.clone()), now);
+                        vec![compose::verifier_assigned(office, case, verifier, now)]
+                    }
+                    _ => {
+                        case.record(
+                            Actor::Staff(from.clone()),
+                            EventKind::NoteKept {
+                                from: from.clone(),
+                                subject: mail.subject.clone(),
+                            },
+                            mid.clone(),
+                            now,
+                        );
+                        Vec::new()
+                    }
+                }
+            })?;
+        return Ok(Outcome::Staff(id));
+    }
+
+    if !from.eq_ignore_ascii_case(&case.applicant.reply_to) || case.state.is_closed() {
+        desk.store
+            .add_mail(id, key, raw, &[], now, |case: &mut Case| {
+                case.mails.push(stored_mail(mail, key, MailRole::Note, now));
+                case.record(
+                    Actor::System,
+                    EventKind::NoteKept {
+                        from: from.clone(),
+                        subject: mail.subject.clone(),
+                    },
+                    mid.clone(),
+                    now,
+                );
+                Vec::new()
+            })?;
+        tracing::info!(case = %id, "mail from another sender kept as a note");
+        return Ok(Outcome::Note(id));
+    }
+
+    // The checklist is re-run over every mail the applicant sent for this case.
+    let mut earlier = Vec::new();
+    for (stored, bytes) in desk.store.case_mails(id)? {
+        if matches!(stored.role, MailRole::Application | MailRole::FollowUp)
+            && let Ok(parsed) = parse_mail(&bytes)
+        {
+            earlier.push(parsed);
+        }
+    }
+    earlier.push(mail.clone());
+    let (first, later) = earlier.split_first().expect("at least this mail");
+    let report = inspect_mails(first, later, desk.rules, ocr, today(now))
+        .map_err(|e| Failure::Stage(format!("could not read the attachments: {e}")))?;
+    let attachments = attachments_of(mail, Some(&report));
+    let may_reply = reply_allowed(desk, limiter, &from, now);
+    desk.store
+        .add_mail(id, key, raw, &attachments, now, |case: &mut Case| {
+            case.mails
+                .push(stored_mail(mail, key, MailRole::FollowUp, now));
+            case.attachments
+                .extend(attachments.iter().map(|(a, _)| a.clone()));
+            case.applicant = applicant_record(&report, &case.applicant.reply_to);
+            case.checklist = merged_checklist(&report, &case.checklist);
+            case.record(
+                Actor::Applicant(from.clone()),
+                EventKind::MailAdded {
+                    attachments: attachments.len(),
+                },
+                mid.clone(),
+                now,
+            );
+            if case.state == State::MenungguKelengkapan {
+                // The applicant answered the request: back to the verifier.
+                let _ =
+                    case.transition(State::Verifikasi, Actor::Applicant(from.clone()), now, None);
+            }
+            if may_reply {
+                vec![compose::checklist_update(office, case, mid.as_deref(), now)]
+            } else {
+                Vec::new()
+            }
+        })?;
+    tracing::info!(case = %id, problems = report.problems.len(), "follow-up added");
+    Ok(Outcome::FollowUp(id))
+}
+
+/// The Kadis's answer to a disposition request: "disposisi ke <verifier>" names one (by name
+/// or address), "setuju"/"ok" leaves the choice to round robin. Only the first lines the
+/// Kadis wrote count, not the quoted request below them.
+pub fn disposition_command<'a>(body: &str, config: &'a Config, id: CaseId) -> Option<&'a Person> {
+    let mut lines = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take_while(|l| !l.starts_with('>') && !l.starts_with("On ") && !l.starts_with("Pada "));
+    let first = lines.next()?.to_lowercase();
+    let words = first.trim_end_matches(['.', '!']);
+    if ["setuju", "ok", "oke", "lanjut", "lanjutkan", "disetujui"].contains(&words) {
+        return Some(round_robin(config, id));
+    }
+    let rest = [
+        "disposisi ke",
+        "disposisikan ke",
+        "didisposisikan ke",
+        "disp ke",
+        "disposisi kepada",
+    ]
+    .iter()
+    .find_map(|p| words.strip_prefix(p))?
+    .trim()
+    .trim_matches(['<', '>', ' ', ':']);
+    if rest.is_empty() {
+        return None;
+    }
+    config.office.verifiers.iter().find(|v| {
+        v.email.eq_ignore_ascii_case(rest)
+            || v.name.to_lowercase() == rest
+            || v.name.to_lowercase().contains(rest)
+            || v.email
+                .split('@')
+                .next()
+                .is_some_and(|local| local.eq_ignore_ascii_case(rest))
+    })
+}
+
+/// Sends every outbox mail that is due. A mail leaves the outbox only after the server took
+/// it; a crash in between sends it again on restart (the server sees the same Message-ID).
+pub async fn send_due<T: Transport>(
+    store: &CaseStore,
+    transport: &T,
+    now: DateTime<Utc>,
+) -> Result<usize, CaseError> {
+    let mut sent = 0;
+    for entry in store.due(now, 50)? {
+        pause_point("before_send");
+        match transport.send(&entry.mail).await {
+            Ok(()) => {
+                store.mark_sent(entry.id, Utc::now())?;
+                sent += 1;
+            }
+            Err(SendError::Transient(e)) => {
+                tracing::warn!(outbox = entry.id, error = %e, "send failed, will retry");
+                store.mark_failed(entry.id, Utc::now(), &e, false)?;
+                // The server is likely down for the rest too; try them after the backoff.
+                break;
+            }
+            Err(SendError::Permanent(e)) => {
+                tracing::error!(outbox = entry.id, error = %e, "mail refused for good");
+                store.mark_failed(entry.id, Utc::now(), &e, true)?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Runs until `stop` turns true: the sender in its own task (woken early by `poke` when a
+/// change queued mail), intake here.
+pub async fn run<M, C, T>(
+    desk: &Desk<'_>,
+    connect: C,
+    transport: T,
+    ocr: &mut dyn Ocr,
+    mut stop: watch::Receiver<bool>,
+    poke: Arc<Notify>,
+) -> Result<(), DaemonError>
+where
+    M: Mailbox,
+    C: AsyncFnMut() -> Result<M, IntakeError>,
+    T: Transport + Send + Sync + 'static,
+{
+    let sender = {
+        let store = desk.store.clone();
+        let poke = poke.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                match send_due(&store, &transport, Utc::now()).await {
+                    Ok(_) => backoff = Duration::from_secs(1),
+                    Err(e) => {
+                        tracing::error!(error = %e, "outbox unreadable");
+                        backoff = (backoff * 2).min(Duration::from_secs(60));
+                    }
+                }
+                let wait = match store.next_due() {
+                    Ok(Some(at)) => (at - Utc::now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO)
+                        .max(Duration::from_millis(50)),
+                    _ => Duration::from_secs(30),
+                }
+                .min(Duration::from_secs(30))
+                .max(backoff.min(Duration::from_secs(1)));
+                tokio::select! {
+                    _ = poke.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => return,
+                }
+                if *stop.borrow() {
+                    return;
+                }
+            }
+        })
+    };
+
+    let mut limiter = ReplyLimiter::default();
+    let mut connect = connect;
+    let mut backoff = Duration::from_secs(1);
+    let poll = Duration::from_secs(30);
+    'outer: while !*stop.borrow() {
+        let mut mailbox = match connect().await {
+            Ok(m) => {
+                backoff = Duration::from_secs(1);
+                m
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "mailbox unavailable");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                continue;
+            }
+        };
+        loop {
+            if *stop.borrow() {
+                break 'outer;
+            }
+            match process_next(&mut mailbox, desk, ocr, &mut limiter, Utc::now()).await {
+                Ok(Outcome::Idle) => {
+                    let waited = tokio::select! {
+                        r = mailbox.wait(poll) => r,
+                        _ = stop.changed() => Ok(()),
+                    };
+                    if let Err(e) = waited {
+                        tracing::warn!(error = %e, "mailbox lost while waiting; reconnecting");
+                        continue 'outer;
+                    }
+                }
+                Ok(outcome) => {
+                    tracing::info!(?outcome, "mail handled");
+                    poke.notify_one();
+                }
+                Err(DaemonError::Intake(e)) => {
+                    tracing::warn!(error = %e, "mailbox lost; reconnecting");
+                    continue 'outer;
+                }
+                Err(DaemonError::Store(e)) => {
+                    // The mail stays in the inbox; the store may be full or briefly failing.
+                    tracing::error!(error = %e, "case store failed; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                }
+            }
+        }
+    }
+    let _ = sender.await;
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! The daemon's step (`process_next`) and the staff actions over real parts without a mail
+//! server: a Maildir inbox, a sled case store on disk, tesseract, and outgoing mail written as
+//! `.eml` files.
+
+mod common;
+
+use std::path::Path;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sertel::case::State;
+use sertel::case::store::CaseStore;
+use sertel::config::Config;
+use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
+use sertel::intake::maildir::Maildir;
+use sertel::outbound::folder::FolderTransport;
+use sertel::rules::Rules;
+use sertel::staff::{Command, execute};
+
+fn config(root: &Path) -> Config {
+    let text = format!(
+        r#"
+[office]
+name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
+address = "tte@gorontalokab.go.id"
+kadis = {{ name = "Kepala Dinas", email = "kadis@gorontalokab.go.id" }}
+verifiers = [
+  {{ name = "Verifikator Satu", email = "verifikator1@gorontalokab.go.id" }},
+  {{ name = "Verifikator Dua", email = "verifikator2@gorontalokab.go.id" }},
+]
+[storage]
+data_dir = "{data}"
+[intake]
+maildir = "{inbox}"
+[outbound]
+folder = "{outbox}"
+"#,
+        data = root.join("data").display(),
+        inbox = root.join("inbox").display(),
+        outbox = root.join("outbox").display(),
+    );
+    Config::parse(&text, Path::new("test.toml")).unwrap()
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
+}
+
+fn deliver(root: &Path, name: &str, raw: &[u8]) {
+    std::fs::write(root.join("inbox/new").join(name), raw).unwrap();
+}
+
+fn sample(n: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/samples/{n}.eml", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn outbox_files(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root.join("outbox"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn header(raw: &str, name: &str) -> String {
+    mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .and_then(|m| m.header_raw(name).map(|v| v.trim().to_string()))
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let config = config(root);
+    let rules = Rules::builtin();
+    let store = CaseStore::open(&config.storage.data_dir).unwrap();
+    let desk = Desk {
+        config: &config,
+        rules: &rules,
+        store: &store,
+    };
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let transport = FolderTransport::new(root.join("outbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+
+    // Sample 004 lacks the KTP.
+    deliver(root, "1.eml", &sample("004"));
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    let Outcome::Opened(id) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(id.to_string(), "TTE-2026-0001");
+    let case = store.get(id).unwrap().unwrap();
+    assert_eq!(case.state, State::Diterima);
+    assert_eq!(case.problems(), ["missing_ktp"]);
+    assert_eq!(send_due(&store, &transport, now()).await.unwrap(), 2);
+    let sent = outbox_files(root);
+    let ack = sent
+        .iter()
+        .find(|m| header(m, "To").contains("fitri.dunggio"))
+        .expect("ack");
+    assert!(header(ack, "Subject").contains("[TTE-2026-0001]"));
+    assert_eq!(
+        header(ack, "In-Reply-To"),
+        format!("<{}>", "synth-004-42@gorontalokab.go.id")
+    );
+    let to_kadis = sent
+        .iter()
+        .find(|m| header(m, "To").contains("kadis@"))
+        .expect("to Kadis");
+    assert!(store.outbox().unwrap().is_empty());
+
+    // The same mail again (a client that sent twice): recorded, no second case, no reply.
+    deliver(root, "2.eml", &sample("004"));
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::AlreadyDone);
+    assert_eq!(store.list().unwrap().len(), 1);
+
+    // A vacation auto-reply is recorded and never answered.
+    deliver(
+        root,
+        "3.eml",
+        b"From: a@gorontalokab.go.id\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\
+          Message-ID: <ooo@x>\r\n\r\nSedang cuti.\r\n",
+    );
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    assert!(matches!(outcome, Outcome::Ignored(_)), "{outcome:?}");
+    assert!(store.outbox().unwrap().is_empty());
+
+    // Not an email at all: quarantined, kept, and the verifiers are told.
+    deliver(root, "4.eml", b"\x00\x01 this is not mail");
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    assert!(matches!(outcome, Outcome::Quarantined(_)), "{outcome:?}");
+    assert_eq!(
+        std::fs::read_dir(root.join("inbox/.Quarantine/cur"))
+            .unwrap()
+            .count(),
+        1
+    );
+    assert_eq!(store.quarantined().unwrap().len(), 1);
+    let notice = store.outbox().unwrap();
+    assert_eq!(notice.len(), 1);
+    assert!(
+        notice[0]
+            .mail
+            .to
+            .iter()
+            .any(|t| t.starts_with("verifikator"))
+    );
+    send_due(&store, &transport, now()).await.unwrap();
+
+    // The Kadis answers the disposition request: "setuju" leaves the choice to round robin.
+    let kadis_reply = format!(
+        "From: Kepala Dinas <kadis@gorontalokab.go.id>\r\nSubject: Re: {}\r\nMessage-ID: <k1@x>\r\n\
+         In-Reply-To: {}\r\n\r\nSetuju.\r\n\r\n> kutipan\r\n",
+        header(to_kadis, "Subject"),
+        header(to_kadis, "Message-ID"),
+    );
+    deliver(root, "5.eml", kadis_reply.as_bytes());
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Staff(id));
+    let case = store.get(id).unwrap().unwrap();
+    assert_eq!(case.state, State::Disposisi);
+    assert_eq!(
+        case.verifier.as_deref(),
+        Some("verifikator1@gorontalokab.go.id")
+    );
+
+    // Someone else writing with the case tag is kept as a note, not merged.
+    deliver(
+        root,
+        "6.eml",
+        b"From: orang.lain@example.com\r\nSubject: Re: [TTE-2026-0001] lampiran\r\nMessage-ID: <o1@x>\r\n\r\nIni KTP saya.\r\n",
+    );
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Note(id));
+
+    // The verifier asks for the KTP; the applicant's follow-up brings the case back to them.
+    let reply = execute(
+        &Command::Request {
+            id: id.to_string(),
+            message: "Mohon lampirkan foto KTP.".into(),
+            by: "verifikator1".into(),
+        },
+        &config,
+        &store,
+        now(),
+    );
+    assert!(reply.ok, "{}", reply.text);
+    assert_eq!(
+        store.get(id).unwrap().unwrap().state,
+        State::MenungguKelengkapan
+    );
+    let follow_up =
+        "From: fitri.dunggio@gorontalokab.go.id\r\nSubject: Re: [TTE-2026-0001] Permohonan\r\n\
+         Message-ID: <f1@x>\r\n\r\nKTP menyusul, mohon maaf.\r\n"
+            .to_string();
+    deliver(root, "7.eml", follow_up.as_bytes());
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::FollowUp(id));
+    let case = store.get(id).unwrap().unwrap();
+    assert_eq!(case.state, State::Verifikasi);
+    assert_eq!(
+        case.problems(),
+        ["missing_ktp"],
+        "the follow-up had no KTP either"
+    );
+
+    // Checked by hand, the item stays ok; a wrong id or a closed case gets a clear answer.
+    let check = |item: &str| {
+        execute(
+            &Command::Check {
+                id: id.to_string(),
+                item: item.into(),
+                note: Some("KTP asli diperlihatkan".into()),
+                by: "verifikator1".into(),
+            },
+            &config,
+            &store,
+            now(),
+        )
+    };
+    assert!(check("missing_ktp").ok);
+    assert!(store.get(id).unwrap().unwrap().complete());
+    assert!(!check("tidak_ada").ok);
+    let bad = execute(
+        &Command::Show {
+            id: "TTE-26-1".into(),
+            json: false,
+        },
+        &config,
+        &store,
+        now(),
+    );
+    assert!(
+        !bad.ok && bad.text.contains("TTE-2026-0007"),
+        "{}",
+        bad.text
+    );
+    let reject = execute(
+        &Command::Reject {
+            id: id.to_string(),
+            reason: "Bukan ASN".into(),
+            by: "verifikator1".into(),
+        },
+        &config,
+        &store,
+        now(),
+    );
+    assert!(reject.ok, "{}", reject.text);
+    let again = execute(
+        &Command::Dispose {
+            id: id.to_string(),
+            verifier: "Verifikator Dua".into(),
+            by: "kadis".into(),
+        },
+        &config,
+        &store,
+        now(),
+    );
+    assert!(
+        !again.ok && again.text.contains("ditolak"),
+        "{}",
+        again.text
+    );
+
+    // The history names who did what, and the inbox is empty: nothing was dropped.
+    let shown = execute(
+        &Command::Show {
+            id: id.to_string(),
+            json: false,
+        },
+        &config,
+        &store,
+        now(),
+    );
+    assert!(shown.text.contains("verifikator1"), "{}", shown.text);
+    assert_eq!(
+        process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+            .await
+            .unwrap(),
+        Outcome::Idle
+    );
+    assert_eq!(
+        std::fs::read_dir(root.join("inbox/.Processed/cur"))
+            .unwrap()
+            .count(),
+        6
+    );
+}
+
+#[tokio::test]
+async fn a_second_application_from_the_same_nik_joins_the_open_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let config = config(root);
+    let rules = Rules::builtin();
+    let store = CaseStore::open(&config.storage.data_dir).unwrap();
+    let desk = Desk {
+        config: &config,
+        rules: &rules,
+        store: &store,
+    };
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+    let body = |from: &str, mid: &str| {
+        format!(
+            "From: {from}\r\nSubject: Permohonan TTE\r\nMessage-ID: <{mid}>\r\n\r\n\
+             Nama : Rahmat Hasan Lamato\r\nNIK : 7502011203850001\r\nNo. HP : 081234567890\r\n"
+        )
+    };
+    deliver(
+        root,
+        "1.eml",
+        body("rahmat@gorontalokab.go.id", "a1@x").as_bytes(),
+    );
+    deliver(
+        root,
+        "2.eml",
+        body("subbag.umum@gorontalokab.go.id", "a2@x").as_bytes(),
+    );
+    let first = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    let Outcome::Opened(id) = first else {
+        panic!("{first:?}")
+    };
+    let second = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        .await
+        .unwrap();
+    assert_eq!(second, Outcome::Duplicate(id));
+    assert_eq!(store.list().unwrap().len(), 1);
+    let notice = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.mail.to == ["subbag.umum@gorontalokab.go.id"])
+        .expect("the second sender is told");
+    assert!(String::from_utf8_lossy(&notice.mail.raw).contains(&id.to_string()));
+}
