@@ -211,6 +211,8 @@ pub enum Purpose {
     Acknowledgement,
     /// To the applicant: what is missing or inconsistent.
     MissingItems,
+    /// To the applicant: the checklist after their follow-up.
+    ChecklistUpdate,
     /// To the applicant: this application joined an earlier case.
     DuplicateNotice,
     /// To the Kadis: a new case awaits disposition.
@@ -221,6 +223,22 @@ pub enum Purpose {
     Rejection,
     /// To the verifiers: a mail could not be processed and was quarantined.
     Quarantined,
+}
+
+impl Purpose {
+    /// The name used in stored records and in the Message-IDs of sertel's mails.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Acknowledgement => "acknowledgement",
+            Purpose::MissingItems => "missing_items",
+            Purpose::ChecklistUpdate => "checklist_update",
+            Purpose::DuplicateNotice => "duplicate_notice",
+            Purpose::DispositionRequest => "disposition_request",
+            Purpose::VerifierAssigned => "verifier_assigned",
+            Purpose::Rejection => "rejection",
+            Purpose::Quarantined => "quarantined",
+        }
+    }
 }
 
 /// An attachment kept with the case; its bytes are in the blob tree under `sha256`.

@@ -529,6 +529,7 @@ fn purpose_words(purpose: Purpose) -> &'static str {
     match purpose {
         Purpose::Acknowledgement => "tanda terima",
         Purpose::MissingItems => "pemberitahuan kekurangan berkas",
+        Purpose::ChecklistUpdate => "daftar periksa terbaru",
         Purpose::DuplicateNotice => "pemberitahuan permohonan ganda",
         Purpose::DispositionRequest => "permintaan disposisi",
         Purpose::VerifierAssigned => "pemberitahuan penugasan verifikator",

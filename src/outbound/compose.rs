@@ -52,7 +52,7 @@ pub fn acknowledgement(
     applicant_mail(
         office,
         case,
-        Kind::Acknowledgement,
+        Purpose::Acknowledgement,
         "Permohonan sertifikat elektronik diterima",
         b,
         reply_to,
@@ -98,7 +98,7 @@ pub fn missing_items(
     applicant_mail(
         office,
         case,
-        Kind::MissingItems,
+        Purpose::MissingItems,
         "Kelengkapan berkas permohonan sertifikat elektronik",
         b,
         reply_to,
@@ -140,7 +140,7 @@ pub fn checklist_update(
     applicant_mail(
         office,
         case,
-        Kind::ChecklistUpdate,
+        Purpose::ChecklistUpdate,
         subject,
         b,
         reply_to,
@@ -186,7 +186,7 @@ pub fn duplicate_notice(
     let name = existing.applicant.name.clone();
     finish(Draft {
         office,
-        kind: Kind::DuplicateNotice,
+        kind: Purpose::DuplicateNotice,
         case: Some(existing),
         to: vec![(name, to)],
         subject: format!("[{}] Permohonan sudah tercatat", existing.id),
@@ -224,7 +224,7 @@ pub fn disposition_request(office: &Office, case: &Case, now: DateTime<Utc>) -> 
     close(&mut b, office, case.id);
     finish(Draft {
         office,
-        kind: Kind::DispositionRequest,
+        kind: Purpose::DispositionRequest,
         case: Some(case),
         to: vec![person(&office.kadis)],
         subject: format!(
@@ -265,7 +265,7 @@ pub fn verifier_assigned(
     close(&mut b, office, case.id);
     finish(Draft {
         office,
-        kind: Kind::VerifierAssigned,
+        kind: Purpose::VerifierAssigned,
         case: Some(case),
         to: vec![person(verifier)],
         subject: format!(
@@ -300,7 +300,7 @@ pub fn rejection(office: &Office, case: &Case, reason: &str, now: DateTime<Utc>)
     applicant_mail(
         office,
         case,
-        Kind::Rejection,
+        Purpose::Rejection,
         "Permohonan sertifikat elektronik tidak dapat diproses",
         b,
         None,
@@ -348,7 +348,7 @@ pub fn quarantine_notice(
     };
     finish(Draft {
         office,
-        kind: Kind::Quarantined,
+        kind: Purpose::Quarantined,
         case: None,
         to,
         subject: "[sertel] Surel tidak dapat diproses (karantina)".into(),
@@ -371,50 +371,9 @@ pub fn case_tag(subject: &str) -> Option<CaseId> {
     None
 }
 
-/// What each mail is, beyond [`Purpose`]: the update after a follow-up has no purpose of its own
-/// yet, but it must not share a Message-ID pattern with the first acknowledgement.
-#[derive(Clone, Copy)]
-enum Kind {
-    Acknowledgement,
-    MissingItems,
-    ChecklistUpdate,
-    DuplicateNotice,
-    DispositionRequest,
-    VerifierAssigned,
-    Rejection,
-    Quarantined,
-}
-
-impl Kind {
-    fn purpose(self) -> Purpose {
-        match self {
-            Kind::Acknowledgement | Kind::ChecklistUpdate => Purpose::Acknowledgement,
-            Kind::MissingItems => Purpose::MissingItems,
-            Kind::DuplicateNotice => Purpose::DuplicateNotice,
-            Kind::DispositionRequest => Purpose::DispositionRequest,
-            Kind::VerifierAssigned => Purpose::VerifierAssigned,
-            Kind::Rejection => Purpose::Rejection,
-            Kind::Quarantined => Purpose::Quarantined,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Acknowledgement => "acknowledgement",
-            Kind::MissingItems => "missing_items",
-            Kind::ChecklistUpdate => "checklist_update",
-            Kind::DuplicateNotice => "duplicate_notice",
-            Kind::DispositionRequest => "disposition_request",
-            Kind::VerifierAssigned => "verifier_assigned",
-            Kind::Rejection => "rejection",
-            Kind::Quarantined => "quarantined",
-        }
-    }
-}
-
 struct Draft<'a> {
     office: &'a Office,
-    kind: Kind,
+    kind: Purpose,
     case: Option<&'a Case>,
     /// Display name and address of each recipient.
     to: Vec<(Option<String>, String)>,
@@ -428,7 +387,7 @@ struct Draft<'a> {
 fn applicant_mail(
     office: &Office,
     case: &Case,
-    kind: Kind,
+    kind: Purpose,
     subject: &str,
     body: String,
     reply_to: Option<&str>,
@@ -522,7 +481,7 @@ fn finish(d: Draft<'_>) -> OutgoingMail {
         .expect("From, To and the envelope are always set");
 
     OutgoingMail {
-        purpose: d.kind.purpose(),
+        purpose: d.kind,
         from: from_addr,
         to: to_addrs,
         message_id,
