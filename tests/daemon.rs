@@ -1,0 +1,317 @@
+//! The daemon end to end against real Dovecot and Postfix on 127.0.0.1 (started by
+//! `scripts/mailservers`): applications in by SMTP, cases in sled, replies read back over IMAP;
+//! crashes (`kill -9`) at every stage, a Dovecot restart and an SMTP outage lose nothing and
+//! duplicate nothing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::mailservers::MailServers;
+use lettre::message::{Attachment, Mailbox as Addr, MultiPart, SinglePart, header::ContentType};
+use serde_json::Value;
+
+struct Daemon {
+    child: Child,
+    config: PathBuf,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn write_config(servers: &MailServers, work: &Path) -> PathBuf {
+    let d = &servers.domain;
+    let config = format!(
+        r#"
+[office]
+name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
+address = "tte@{d}"
+kadis = {{ name = "Kepala Dinas", email = "kadis@{d}" }}
+verifiers = [
+  {{ name = "Verifikator Satu", email = "verifikator1@{d}" }},
+  {{ name = "Verifikator Dua", email = "verifikator2@{d}" }},
+]
+[storage]
+data_dir = "{data}"
+[intake.imap]
+host = "127.0.0.1"
+port = {imaps}
+security = "tls"
+user = "tte"
+password = "{pw}"
+ca_file = "{ca}"
+poll_seconds = 10
+[outbound.smtp]
+host = "127.0.0.1"
+port = {smtp}
+security = "starttls"
+ca_file = "{ca}"
+[replies]
+per_sender_per_hour = 50
+"#,
+        data = work.join("data").display(),
+        imaps = servers.imaps_port,
+        pw = servers.password,
+        ca = servers.ca_file.display(),
+        smtp = servers.smtp_port,
+    );
+    let path = work.join("sertel.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+fn start_daemon(config: &Path, pause_at: Option<&str>, pause_file: &Path) -> Daemon {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sertel"));
+    cmd.arg("--config")
+        .arg(config)
+        .arg("run")
+        .env("RUST_LOG", "sertel=debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    if let Some(stage) = pause_at {
+        cmd.env("SERTEL_PAUSE_AT", stage)
+            .env("SERTEL_PAUSE_FILE", pause_file);
+    }
+    Daemon {
+        child: cmd.spawn().expect("sertel run"),
+        config: config.to_path_buf(),
+    }
+}
+
+fn sertel(config: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sertel"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn cases(config: &Path) -> Vec<Value> {
+    let (ok, out, err) = sertel(config, &["cases", "--json"]);
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn text_application(servers: &MailServers, user: &str, nik: &str, tag: &str) -> Vec<u8> {
+    format!(
+        "From: Pemohon Uji <{from}>\r\nTo: tte@{d}\r\nSubject: Permohonan Sertifikat Elektronik\r\n\
+         Message-ID: <{tag}@test.sertel>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0800\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Yth. Kepala Dinas Kominfo\r\n\r\nNama : Rahmat Hasan Lamato, S.Kom.\r\nNIK : {nik}\r\n\
+         NIP : 19850312 201001 1 003\r\nJabatan : Pranata Komputer Ahli Pertama\r\n\
+         Unit Kerja : Dinas Pendidikan\r\nNo. HP : 0812-3456-7890\r\n",
+        from = servers.address(user),
+        d = servers.domain,
+    )
+    .into_bytes()
+}
+
+fn subject_of(raw: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse(raw)
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn body_of(raw: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse(raw)
+        .and_then(|m| m.body_text(0).map(|b| b.into_owned()))
+        .unwrap_or_default()
+}
+
+fn message_id_of(raw: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse(raw)
+        .and_then(|m| m.message_id().map(str::to_string))
+        .unwrap_or_default()
+}
+
+async fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_is_acknowledged_disposed_and_completed() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(&servers, work.path());
+    let _daemon = start_daemon(&config, None, &work.path().join("pause"));
+    let d = servers.domain.clone();
+
+    // Step 1: an application without KTP or SK.
+    let raw = text_application(&servers, "pemohon1", "7502011203850001", "app-1");
+    let sent = Instant::now();
+    servers.send(&raw, &servers.address("pemohon1"), &[&format!("tte@{d}")]).await;
+    let acks = servers.wait_for("pemohon1", "INBOX", 1, Duration::from_secs(60)).await;
+    eprintln!("ack after {:?}", sent.elapsed());
+    let subject = subject_of(&acks[0]);
+    assert!(subject.starts_with("[TTE-"), "{subject}");
+    let id = subject[1..].split(']').next().unwrap().to_string();
+    let body = body_of(&acks[0]);
+    assert!(body.contains(&id), "{body}");
+    assert!(!body.contains("7502011203850001"), "the full NIK must not be mailed");
+    assert!(body.contains("KTP"), "{body}");
+
+    // The original is moved out of the inbox once its case is stored.
+    assert!(servers.fetch_all("tte", "INBOX").await.is_empty());
+    assert_eq!(servers.fetch_all("tte", "Processed").await.len(), 1);
+
+    // Step 2: the Kadis gets the case and disposes by replying.
+    let to_kadis = servers.wait_for("kadis", "INBOX", 1, Duration::from_secs(30)).await;
+    assert!(subject_of(&to_kadis[0]).contains(&id));
+    let disposition = format!(
+        "From: Kepala Dinas <kadis@{d}>\r\nTo: tte@{d}\r\nSubject: Re: {}\r\n\
+         Message-ID: <disp-1@test.sertel>\r\nIn-Reply-To: <{}>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\ndisposisi ke verifikator2\r\n\r\n> ringkasan\r\n",
+        subject_of(&to_kadis[0]),
+        message_id_of(&to_kadis[0]),
+    );
+    servers.send(disposition.as_bytes(), &format!("kadis@{d}"), &[&format!("tte@{d}")]).await;
+    let to_verifier = servers.wait_for("verifikator2", "INBOX", 1, Duration::from_secs(30)).await;
+    assert!(subject_of(&to_verifier[0]).contains(&id));
+    let (ok, shown, err) = sertel(&config, &["case", &id, "--json"]);
+    assert!(ok, "{err}");
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["case"]["state"], "disposisi");
+    assert_eq!(shown["case"]["verifier"], format!("verifikator2@{d}"));
+
+    // Step 3: the verifier asks for the documents through the CLI (the daemon runs it).
+    let (ok, said, err) = sertel(
+        &config,
+        &["request", &id, "--message", "Mohon kirim KTP dan SK terakhir.", "--by", "verifikator2"],
+    );
+    assert!(ok, "{err}");
+    assert!(said.contains(&id));
+    let mails = servers.wait_for("pemohon1", "INBOX", 2, Duration::from_secs(30)).await;
+    let request = mails.iter().find(|m| body_of(m).contains("Mohon kirim KTP")).expect("request mail");
+    assert!(subject_of(request).contains(&id));
+
+    // The applicant replies with the sample's KTP and SK attached.
+    let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/001.eml")).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&sample[..]).unwrap();
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain("Berikut KTP dan SK saya.".to_string()));
+    for att in parsed.attachments() {
+        let name = att.attachment_name().unwrap_or("lampiran").to_string();
+        let ct = ContentType::parse("application/octet-stream").unwrap();
+        parts = parts.singlepart(Attachment::new(name).body(att.contents().to_vec(), ct));
+    }
+    let follow_up = lettre::Message::builder()
+        .from(servers.address("pemohon1").parse::<Addr>().unwrap())
+        .to(format!("tte@{d}").parse::<Addr>().unwrap())
+        .subject(format!("Re: {}", subject_of(request)))
+        .in_reply_to(message_id_of(request))
+        .multipart(parts)
+        .unwrap()
+        .formatted();
+    servers.send(&follow_up, &servers.address("pemohon1"), &[&format!("tte@{d}")]).await;
+    servers.wait_for("pemohon1", "INBOX", 3, Duration::from_secs(90)).await;
+    let (_, shown, _) = sertel(&config, &["case", &id, "--json"]);
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["case"]["state"], "verifikasi", "{shown}");
+    let problems: Vec<String> = shown["case"]["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] != "ok")
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!problems.contains(&"missing_ktp".to_string()), "{problems:?}");
+    assert!(!problems.contains(&"missing_sk".to_string()), "{problems:?}");
+    assert_eq!(shown["case"]["attachments"].as_array().unwrap().len(), 2);
+
+    // A second application from the same NIK joins the case instead of opening another.
+    let again = text_application(&servers, "pemohon2", "7502011203850001", "app-1-again");
+    servers.send(&again, &servers.address("pemohon2"), &[&format!("tte@{d}")]).await;
+    let notice = servers.wait_for("pemohon2", "INBOX", 1, Duration::from_secs(60)).await;
+    assert!(subject_of(&notice[0]).contains(&id));
+    assert_eq!(cases(&config).len(), 1);
+}
+
+/// Kills the daemon with SIGKILL at `stage`, restarts it, and checks the application ends up
+/// as exactly one case with exactly one acknowledgement.
+async fn crash_at(stage: &str, n: usize) {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(&servers, work.path());
+    let pause = work.path().join("pause");
+    let user = format!("pemohon{}", n % 5 + 1);
+    let d = servers.domain.clone();
+    let mut daemon = start_daemon(&config, Some(stage), &pause);
+    let raw = text_application(&servers, &user, "7502011203850001", &format!("crash-{stage}"));
+    servers.send(&raw, &servers.address(&user), &[&format!("tte@{d}")]).await;
+    wait_until(&format!("pause at {stage}"), Duration::from_secs(60), || pause.exists()).await;
+    // SIGKILL: no destructor, no flush, exactly what a power cut or OOM kill does.
+    daemon.child.kill().unwrap();
+    daemon.child.wait().unwrap();
+    drop(daemon);
+
+    let _daemon = start_daemon(&config, None, &pause);
+    servers.wait_for(&user, "INBOX", 1, Duration::from_secs(90)).await;
+    // Give a second acknowledgement, if one were coming, time to arrive.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let acks = servers.fetch_all(&user, "INBOX").await;
+    assert_eq!(acks.len(), 1, "{stage}: {} acknowledgements", acks.len());
+    assert_eq!(cases(&config).len(), 1, "{stage}");
+    assert!(servers.fetch_all("tte", "INBOX").await.is_empty(), "{stage}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_every_stage_loses_nothing_and_duplicates_nothing() {
+    for (n, stage) in ["after_fetch", "after_store", "before_move", "before_send"].iter().enumerate() {
+        crash_at(stage, n).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dovecot_restart_and_smtp_outage_are_ridden_out() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(&servers, work.path());
+    let _daemon = start_daemon(&config, None, &work.path().join("pause"));
+    let d = servers.domain.clone();
+
+    servers.restart_imap();
+    let raw = text_application(&servers, "pemohon3", "7502011203850002", "after-restart");
+    servers.send(&raw, &servers.address("pemohon3"), &[&format!("tte@{d}")]).await;
+    servers.wait_for("pemohon3", "INBOX", 1, Duration::from_secs(90)).await;
+
+    // SMTP down: the case opens (IMAP still works), the acknowledgement waits in the outbox.
+    let raw = text_application(&servers, "pemohon4", "7502011203850003", "smtp-down");
+    servers.send(&raw, &servers.address("pemohon4"), &[&format!("tte@{d}")]).await;
+    servers.wait_for("tte", "Processed", 2, Duration::from_secs(30)).await;
+    servers.stop_smtp();
+    let raw = text_application(&servers, "pemohon5", "7502011203850004", "while-down");
+    // Postfix is down, so this one is put straight into the inbox over IMAP by the harness.
+    servers.append("tte", "INBOX", &raw).await;
+    wait_until("the third case", Duration::from_secs(60), || cases(&config).len() == 3).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    servers.start_smtp();
+    let acks = servers.wait_for("pemohon5", "INBOX", 1, Duration::from_secs(120)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(acks.len(), 1);
+    assert_eq!(servers.fetch_all("pemohon5", "INBOX").await.len(), 1);
+    assert_eq!(servers.fetch_all("pemohon4", "INBOX").await.len(), 1);
+}
