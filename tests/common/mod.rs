@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mailservers;
+
 use std::path::Path;
 
 use chrono::NaiveDate;
