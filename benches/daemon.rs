@@ -4,6 +4,8 @@
 //! `cargo bench --bench daemon`; SERTEL_BENCH_ACKS and SERTEL_BENCH_BURST set the sizes
 //! (default 30 and 200). Needs root, like the mail servers.
 
+// The bench uses only part of the test harness.
+#[allow(dead_code)]
 #[path = "../tests/common/mailservers.rs"]
 mod mailservers;
 
@@ -18,7 +20,10 @@ use sertel::synth::{self, SynthOptions};
 const APPLICANTS: usize = 5;
 
 fn env_usize(key: &str, default: usize) -> usize {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {
@@ -138,7 +143,9 @@ async fn main() {
         );
         let t = Instant::now();
         servers.send(raw.as_bytes(), &applicant, &[&inbox]).await;
-        servers.wait_for("pemohon1", "INBOX", i + 1, Duration::from_secs(60)).await;
+        servers
+            .wait_for("pemohon1", "INBOX", i + 1, Duration::from_secs(60))
+            .await;
         latencies.push(t.elapsed().as_secs_f64());
     }
     println!(
@@ -154,7 +161,14 @@ async fn main() {
     println!("\n== Burst: {burst} generated applications with KTP images waiting in the inbox");
     let samples = work.path().join("burst");
     std::fs::create_dir_all(&samples).unwrap();
-    synth::generate(&samples, &SynthOptions { count: burst, seed: 2026 }).unwrap();
+    synth::generate(
+        &samples,
+        &SynthOptions {
+            count: burst,
+            seed: 2026,
+        },
+    )
+    .unwrap();
     let mut emls: Vec<_> = std::fs::read_dir(&samples)
         .unwrap()
         .flatten()
@@ -164,14 +178,19 @@ async fn main() {
     emls.sort();
     let mut already = 0;
     for k in 1..=APPLICANTS {
-        already += servers.fetch_all(&format!("pemohon{k}"), "INBOX").await.len();
+        already += servers
+            .fetch_all(&format!("pemohon{k}"), "INBOX")
+            .await
+            .len();
     }
     for (i, path) in emls.iter().enumerate() {
         let from = servers.address(&format!("pemohon{}", i % APPLICANTS + 1));
         let raw = as_sent_by(&std::fs::read(path).unwrap(), &from);
         servers.send(&raw, &from, &[&inbox]).await;
     }
-    servers.wait_for("tte", "INBOX", burst, Duration::from_secs(300)).await;
+    servers
+        .wait_for("tte", "INBOX", burst, Duration::from_secs(300))
+        .await;
     let t = Instant::now();
     let daemon = start(&config);
     let pid = daemon.id();
@@ -183,7 +202,10 @@ async fn main() {
         if waiting == 0 {
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(900), "{waiting} still waiting after 15 min");
+        assert!(
+            t.elapsed() < Duration::from_secs(900),
+            "{waiting} still waiting after 15 min"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let all_cases = t.elapsed().as_secs_f64();
@@ -191,12 +213,19 @@ async fn main() {
         peak = peak.max(peak_rss_mib(pid));
         let mut acks = 0;
         for k in 1..=APPLICANTS {
-            acks += servers.fetch_all(&format!("pemohon{k}"), "INBOX").await.len();
+            acks += servers
+                .fetch_all(&format!("pemohon{k}"), "INBOX")
+                .await
+                .len();
         }
         if acks >= already + burst {
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(900), "only {} acks", acks - already);
+        assert!(
+            t.elapsed() < Duration::from_secs(900),
+            "only {} acks",
+            acks - already
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let all_acks = t.elapsed().as_secs_f64();

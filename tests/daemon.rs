@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use common::mailservers::MailServers;
 use lettre::message::{Attachment, Mailbox as Addr, MultiPart, SinglePart, header::ContentType};
+use mail_parser::MimeHeaders;
 use serde_json::Value;
 
 struct Daemon {
     child: Child,
-    config: PathBuf,
 }
 
 impl Drop for Daemon {
@@ -80,7 +80,6 @@ fn start_daemon(config: &Path, pause_at: Option<&str>, pause_file: &Path) -> Dae
     }
     Daemon {
         child: cmd.spawn().expect("sertel run"),
-        config: config.to_path_buf(),
     }
 }
 
@@ -160,15 +159,22 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
     // Step 1: an application without KTP or SK.
     let raw = text_application(&servers, "pemohon1", "7502011203850001", "app-1");
     let sent = Instant::now();
-    servers.send(&raw, &servers.address("pemohon1"), &[&format!("tte@{d}")]).await;
-    let acks = servers.wait_for("pemohon1", "INBOX", 1, Duration::from_secs(60)).await;
+    servers
+        .send(&raw, &servers.address("pemohon1"), &[&format!("tte@{d}")])
+        .await;
+    let acks = servers
+        .wait_for("pemohon1", "INBOX", 1, Duration::from_secs(60))
+        .await;
     eprintln!("ack after {:?}", sent.elapsed());
     let subject = subject_of(&acks[0]);
     assert!(subject.starts_with("[TTE-"), "{subject}");
     let id = subject[1..].split(']').next().unwrap().to_string();
     let body = body_of(&acks[0]);
     assert!(body.contains(&id), "{body}");
-    assert!(!body.contains("7502011203850001"), "the full NIK must not be mailed");
+    assert!(
+        !body.contains("7502011203850001"),
+        "the full NIK must not be mailed"
+    );
     assert!(body.contains("KTP"), "{body}");
 
     // The original is moved out of the inbox once its case is stored.
@@ -176,7 +182,9 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
     assert_eq!(servers.fetch_all("tte", "Processed").await.len(), 1);
 
     // Step 2: the Kadis gets the case and disposes by replying.
-    let to_kadis = servers.wait_for("kadis", "INBOX", 1, Duration::from_secs(30)).await;
+    let to_kadis = servers
+        .wait_for("kadis", "INBOX", 1, Duration::from_secs(30))
+        .await;
     assert!(subject_of(&to_kadis[0]).contains(&id));
     let disposition = format!(
         "From: Kepala Dinas <kadis@{d}>\r\nTo: tte@{d}\r\nSubject: Re: {}\r\n\
@@ -185,8 +193,16 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
         subject_of(&to_kadis[0]),
         message_id_of(&to_kadis[0]),
     );
-    servers.send(disposition.as_bytes(), &format!("kadis@{d}"), &[&format!("tte@{d}")]).await;
-    let to_verifier = servers.wait_for("verifikator2", "INBOX", 1, Duration::from_secs(30)).await;
+    servers
+        .send(
+            disposition.as_bytes(),
+            &format!("kadis@{d}"),
+            &[&format!("tte@{d}")],
+        )
+        .await;
+    let to_verifier = servers
+        .wait_for("verifikator2", "INBOX", 1, Duration::from_secs(30))
+        .await;
     assert!(subject_of(&to_verifier[0]).contains(&id));
     let (ok, shown, err) = sertel(&config, &["case", &id, "--json"]);
     assert!(ok, "{err}");
@@ -197,18 +213,33 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
     // Step 3: the verifier asks for the documents through the CLI (the daemon runs it).
     let (ok, said, err) = sertel(
         &config,
-        &["request", &id, "--message", "Mohon kirim KTP dan SK terakhir.", "--by", "verifikator2"],
+        &[
+            "request",
+            &id,
+            "--message",
+            "Mohon kirim KTP dan SK terakhir.",
+            "--by",
+            "verifikator2",
+        ],
     );
     assert!(ok, "{err}");
     assert!(said.contains(&id));
-    let mails = servers.wait_for("pemohon1", "INBOX", 2, Duration::from_secs(30)).await;
-    let request = mails.iter().find(|m| body_of(m).contains("Mohon kirim KTP")).expect("request mail");
+    let mails = servers
+        .wait_for("pemohon1", "INBOX", 2, Duration::from_secs(30))
+        .await;
+    let request = mails
+        .iter()
+        .find(|m| body_of(m).contains("Mohon kirim KTP"))
+        .expect("request mail");
     assert!(subject_of(request).contains(&id));
 
     // The applicant replies with the sample's KTP and SK attached.
     let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/001.eml")).unwrap();
-    let parsed = mail_parser::MessageParser::default().parse(&sample[..]).unwrap();
-    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain("Berikut KTP dan SK saya.".to_string()));
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&sample[..])
+        .unwrap();
+    let mut parts =
+        MultiPart::mixed().singlepart(SinglePart::plain("Berikut KTP dan SK saya.".to_string()));
     for att in parsed.attachments() {
         let name = att.attachment_name().unwrap_or("lampiran").to_string();
         let ct = ContentType::parse("application/octet-stream").unwrap();
@@ -222,8 +253,16 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
         .multipart(parts)
         .unwrap()
         .formatted();
-    servers.send(&follow_up, &servers.address("pemohon1"), &[&format!("tte@{d}")]).await;
-    servers.wait_for("pemohon1", "INBOX", 3, Duration::from_secs(90)).await;
+    servers
+        .send(
+            &follow_up,
+            &servers.address("pemohon1"),
+            &[&format!("tte@{d}")],
+        )
+        .await;
+    servers
+        .wait_for("pemohon1", "INBOX", 3, Duration::from_secs(90))
+        .await;
     let (_, shown, _) = sertel(&config, &["case", &id, "--json"]);
     let shown: Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(shown["case"]["state"], "verifikasi", "{shown}");
@@ -234,14 +273,25 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
         .filter(|i| i["status"] != "ok")
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect();
-    assert!(!problems.contains(&"missing_ktp".to_string()), "{problems:?}");
-    assert!(!problems.contains(&"missing_sk".to_string()), "{problems:?}");
-    assert_eq!(shown["case"]["attachments"].as_array().unwrap().len(), 2);
+    assert!(
+        !problems.contains(&"missing_ktp".to_string()),
+        "{problems:?}"
+    );
+    assert!(
+        !problems.contains(&"missing_sk".to_string()),
+        "{problems:?}"
+    );
+    // The sample's letter, KTP, SK and pas foto.
+    assert_eq!(shown["case"]["attachments"].as_array().unwrap().len(), 4);
 
     // A second application from the same NIK joins the case instead of opening another.
     let again = text_application(&servers, "pemohon2", "7502011203850001", "app-1-again");
-    servers.send(&again, &servers.address("pemohon2"), &[&format!("tte@{d}")]).await;
-    let notice = servers.wait_for("pemohon2", "INBOX", 1, Duration::from_secs(60)).await;
+    servers
+        .send(&again, &servers.address("pemohon2"), &[&format!("tte@{d}")])
+        .await;
+    let notice = servers
+        .wait_for("pemohon2", "INBOX", 1, Duration::from_secs(60))
+        .await;
     assert!(subject_of(&notice[0]).contains(&id));
     assert_eq!(cases(&config).len(), 1);
 }
@@ -258,27 +308,47 @@ async fn crash_at(stage: &str, n: usize) {
     let user = format!("pemohon{}", n % 5 + 1);
     let d = servers.domain.clone();
     let mut daemon = start_daemon(&config, Some(stage), &pause);
-    let raw = text_application(&servers, &user, "7502011203850001", &format!("crash-{stage}"));
-    servers.send(&raw, &servers.address(&user), &[&format!("tte@{d}")]).await;
-    wait_until(&format!("pause at {stage}"), Duration::from_secs(60), || pause.exists()).await;
+    let raw = text_application(
+        &servers,
+        &user,
+        "7502011203850001",
+        &format!("crash-{stage}"),
+    );
+    servers
+        .send(&raw, &servers.address(&user), &[&format!("tte@{d}")])
+        .await;
+    wait_until(
+        &format!("pause at {stage}"),
+        Duration::from_secs(60),
+        || pause.exists(),
+    )
+    .await;
     // SIGKILL: no destructor, no flush, exactly what a power cut or OOM kill does.
     daemon.child.kill().unwrap();
     daemon.child.wait().unwrap();
     drop(daemon);
 
     let _daemon = start_daemon(&config, None, &pause);
-    servers.wait_for(&user, "INBOX", 1, Duration::from_secs(90)).await;
+    servers
+        .wait_for(&user, "INBOX", 1, Duration::from_secs(90))
+        .await;
     // Give a second acknowledgement, if one were coming, time to arrive.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let acks = servers.fetch_all(&user, "INBOX").await;
     assert_eq!(acks.len(), 1, "{stage}: {} acknowledgements", acks.len());
     assert_eq!(cases(&config).len(), 1, "{stage}");
-    assert!(servers.fetch_all("tte", "INBOX").await.is_empty(), "{stage}");
+    assert!(
+        servers.fetch_all("tte", "INBOX").await.is_empty(),
+        "{stage}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_every_stage_loses_nothing_and_duplicates_nothing() {
-    for (n, stage) in ["after_fetch", "after_store", "before_move", "before_send"].iter().enumerate() {
+    for (n, stage) in ["after_fetch", "after_store", "before_move", "before_send"]
+        .iter()
+        .enumerate()
+    {
         crash_at(stage, n).await;
     }
 }
@@ -295,21 +365,34 @@ async fn dovecot_restart_and_smtp_outage_are_ridden_out() {
 
     servers.restart_imap();
     let raw = text_application(&servers, "pemohon3", "7502011203850002", "after-restart");
-    servers.send(&raw, &servers.address("pemohon3"), &[&format!("tte@{d}")]).await;
-    servers.wait_for("pemohon3", "INBOX", 1, Duration::from_secs(90)).await;
+    servers
+        .send(&raw, &servers.address("pemohon3"), &[&format!("tte@{d}")])
+        .await;
+    servers
+        .wait_for("pemohon3", "INBOX", 1, Duration::from_secs(90))
+        .await;
 
     // SMTP down: the case opens (IMAP still works), the acknowledgement waits in the outbox.
     let raw = text_application(&servers, "pemohon4", "7502011203850003", "smtp-down");
-    servers.send(&raw, &servers.address("pemohon4"), &[&format!("tte@{d}")]).await;
-    servers.wait_for("tte", "Processed", 2, Duration::from_secs(30)).await;
+    servers
+        .send(&raw, &servers.address("pemohon4"), &[&format!("tte@{d}")])
+        .await;
+    servers
+        .wait_for("tte", "Processed", 2, Duration::from_secs(30))
+        .await;
     servers.stop_smtp();
     let raw = text_application(&servers, "pemohon5", "7502011203850004", "while-down");
     // Postfix is down, so this one is put straight into the inbox over IMAP by the harness.
     servers.append("tte", "INBOX", &raw).await;
-    wait_until("the third case", Duration::from_secs(60), || cases(&config).len() == 3).await;
+    wait_until("the third case", Duration::from_secs(60), || {
+        cases(&config).len() == 3
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     servers.start_smtp();
-    let acks = servers.wait_for("pemohon5", "INBOX", 1, Duration::from_secs(120)).await;
+    let acks = servers
+        .wait_for("pemohon5", "INBOX", 1, Duration::from_secs(120))
+        .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(acks.len(), 1);
     assert_eq!(servers.fetch_all("pemohon5", "INBOX").await.len(), 1);

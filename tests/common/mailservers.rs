@@ -138,6 +138,17 @@ impl MailServers {
             .unwrap_or_else(|e| panic!("SMTP to 127.0.0.1:{}: {e}", self.smtp_port));
     }
 
+    /// Puts a message straight into `user`'s `mailbox` over IMAP, as if delivered, for when
+    /// Postfix is down on purpose.
+    pub async fn append(&self, user: &str, mailbox: &str, raw: &[u8]) {
+        let mut session = self.imap_session(user).await;
+        session
+            .append(mailbox, None, None, raw)
+            .await
+            .unwrap_or_else(|e| panic!("append to {user}/{mailbox}: {e}"));
+        session.logout().await.ok();
+    }
+
     /// Every message in `user`'s `mailbox`, in mailbox order, read over implicit TLS without
     /// changing any flag. Empty when the mailbox does not exist.
     pub async fn fetch_all(&self, user: &str, mailbox: &str) -> Vec<Vec<u8>> {
