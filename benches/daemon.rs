@@ -105,13 +105,20 @@ fn as_sent_by(raw: &[u8], from: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(raw);
     let mut out = String::with_capacity(text.len());
     let mut in_headers = true;
+    let mut in_from = false;
     for line in text.split_inclusive('\n') {
         if in_headers && line.trim_end().is_empty() {
             in_headers = false;
         }
-        if in_headers && line.to_ascii_lowercase().starts_with("from:") {
-            out.push_str(&format!("From: {from}\r\n"));
+        // A long From header is folded over several lines; all of them are replaced.
+        let continued = line.starts_with([' ', '\t']);
+        if in_headers && (line.to_ascii_lowercase().starts_with("from:") || in_from && continued) {
+            if !in_from {
+                out.push_str(&format!("From: {from}\r\n"));
+            }
+            in_from = true;
         } else {
+            in_from = false;
             out.push_str(line);
         }
     }

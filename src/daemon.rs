@@ -101,18 +101,37 @@ fn pause_point(stage: &str) {
 /// Takes the oldest waiting mail through the pipeline: stored durably first, then moved out
 /// of the inbox. A crash between the two leaves it in the inbox, and the next run finds it
 /// recorded and only moves it.
+///
+/// With a [`Lookahead`], the next waiting mail is read on a second core meanwhile, so a queue of
+/// applications with KTP photos goes through about twice as fast; cases are still stored one
+/// at a time, in inbox order.
 pub async fn process_next<M: Mailbox>(
     mailbox: &mut M,
     desk: &Desk<'_>,
     ocr: &mut dyn Ocr,
     limiter: &mut ReplyLimiter,
+    lookahead: Option<&mut Lookahead>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DaemonError> {
-    let Some(fetched) = mailbox.fetch_new(1).await?.into_iter().next() else {
+    let limit = if lookahead.is_some() { 2 } else { 1 };
+    let mut waiting = mailbox.fetch_new(limit).await?.into_iter();
+    let Some(fetched) = waiting.next() else {
         return Ok(Outcome::Idle);
     };
     pause_point("after_fetch");
-    let outcome = handle(&fetched, desk, ocr, limiter, now)?;
+    let read_ahead = match lookahead {
+        Some(la) => {
+            let ready = la.take(&fetched.locator);
+            if ready.is_none()
+                && let Some(next) = waiting.next()
+            {
+                la.submit(next, today(now));
+            }
+            ready
+        }
+        None => None,
+    };
+    let outcome = handle(&fetched, desk, ocr, limiter, read_ahead, now)?;
     pause_point("after_store");
     pause_point("before_move");
     match &outcome {
@@ -120,6 +139,59 @@ pub async fn process_next<M: Mailbox>(
         _ => mailbox.mark_processed(&fetched.locator).await?,
     }
     Ok(outcome)
+}
+
+/// Reads a waiting application on a thread of its own, with its own OCR engine, while the
+/// daemon handles the mail before it. Only the reading is done ahead: what the mail means for
+/// the cases is decided when its turn comes.
+pub struct Lookahead {
+    jobs: std::sync::mpsc::Sender<(
+        Vec<u8>,
+        chrono::NaiveDate,
+        std::sync::mpsc::Sender<Option<Report>>,
+    )>,
+    pending: Option<(Locator, std::sync::mpsc::Receiver<Option<Report>>)>,
+}
+
+impl Lookahead {
+    pub fn start(rules: Rules) -> Result<Lookahead, crate::text::ocr::OcrError> {
+        let mut ocr = crate::text::ocr::TesseractOcr::new("ind")?;
+        let (jobs, queue) = std::sync::mpsc::channel::<(
+            Vec<u8>,
+            chrono::NaiveDate,
+            std::sync::mpsc::Sender<Option<Report>>,
+        )>();
+        std::thread::spawn(move || {
+            for (raw, today, reply) in queue {
+                let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mail = parse_mail(&raw).ok()?;
+                    inspect_mails(&mail, &[], &rules, &mut ocr, today).ok()
+                }))
+                .ok()
+                .flatten();
+                let _ = reply.send(report);
+            }
+        });
+        Ok(Lookahead {
+            jobs,
+            pending: None,
+        })
+    }
+
+    fn submit(&mut self, fetched: Fetched, today: chrono::NaiveDate) {
+        let (reply, report) = std::sync::mpsc::channel();
+        if self.jobs.send((fetched.raw, today, reply)).is_ok() {
+            self.pending = Some((fetched.locator, report));
+        }
+    }
+
+    /// The report read ahead for this mail, waiting for it if the reading is still going on.
+    fn take(&mut self, locator: &Locator) -> Option<Report> {
+        match self.pending.take() {
+            Some((at, report)) if at == *locator => report.recv().ok().flatten(),
+            _ => None,
+        }
+    }
 }
 
 fn mail_key(locator: &Locator, message_id: Option<&str>, raw: &[u8]) -> MailKey {
@@ -136,6 +208,7 @@ pub fn handle(
     desk: &Desk<'_>,
     ocr: &mut dyn Ocr,
     limiter: &mut ReplyLimiter,
+    read_ahead: Option<Report>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, CaseError> {
     let raw = &fetched.raw;
@@ -167,7 +240,7 @@ pub fn handle(
     // A stage that panics on some odd mail must not take the daemon down or lose the mail.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match existing {
         Some(id) => to_existing(id, &mail, &key, raw, desk, ocr, limiter, now),
-        None => application(&mail, &key, raw, desk, ocr, limiter, now),
+        None => application(&mail, &key, raw, desk, ocr, limiter, read_ahead, now),
     }));
     match result {
         Ok(Ok(outcome)) => Ok(outcome),
@@ -331,13 +404,17 @@ fn application(
     desk: &Desk<'_>,
     ocr: &mut dyn Ocr,
     limiter: &mut ReplyLimiter,
+    read_ahead: Option<Report>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, Failure> {
     let Some(from) = mail.from.clone() else {
         return Err(Failure::Stage("no sender address to answer".into()));
     };
-    let report = inspect_mails(mail, &[], desk.rules, ocr, today(now))
-        .map_err(|e| Failure::Stage(format!("could not read the attachments: {e}")))?;
+    let report = match read_ahead {
+        Some(report) => report,
+        None => inspect_mails(mail, &[], desk.rules, ocr, today(now))
+            .map_err(|e| Failure::Stage(format!("could not read the attachments: {e}")))?,
+    };
     let attachments = attachments_of(mail, Some(&report));
     let may_reply = reply_allowed(desk, limiter, &from, now);
     let office = &desk.config.office;
@@ -638,6 +715,13 @@ where
     };
 
     let mut limiter = ReplyLimiter::default();
+    let mut lookahead = match Lookahead::start(desk.rules.clone()) {
+        Ok(la) => Some(la),
+        Err(e) => {
+            tracing::warn!(error = %e, "no second OCR engine; reading one mail at a time");
+            None
+        }
+    };
     let mut connect = connect;
     let mut backoff = Duration::from_secs(1);
     let poll = Duration::from_secs(30);
@@ -661,7 +745,16 @@ where
             if *stop.borrow() {
                 break 'outer;
             }
-            match process_next(&mut mailbox, desk, ocr, &mut limiter, Utc::now()).await {
+            match process_next(
+                &mut mailbox,
+                desk,
+                ocr,
+                &mut limiter,
+                lookahead.as_mut(),
+                Utc::now(),
+            )
+            .await
+            {
                 Ok(Outcome::Idle) => {
                     let waited = tokio::select! {
                         r = mailbox.wait(poll) => r,

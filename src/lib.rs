@@ -16,9 +16,24 @@
 //!    (`ok`, `missing`, `mismatch`, `invalid`, `review`).
 //!
 //! [`inspect`] runs the stages in order and builds the [`inspect::Report`] that `sertel inspect`
-//! prints. The typed values every stage shares (NIK, NIP, phone, email, names) live in
-//! [`applicant`]; [`rules`] loads the rule files; [`synth`] makes synthetic applications for tests
-//! and benchmarks (never real people's documents).
+//! prints.
+//!
+//! The daemon (`sertel run`, [`daemon`]) wraps that pipeline:
+//!
+//! 7. [`intake`]: the official mailbox over IMAP (IDLE, MOVE) or a local Maildir; a message is
+//!    moved out only after its case is durable.
+//! 8. [`case`]: cases in sled, numbered `TTE-2026-0007`, with mails, attachments, checklist,
+//!    SOP state and history; the exactly-once record of every processed mail; the outbox.
+//! 9. [`outbound`]: the Indonesian replies and notices, delivered from the outbox by SMTP (or
+//!    written as `.eml` files) with retries.
+//!
+//! [`daemon::process_next`] is one step (one mail from inbox to stored case and queued
+//! replies); [`staff`] holds the verifiers' and the Kadis's actions and the control socket the
+//! CLI reaches them through; [`config`] is the daemon's TOML file.
+//!
+//! The typed values every stage shares (NIK, NIP, phone, email, names) live in [`applicant`];
+//! [`rules`] loads the rule files; [`synth`] makes synthetic applications for tests and
+//! benchmarks (never real people's documents).
 
 pub mod applicant;
 pub mod case;

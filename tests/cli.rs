@@ -126,3 +126,84 @@ fn broken_rules_stop_the_command_naming_file_and_line() {
     assert!(err.contains(&format!("checklist.toml:{line}:")), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn maildir_config(root: &std::path::Path) -> std::path::PathBuf {
+    let text = format!(
+        r#"
+[office]
+name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
+address = "tte@gorontalokab.go.id"
+kadis = {{ name = "Kepala Dinas", email = "kadis@gorontalokab.go.id" }}
+verifiers = [{{ name = "Verifikator Satu", email = "verifikator1@gorontalokab.go.id" }}]
+[storage]
+data_dir = "{root}/data"
+[intake]
+maildir = "{root}/inbox"
+[outbound]
+folder = "{root}/outbox"
+"#,
+        root = root.display()
+    );
+    let path = root.join("sertel.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_daemon_stops_cleanly_on_sigterm_and_staff_commands_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = maildir_config(dir.path());
+    let mut daemon = sertel()
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .spawn()
+        .unwrap();
+    let socket = dir.path().join("data/sertel.sock");
+    let start = std::time::Instant::now();
+    while !socket.exists() {
+        assert!(start.elapsed().as_secs() < 30, "the daemon did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // While the daemon holds the database, staff commands go through its socket.
+    let out = sertel()
+        .arg("--config")
+        .arg(&config)
+        .arg("cases")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "Belum ada kasus."
+    );
+    let out = sertel()
+        .arg("--config")
+        .arg(&config)
+        .args(["case", "TTE-2026-0099"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "sertel: Kasus TTE-2026-0099 tidak ditemukan."
+    );
+
+    // SAFETY: kill has no memory-safety preconditions; the pid is our own child's.
+    assert_eq!(unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) }, 0);
+    let stopped = std::time::Instant::now();
+    let status = daemon.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(stopped.elapsed().as_secs() < 10);
+    assert!(!socket.exists(), "the control socket is removed on exit");
+
+    // With no daemon running, the CLI opens the database itself.
+    let out = sertel()
+        .arg("--config")
+        .arg(&config)
+        .args(["dispose", "bukan-nomor", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Nomor kasus tidak dikenal"));
+}

@@ -91,7 +91,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
 
     // Sample 004 lacks the KTP.
     deliver(root, "1.eml", &sample("004"));
-    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     let Outcome::Opened(id) = outcome else {
@@ -120,7 +120,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
 
     // The same mail again (a client that sent twice): recorded, no second case, no reply.
     deliver(root, "2.eml", &sample("004"));
-    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::AlreadyDone);
@@ -133,7 +133,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
         b"From: a@gorontalokab.go.id\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\
           Message-ID: <ooo@x>\r\n\r\nSedang cuti.\r\n",
     );
-    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert!(matches!(outcome, Outcome::Ignored(_)), "{outcome:?}");
@@ -141,7 +141,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
 
     // Not an email at all: quarantined, kept, and the verifiers are told.
     deliver(root, "4.eml", b"\x00\x01 this is not mail");
-    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert!(matches!(outcome, Outcome::Quarantined(_)), "{outcome:?}");
@@ -171,7 +171,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
         header(to_kadis, "Message-ID"),
     );
     deliver(root, "5.eml", kadis_reply.as_bytes());
-    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Staff(id));
@@ -188,7 +188,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
         "6.eml",
         b"From: orang.lain@example.com\r\nSubject: Re: [TTE-2026-0001] lampiran\r\nMessage-ID: <o1@x>\r\n\r\nIni KTP saya.\r\n",
     );
-    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Note(id));
@@ -214,7 +214,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
          Message-ID: <f1@x>\r\n\r\nKTP menyusul, mohon maaf.\r\n"
             .to_string();
     deliver(root, "7.eml", follow_up.as_bytes());
-    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::FollowUp(id));
@@ -296,7 +296,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
     );
     assert!(shown.text.contains("verifikator1"), "{}", shown.text);
     assert_eq!(
-        process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+        process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
             .await
             .unwrap(),
         Outcome::Idle
@@ -340,13 +340,13 @@ async fn a_second_application_from_the_same_nik_joins_the_open_case() {
         "2.eml",
         body("subbag.umum@gorontalokab.go.id", "a2@x").as_bytes(),
     );
-    let first = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let first = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     let Outcome::Opened(id) = first else {
         panic!("{first:?}")
     };
-    let second = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, now())
+    let second = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert_eq!(second, Outcome::Duplicate(id));
@@ -358,4 +358,57 @@ async fn a_second_application_from_the_same_nik_joins_the_open_case() {
         .find(|e| e.mail.to == ["subbag.umum@gorontalokab.go.id"])
         .expect("the second sender is told");
     assert!(String::from_utf8_lossy(&notice.mail.raw).contains(&id.to_string()));
+}
+
+#[tokio::test]
+async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let config = config(root);
+    let rules = Rules::builtin();
+    let store = CaseStore::open(&config.storage.data_dir).unwrap();
+    let desk = Desk {
+        config: &config,
+        rules: &rules,
+        store: &store,
+    };
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+    let mut lookahead = sertel::daemon::Lookahead::start(rules.clone()).unwrap();
+    let names = ["001", "002", "003", "004", "005"];
+    for n in names {
+        deliver(root, &format!("{n}.eml"), &sample(n));
+    }
+    let mut opened = Vec::new();
+    loop {
+        match process_next(
+            &mut inbox,
+            &desk,
+            &mut ocr,
+            &mut limiter,
+            Some(&mut lookahead),
+            now(),
+        )
+        .await
+        .unwrap()
+        {
+            Outcome::Idle => break,
+            Outcome::Opened(id) => opened.push(id),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(opened.len(), names.len());
+    for (id, n) in opened.iter().zip(names) {
+        let case = store.get(*id).unwrap().unwrap();
+        let expected = common::expected_for(Path::new(&format!(
+            "{}/samples/{n}.eml",
+            env!("CARGO_MANIFEST_DIR")
+        )));
+        let mut want: Vec<String> = serde_json::from_value(expected["problems"].clone()).unwrap();
+        let mut got: Vec<String> = case.problems().iter().map(|s| s.to_string()).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "sample {n} as {id}");
+    }
 }

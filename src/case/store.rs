@@ -32,6 +32,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// How a processed mail is recognised when it shows up again.
+/// sled's page cache.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailKey {
     /// [`crate::intake::Locator::key`] of where it was fetched.
@@ -529,7 +532,12 @@ pub struct CaseStore {
 impl CaseStore {
     /// Opens the database in `dir`, creating it when missing.
     pub fn open(dir: &Path) -> Result<CaseStore, CaseError> {
-        let db = sled::Config::new().path(dir).open()?;
+        // sled caches up to 1 GiB by default; cases are read one at a time and attachments
+        // rarely, so a small cache keeps the daemon's memory flat as the archive grows.
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open()?;
         let store = CaseStore {
             cases: db.open_tree("cases")?,
             mails: db.open_tree("mails")?,
