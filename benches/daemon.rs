@@ -205,7 +205,7 @@ async fn main() {
     let mut peak = 0.0f64;
     loop {
         peak = peak.max(peak_rss_mib(pid));
-        let waiting = servers.fetch_all("tte", "INBOX").await.len();
+        let waiting = servers.count("tte", "INBOX").await;
         if waiting == 0 {
             break;
         }

@@ -157,6 +157,8 @@ fn big_attachment_memory(dir: &Path) {
     );
 }
 
+// The child is reaped with wait4, which std cannot do, to get its peak RSS.
+#[allow(clippy::zombie_processes)]
 fn run_measured(path: &Path) -> (f64, i64) {
     let t = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_sertel"))

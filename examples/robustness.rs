@@ -34,6 +34,8 @@ fn files(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+// The child is reaped with wait4, which std cannot do, to get its peak RSS.
+#[allow(clippy::zombie_processes)]
 fn run_one(exe: &Path, path: &Path) -> Run {
     let start = Instant::now();
     let child = Command::new(exe)

@@ -300,8 +300,8 @@ fn quarantine(
 }
 
 fn today(now: DateTime<Utc>) -> chrono::NaiveDate {
-    // The office keeps WITA (UTC+8): a mail at 07:30 WITA is today's, not yesterday's.
-    (now + chrono::Duration::hours(8)).date_naive()
+    // A mail at 07:30 WITA is today's in the office, though still yesterday in UTC.
+    now.with_timezone(&crate::calendar::WITA).date_naive()
 }
 
 fn stored_mail(mail: &ParsedMail, key: &MailKey, role: MailRole, now: DateTime<Utc>) -> StoredMail {
@@ -768,6 +768,10 @@ where
                 Ok(outcome) => {
                     tracing::info!(?outcome, "mail handled");
                     poke.notify_one();
+                    // A mail's images and PDF pages are freed now, but glibc keeps the pages;
+                    // hand them back so a burst of large attachments does not ratchet RSS up.
+                    // SAFETY: malloc_trim has no preconditions.
+                    unsafe { libc::malloc_trim(0) };
                 }
                 Err(DaemonError::Intake(e)) => {
                     tracing::warn!(error = %e, "mailbox lost; reconnecting");

@@ -36,6 +36,7 @@
 //! benchmarks (never real people's documents).
 
 pub mod applicant;
+pub mod calendar;
 pub mod case;
 pub mod checklist;
 pub mod classify;

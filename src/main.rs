@@ -135,6 +135,10 @@ enum KindArg {
 
 fn main() -> ExitCode {
     ensure_single_threaded_openmp();
+    // glibc gives every thread that allocates its own arena; with OCR on two threads and tokio's
+    // workers, freed image buffers then sit in several arenas at once. Two arenas are plenty.
+    // SAFETY: mallopt has no preconditions and is called before any other thread exists.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

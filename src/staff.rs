@@ -213,6 +213,7 @@ fn run(
             Ok(Reply::ok(lines.join("\n")))
         }
         Command::Dispose { id, verifier, by } => {
+            parse_id(id)?;
             let v = find_verifier(config, verifier)?;
             let actor = Actor::Staff(by.clone());
             change(

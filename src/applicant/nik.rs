@@ -277,6 +277,97 @@ impl FromStr for Nik {
     }
 }
 
+/// The NIK as a mail may show it: masked by [`Nik`] when it parses, else every digit but the
+/// first and last four hidden.
+pub fn mask_nik_like(raw: &str) -> String {
+    if let Ok(nik) = Nik::parse(raw) {
+        return nik.to_string();
+    }
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    raw.trim()
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen > 4 && seen + 4 <= digits {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Checklist details and people's notes quote NIKs in full (the one typed and the one read
+/// from the KTP), so everything that goes into a mail passes through here: any sixteen digits
+/// in a row, also when grouped by single spaces, dots or dashes, and any 15 or 17 digits
+/// standing alone (a mistyped NIK identifies a person just as well) keep only their first and
+/// last four digits. An 18-digit NIP is left alone.
+pub fn mask_niks_in(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    // Runs of digits as [start, end) char indices, and whether a single separator joins each
+    // run to the next.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let joined = |a: (usize, usize), b: (usize, usize)| {
+        b.0 == a.1 + 1 && matches!(chars[a.1], ' ' | '.' | '-')
+    };
+    let mut hide = vec![false; chars.len()];
+    let mut mask_span = |spans: &[(usize, usize)]| {
+        let total: usize = spans.iter().map(|(s, e)| e - s).sum();
+        let mut n = 0;
+        for &(s, e) in spans {
+            for slot in hide.iter_mut().take(e).skip(s) {
+                n += 1;
+                if n > 4 && n + 4 <= total {
+                    *slot = true;
+                }
+            }
+        }
+    };
+    for (k, &run) in runs.iter().enumerate() {
+        let len = run.1 - run.0;
+        let alone = (k == 0 || !joined(runs[k - 1], run))
+            && (k + 1 == runs.len() || !joined(run, runs[k + 1]));
+        if alone && (15..=17).contains(&len) {
+            mask_span(&[run]);
+            continue;
+        }
+        let mut total = 0;
+        for end in k..runs.len() {
+            if end > k && !joined(runs[end - 1], runs[end]) {
+                break;
+            }
+            total += runs[end].1 - runs[end].0;
+            if total == 16 {
+                mask_span(&runs[k..=end]);
+            }
+            if total >= 16 {
+                break;
+            }
+        }
+    }
+    chars
+        .iter()
+        .zip(hide)
+        .map(|(&c, h)| if h { '*' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,5 +686,16 @@ mod tests {
                 prop_assert_ne!(other.as_str(), nik.as_str());
             }
         }
+    }
+
+    #[test]
+    fn a_nik_that_does_not_parse_is_masked_by_hand() {
+        assert_eq!(mask_nik_like("7502011203850000"), "7502********0000");
+        assert_eq!(mask_nik_like("75020112038500"), "7502******8500");
+        assert_eq!(mask_nik_like("7502.0112.0385.0001"), "7502********0001");
+        assert_eq!(
+            mask_niks_in("NIP 198503122010011002, NIK 7502011203850001."),
+            "NIP 198503122010011002, NIK 7502********0001."
+        );
     }
 }

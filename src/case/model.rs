@@ -4,18 +4,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The schema of [`Case`] records; a release that changes it migrates older records on open.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Central Indonesian Time (WITA, UTC+8, no daylight saving): the office's clock. Case numbers take
-/// its year, and staff read every time in it.
-pub const WITA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+8 is a valid offset"),
-};
+pub use crate::calendar::WITA;
 
 /// A case number people quote: `TTE-2026-0007` (year the case was opened, then a sequence that
 /// restarts each year).
@@ -268,6 +263,26 @@ pub struct ApplicantRecord {
     pub unit: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+}
+
+impl ApplicantRecord {
+    /// The applicant's fields as people read them, labelled in Indonesian, the NIK masked.
+    pub fn rows(&self) -> [(&'static str, Option<String>); 8] {
+        let nik = self
+            .nik
+            .as_deref()
+            .map(crate::applicant::nik::mask_nik_like);
+        [
+            ("Nama", self.name.clone()),
+            ("NIK", nik),
+            ("NIP", self.nip.clone()),
+            ("Jabatan", self.position.clone()),
+            ("Pangkat/Gol.", self.rank.clone()),
+            ("Unit Kerja", self.unit.clone()),
+            ("No. HP", self.phone.clone()),
+            ("Surel", self.email.clone()),
+        ]
+    }
 }
 
 /// One checklist line as stored: sertel's verdict, or a person's when checked by hand.

@@ -9,7 +9,7 @@ use super::model::{
     Actor, ApplicantRecord, Case, CaseId, Event, EventKind, MailRole, Purpose, SCHEMA_VERSION,
     State, WITA,
 };
-use crate::applicant::Nik;
+use crate::applicant::nik::mask_niks_in;
 use crate::config::Standards;
 
 /// Every state in SOP order, for listing where a case may go next.
@@ -355,18 +355,9 @@ pub fn render(case: &Case, timings: &[StepTiming]) -> String {
 
     let _ = writeln!(out, "\nData pemohon:");
     let a = &case.applicant;
-    let nik = a.nik.as_deref().map(mask_nik);
-    for (label, value) in [
-        ("Nama", a.name.as_deref()),
-        ("NIK", nik.as_deref()),
-        ("NIP", a.nip.as_deref()),
-        ("Jabatan", a.position.as_deref()),
-        ("Pangkat/Gol.", a.rank.as_deref()),
-        ("Unit Kerja", a.unit.as_deref()),
-        ("No. HP", a.phone.as_deref()),
-        ("Surel", a.email.as_deref()),
-        ("Balasan ke", Some(a.reply_to.as_str())),
-    ] {
+    let reply_to = Some(a.reply_to.clone());
+    for (label, value) in a.rows().iter().chain([&("Balasan ke", reply_to)]) {
+        let value = value.as_deref();
         let _ = writeln!(out, "  {label:<13}: {}", value.unwrap_or(none));
     }
 
@@ -445,7 +436,7 @@ pub fn render(case: &Case, timings: &[StepTiming]) -> String {
             event_words(&e.what)
         );
     }
-    mask_nik_runs(&out)
+    mask_niks_in(&out)
 }
 
 fn timing_words(t: &StepTiming) -> String {
@@ -576,47 +567,6 @@ fn size_words(bytes: u64) -> String {
     } else {
         format!("{} KB", bytes.div_ceil(1024))
     }
-}
-
-/// A NIK for staff eyes: the masked form of a valid NIK; anything else that was typed in its
-/// place is masked by hand the same way, since it may still be nearly the person's NIK.
-fn mask_nik(nik: &str) -> String {
-    if let Ok(valid) = Nik::parse(nik) {
-        return valid.to_string();
-    }
-    let chars: Vec<char> = nik.trim().chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
-}
-
-/// Masks every run of exactly sixteen digits (a NIK's length; NIPs have eighteen) in `text`.
-fn mask_nik_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() == 16 {
-            out.push_str(&run[..4]);
-            out.push_str("********");
-            out.push_str(&run[12..]);
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
 }
 
 #[cfg(test)]
@@ -968,18 +918,6 @@ mod tests {
         assert!(text.contains("WITA  Kadis <kadis@x> — verifikator ditunjuk: rina@x"));
         assert!(
             text.contains("surel tanda terima masuk antrean kirim ke pemohon@gorontalokab.go.id")
-        );
-    }
-
-    #[test]
-    fn a_nik_that_does_not_parse_is_masked_by_hand() {
-        assert_eq!(mask_nik("7502011203850000"), "7502********0000");
-        assert_eq!(mask_nik("75020112038500"), "7502******8500");
-        assert_eq!(mask_nik("1234"), "****");
-        assert_eq!(mask_nik("7502.0112.0385.0001"), "7502********0001");
-        assert_eq!(
-            mask_nik_runs("NIP 198503122010011002, NIK 7502011203850001."),
-            "NIP 198503122010011002, NIK 7502********0001."
         );
     }
 }

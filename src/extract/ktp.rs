@@ -124,9 +124,30 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
         .map_or_else(Vec::new, |(d, _)| nik_windows(d));
     let from_reread = reread.map_or_else(Vec::new, nik_windows);
     let cb = block.as_ref().map_or(0.0, |(_, c)| *c);
+    // The card's printed birth date and sex, read on lines of their own, are a third witness.
+    let printed = f
+        .get("birth_date")
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let agrees_with_card = |nik: &Nik| {
+        use chrono::Datelike;
+        printed.is_none_or(|d| {
+            d.day() == nik.birth_day()
+                && d.month() == nik.birth_month()
+                && (d.year() % 100) as u32 == nik.birth_year_2d()
+        }) && f.get("sex").is_none_or(|s| s == nik.sex().label_id())
+    };
+    let mut consistent: Vec<&String> = from_block
+        .iter()
+        .chain(&from_reread)
+        .filter(|w| Nik::parse(w).is_ok_and(|n| agrees_with_card(&n)))
+        .collect();
+    consistent.dedup();
     let (value, mut conf) =
         if let Some(agreed) = from_block.iter().find(|w| from_reread.contains(w)) {
             (agreed.clone(), cb)
+        } else if let ([only], true) = (consistent.as_slice(), printed.is_some()) {
+            // The two readings disagree, but only one agrees with the printed birth date.
+            ((*only).clone(), cb * DISAGREEMENT_PENALTY)
         } else if let [only] = from_reread.as_slice() {
             (only.clone(), cb * DISAGREEMENT_PENALTY)
         } else if let [only] = from_block.as_slice() {
@@ -143,23 +164,8 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
         return None;
     }
     match Nik::parse(&value) {
-        Ok(nik) => {
-            if let Some(date) = f.get("birth_date") {
-                let printed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok();
-                let agrees = printed.is_some_and(|d| {
-                    use chrono::Datelike;
-                    d.day() == nik.birth_day()
-                        && d.month() == nik.birth_month()
-                        && (d.year() % 100) as u32 == nik.birth_year_2d()
-                });
-                if !agrees {
-                    conf = conf.min(0.4);
-                }
-            }
-            if f.get("sex").is_some_and(|s| s != nik.sex().label_id()) {
-                conf = conf.min(0.4);
-            }
-        }
+        Ok(nik) if !agrees_with_card(&nik) => conf = conf.min(0.4),
+        Ok(_) => {}
         Err(_) => conf = conf.min(0.3),
     }
     Some((value, conf))

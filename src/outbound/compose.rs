@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes};
@@ -12,7 +12,8 @@ use lettre::{Address, Message};
 use sha2::{Digest, Sha256};
 
 use super::OutgoingMail;
-use crate::applicant::Nik;
+use crate::applicant::nik::mask_niks_in;
+use crate::calendar::wita_datetime;
 use crate::case::{Case, CaseId, ChecklistEntry, Purpose};
 use crate::checklist::Status;
 use crate::classify::DocKind;
@@ -331,7 +332,7 @@ pub fn quarantine_notice(
         ("Subjek", subject),
         ("Message-ID", message_id),
     ] {
-        let value = value.map(one_line).filter(|v| !v.is_empty());
+        let value = value.as_deref().map(one_line).filter(|v| !v.is_empty());
         let _ = writeln!(b, "  {label:<11}: {}", value.as_deref().unwrap_or(none));
     }
     let _ = writeln!(b, "  {:<11}: {}", "Dicatat", wita_datetime(now));
@@ -455,7 +456,7 @@ fn finish(d: Draft<'_>) -> OutgoingMail {
     let mut builder = Message::builder()
         .from(Mailbox::new(Some(one_line(&d.office.name)), from))
         .header(header::To::from(to))
-        .subject(mask_niks(&one_line(&d.subject)))
+        .subject(mask_niks_in(&one_line(&d.subject)))
         .date(SystemTime::from(d.now))
         .message_id(Some(format!("<{message_id}>")))
         .raw_header(HeaderValue::new(
@@ -477,7 +478,7 @@ fn finish(d: Draft<'_>) -> OutgoingMail {
     }
     let message = builder
         .header(ContentType::TEXT_PLAIN)
-        .body(mask_niks(&d.body))
+        .body(mask_niks_in(&d.body))
         .expect("From, To and the envelope are always set");
 
     OutgoingMail {
@@ -597,20 +598,9 @@ fn person(p: &Person) -> (Option<String>, String) {
 }
 
 fn applicant_data(b: &mut String, case: &Case) {
-    let a = &case.applicant;
-    let nik = a.nik.as_deref().map(masked_nik);
     let _ = writeln!(b, "Data pemohon:");
-    for (label, value) in [
-        ("Nama", a.name.as_deref()),
-        ("NIK", nik.as_deref()),
-        ("NIP", a.nip.as_deref()),
-        ("Jabatan", a.position.as_deref()),
-        ("Pangkat/Gol.", a.rank.as_deref()),
-        ("Unit kerja", a.unit.as_deref()),
-        ("No. HP", a.phone.as_deref()),
-        ("Surel", a.email.as_deref()),
-    ] {
-        let value = value.map(one_line).filter(|v| !v.is_empty());
+    for (label, value) in case.applicant.rows() {
+        let value = value.as_deref().map(one_line).filter(|v| !v.is_empty());
         let _ = writeln!(b, "  {label:<13}: {}", value.as_deref().unwrap_or("-"));
     }
     let _ = writeln!(b);
@@ -769,129 +759,10 @@ fn checklist_summary(b: &mut String, case: &Case) {
     }
 }
 
-/// The NIK as a mail may show it: masked by [`Nik`] when it parses, else every digit but the
-/// first and last four hidden.
-fn masked_nik(raw: &str) -> String {
-    if let Ok(nik) = Nik::parse(raw) {
-        return nik.to_string();
-    }
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
-    let mut seen = 0;
-    raw.trim()
-        .chars()
-        .map(|c| {
-            if !c.is_ascii_digit() {
-                return c;
-            }
-            seen += 1;
-            if seen > 4 && seen + 4 <= digits {
-                '*'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// Checklist details and people's notes quote NIKs in full (the one typed and the one read
-/// from the KTP), so everything that goes into a mail passes through here: any sixteen digits
-/// in a row, also when grouped by single spaces, dots or dashes, and any 15 or 17 digits
-/// standing alone (a mistyped NIK identifies a person just as well) keep only their first and
-/// last four digits. An 18-digit NIP is left alone.
-fn mask_niks(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    // Runs of digits as [start, end) char indices, and whether a single separator joins each
-    // run to the next.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            runs.push((start, i));
-        } else {
-            i += 1;
-        }
-    }
-    let joined = |a: (usize, usize), b: (usize, usize)| {
-        b.0 == a.1 + 1 && matches!(chars[a.1], ' ' | '.' | '-')
-    };
-    let mut hide = vec![false; chars.len()];
-    let mut mask_span = |spans: &[(usize, usize)]| {
-        let total: usize = spans.iter().map(|(s, e)| e - s).sum();
-        let mut n = 0;
-        for &(s, e) in spans {
-            for slot in hide.iter_mut().take(e).skip(s) {
-                n += 1;
-                if n > 4 && n + 4 <= total {
-                    *slot = true;
-                }
-            }
-        }
-    };
-    for (k, &run) in runs.iter().enumerate() {
-        let len = run.1 - run.0;
-        let alone = (k == 0 || !joined(runs[k - 1], run))
-            && (k + 1 == runs.len() || !joined(run, runs[k + 1]));
-        if alone && (15..=17).contains(&len) {
-            mask_span(&[run]);
-            continue;
-        }
-        let mut total = 0;
-        for end in k..runs.len() {
-            if end > k && !joined(runs[end - 1], runs[end]) {
-                break;
-            }
-            total += runs[end].1 - runs[end].0;
-            if total == 16 {
-                mask_span(&runs[k..=end]);
-            }
-            if total >= 16 {
-                break;
-            }
-        }
-    }
-    chars
-        .iter()
-        .zip(hide)
-        .map(|(&c, h)| if h { '*' } else { c })
-        .collect()
-}
-
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-/// "24 November 2026 pukul 14.05 WITA": Gorontalo keeps UTC+8 all year.
-fn wita_datetime(t: DateTime<Utc>) -> String {
-    let wita = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    let local = t.with_timezone(&wita);
-    format!(
-        "{} {} {} pukul {:02}.{:02} WITA",
-        local.day(),
-        MONTHS[local.month0() as usize],
-        local.year(),
-        local.hour(),
-        local.minute()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::applicant::nik::mask_nik_like;
     use crate::case::{
         ApplicantRecord, MailRole, SCHEMA_VERSION, State, StoredAttachment, StoredMail,
     };
@@ -1411,11 +1282,11 @@ mod tests {
             ),
             ("12345678901234567890", "12345678901234567890"),
         ] {
-            assert_eq!(mask_niks(text), want, "{text}");
+            assert_eq!(mask_niks_in(text), want, "{text}");
         }
-        assert_eq!(masked_nik(NIK), "7502********0001");
-        assert_eq!(masked_nik("7502-0152-0385-00"), "7502-****-**85-00");
-        assert_eq!(masked_nik("99020152038500011"), "9902*********0011");
+        assert_eq!(mask_nik_like(NIK), "7502********0001");
+        assert_eq!(mask_nik_like("7502-0152-0385-00"), "7502-****-**85-00");
+        assert_eq!(mask_nik_like("99020152038500011"), "9902*********0011");
     }
 
     #[test]

@@ -10,30 +10,7 @@ use super::pdf::{self, PAGE_H, PAGE_W, Page, PdfFont, TextItem};
 use super::raster::{self, Fonts, Style};
 use super::rng::Rng;
 
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-/// "12 Maret 2024".
-pub fn indonesian_date(date: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
-}
+pub use crate::calendar::indonesian_date;
 
 /// An 18-digit NIP grouped the official way, "19850312 201001 1 003"; anything else as is.
 pub fn spaced_nip(nip: &str) -> String {

@@ -149,6 +149,19 @@ impl MailServers {
         session.logout().await.ok();
     }
 
+    /// How many messages `user`'s `mailbox` holds (0 when it does not exist), without fetching
+    /// them: safe while another client moves messages out.
+    pub async fn count(&self, user: &str, mailbox: &str) -> usize {
+        let mut session = self.imap_session(user).await;
+        let n = match session.examine(mailbox).await {
+            Err(async_imap::error::Error::No(_)) => 0,
+            Err(e) => panic!("examine {user}/{mailbox}: {e}"),
+            Ok(selected) => selected.exists as usize,
+        };
+        session.logout().await.ok();
+        n
+    }
+
     /// Every message in `user`'s `mailbox`, in mailbox order, read over implicit TLS without
     /// changing any flag. Empty when the mailbox does not exist.
     pub async fn fetch_all(&self, user: &str, mailbox: &str) -> Vec<Vec<u8>> {
