@@ -216,7 +216,14 @@ pub fn handle(
         Ok(mail) => mail,
         Err(e) => {
             let key = mail_key(&fetched.locator, None, raw);
-            return quarantine(desk, &key, raw, None, &format!("not an email: {e}"), now);
+            return quarantine(
+                desk,
+                &key,
+                raw,
+                None,
+                &format!("bukan surel: {}", e.keterangan()),
+                now,
+            );
         }
     };
     let key = mail_key(&fetched.locator, mail.message_id.as_deref(), raw);
@@ -257,7 +264,7 @@ pub fn handle(
                 &key,
                 raw,
                 Some(&mail),
-                &format!("a stage panicked: {what}"),
+                &format!("pemrosesan gagal karena kesalahan program ({what})"),
                 now,
             )
         }
@@ -267,7 +274,8 @@ pub fn handle(
 enum Failure {
     /// The store failed: the mail stays in the inbox and is tried again.
     Store(CaseError),
-    /// A stage could not handle this mail: it goes to quarantine.
+    /// A stage could not handle this mail: it goes to quarantine, and the reason, in
+    /// Indonesian, to the verifiers.
     Stage(String),
 }
 
@@ -408,12 +416,14 @@ fn application(
     now: DateTime<Utc>,
 ) -> Result<Outcome, Failure> {
     let Some(from) = mail.from.clone() else {
-        return Err(Failure::Stage("no sender address to answer".into()));
+        return Err(Failure::Stage(
+            "surel tidak memiliki alamat pengirim, sehingga tidak dapat dibalas".into(),
+        ));
     };
     let report = match read_ahead {
         Some(report) => report,
         None => inspect_mails(mail, &[], desk.rules, ocr, today(now))
-            .map_err(|e| Failure::Stage(format!("could not read the attachments: {e}")))?,
+            .map_err(|e| Failure::Stage(format!("lampiran tidak dapat dibaca: {e}")))?,
     };
     let attachments = attachments_of(mail, Some(&report));
     let may_reply = reply_allowed(desk, limiter, &from, now);
@@ -561,7 +571,7 @@ fn to_existing(
     earlier.push(mail.clone());
     let (first, later) = earlier.split_first().expect("at least this mail");
     let report = inspect_mails(first, later, desk.rules, ocr, today(now))
-        .map_err(|e| Failure::Stage(format!("could not read the attachments: {e}")))?;
+        .map_err(|e| Failure::Stage(format!("lampiran tidak dapat dibaca: {e}")))?;
     let attachments = attachments_of(mail, Some(&report));
     let may_reply = reply_allowed(desk, limiter, &from, now);
     desk.store

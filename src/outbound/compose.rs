@@ -332,7 +332,7 @@ pub fn quarantine_notice(
         ("Subjek", subject),
         ("Message-ID", message_id),
     ] {
-        let value = value.as_deref().map(one_line).filter(|v| !v.is_empty());
+        let value = value.map(one_line).filter(|v| !v.is_empty());
         let _ = writeln!(b, "  {label:<11}: {}", value.as_deref().unwrap_or(none));
     }
     let _ = writeln!(b, "  {:<11}: {}", "Dicatat", wita_datetime(now));
