@@ -31,43 +31,6 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
-fn write_config(servers: &MailServers, work: &Path) -> std::path::PathBuf {
-    let d = &servers.domain;
-    let text = format!(
-        r#"
-[office]
-name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
-address = "tte@{d}"
-kadis = {{ name = "Kepala Dinas", email = "kadis@{d}" }}
-verifiers = [{{ name = "Verifikator Satu", email = "verifikator1@{d}" }}]
-[storage]
-data_dir = "{data}"
-[intake.imap]
-host = "127.0.0.1"
-port = {imaps}
-security = "tls"
-user = "tte"
-password = "{pw}"
-ca_file = "{ca}"
-[outbound.smtp]
-host = "127.0.0.1"
-port = {smtp}
-security = "starttls"
-ca_file = "{ca}"
-[replies]
-per_sender_per_hour = 100000
-"#,
-        data = work.join("data").display(),
-        imaps = servers.imaps_port,
-        pw = servers.password,
-        ca = servers.ca_file.display(),
-        smtp = servers.smtp_port,
-    );
-    let path = work.join("sertel.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn start(config: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_sertel"))
         .arg("--config")
@@ -131,7 +94,7 @@ async fn main() {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let config = write_config(&servers, work.path());
+    let config = servers.write_sertel_config(work.path(), 100_000);
     let d = servers.domain.clone();
     let inbox = format!("tte@{d}");
 

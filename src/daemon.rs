@@ -524,15 +524,7 @@ fn to_existing(
                         vec![compose::verifier_assigned(office, case, verifier, now)]
                     }
                     _ => {
-                        case.record(
-                            Actor::Staff(from.clone()),
-                            EventKind::NoteKept {
-                                from: from.clone(),
-                                subject: mail.subject.clone(),
-                            },
-                            mid.clone(),
-                            now,
-                        );
+                        keep_note(case, mail, Actor::Staff(from.clone()), now);
                         Vec::new()
                     }
                 }
@@ -544,15 +536,7 @@ fn to_existing(
         desk.store
             .add_mail(id, key, raw, &[], now, |case: &mut Case| {
                 case.mails.push(stored_mail(mail, key, MailRole::Note, now));
-                case.record(
-                    Actor::System,
-                    EventKind::NoteKept {
-                        from: from.clone(),
-                        subject: mail.subject.clone(),
-                    },
-                    mid.clone(),
-                    now,
-                );
+                keep_note(case, mail, Actor::System, now);
                 Vec::new()
             })?;
         tracing::info!(case = %id, "mail from another sender kept as a note");
@@ -603,6 +587,19 @@ fn to_existing(
         })?;
     tracing::info!(case = %id, problems = report.problems.len(), "follow-up added");
     Ok(Outcome::FollowUp(id))
+}
+
+/// Records a mail kept with the case for people to read, changing nothing else.
+fn keep_note(case: &mut Case, mail: &ParsedMail, actor: Actor, now: DateTime<Utc>) {
+    case.record(
+        actor,
+        EventKind::NoteKept {
+            from: mail.from.clone().unwrap_or_default(),
+            subject: mail.subject.clone(),
+        },
+        mail.message_id.clone(),
+        now,
+    );
 }
 
 /// The Kadis's answer to a disposition request: "disposisi ke <verifier>" names one (by name

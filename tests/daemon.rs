@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,47 +23,6 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn write_config(servers: &MailServers, work: &Path) -> PathBuf {
-    let d = &servers.domain;
-    let config = format!(
-        r#"
-[office]
-name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
-address = "tte@{d}"
-kadis = {{ name = "Kepala Dinas", email = "kadis@{d}" }}
-verifiers = [
-  {{ name = "Verifikator Satu", email = "verifikator1@{d}" }},
-  {{ name = "Verifikator Dua", email = "verifikator2@{d}" }},
-]
-[storage]
-data_dir = "{data}"
-[intake.imap]
-host = "127.0.0.1"
-port = {imaps}
-security = "tls"
-user = "tte"
-password = "{pw}"
-ca_file = "{ca}"
-poll_seconds = 10
-[outbound.smtp]
-host = "127.0.0.1"
-port = {smtp}
-security = "starttls"
-ca_file = "{ca}"
-[replies]
-per_sender_per_hour = 50
-"#,
-        data = work.join("data").display(),
-        imaps = servers.imaps_port,
-        pw = servers.password,
-        ca = servers.ca_file.display(),
-        smtp = servers.smtp_port,
-    );
-    let path = work.join("sertel.toml");
-    std::fs::write(&path, config).unwrap();
-    path
 }
 
 fn start_daemon(config: &Path, pause_at: Option<&str>, pause_file: &Path) -> Daemon {
@@ -152,7 +111,7 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let config = write_config(&servers, work.path());
+    let config = servers.write_sertel_config(work.path(), 50);
     let _daemon = start_daemon(&config, None, &work.path().join("pause"));
     let d = servers.domain.clone();
 
@@ -303,7 +262,7 @@ async fn crash_at(stage: &str, n: usize) {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let config = write_config(&servers, work.path());
+    let config = servers.write_sertel_config(work.path(), 50);
     let pause = work.path().join("pause");
     let user = format!("pemohon{}", n % 5 + 1);
     let d = servers.domain.clone();
@@ -359,7 +318,7 @@ async fn dovecot_restart_and_smtp_outage_are_ridden_out() {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let config = write_config(&servers, work.path());
+    let config = servers.write_sertel_config(work.path(), 50);
     let _daemon = start_daemon(&config, None, &work.path().join("pause"));
     let d = servers.domain.clone();
 

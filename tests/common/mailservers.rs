@@ -138,6 +138,49 @@ impl MailServers {
             .unwrap_or_else(|e| panic!("SMTP to 127.0.0.1:{}: {e}", self.smtp_port));
     }
 
+    /// A sertel config in `work` that reads the `tte` inbox over IMAPS and sends through this
+    /// Postfix, with the Kadis and two verifiers as test users.
+    pub fn write_sertel_config(&self, work: &Path, per_sender_per_hour: u32) -> PathBuf {
+        let d = &self.domain;
+        let config = format!(
+            r#"
+[office]
+name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
+address = "tte@{d}"
+kadis = {{ name = "Kepala Dinas", email = "kadis@{d}" }}
+verifiers = [
+  {{ name = "Verifikator Satu", email = "verifikator1@{d}" }},
+  {{ name = "Verifikator Dua", email = "verifikator2@{d}" }},
+]
+[storage]
+data_dir = "{data}"
+[intake.imap]
+host = "127.0.0.1"
+port = {imaps}
+security = "tls"
+user = "tte"
+password = "{pw}"
+ca_file = "{ca}"
+poll_seconds = 10
+[outbound.smtp]
+host = "127.0.0.1"
+port = {smtp}
+security = "starttls"
+ca_file = "{ca}"
+[replies]
+per_sender_per_hour = {per_sender_per_hour}
+"#,
+            data = work.join("data").display(),
+            imaps = self.imaps_port,
+            pw = self.password,
+            ca = self.ca_file.display(),
+            smtp = self.smtp_port,
+        );
+        let path = work.join("sertel.toml");
+        std::fs::write(&path, config).unwrap();
+        path
+    }
+
     /// Puts a message straight into `user`'s `mailbox` over IMAP, as if delivered, for when
     /// Postfix is down on purpose.
     pub async fn append(&self, user: &str, mailbox: &str, raw: &[u8]) {
