@@ -335,12 +335,12 @@ pub fn render(case: &Case, timings: &[StepTiming]) -> String {
     let mut out = String::new();
     let none = "-";
     let _ = writeln!(out, "Kasus      : {}", case.id);
-    let _ = writeln!(
-        out,
-        "Status     : {} ({})",
-        case.state.label_id(),
-        case.state.as_str()
-    );
+    // The stored name beside the words, unless they are the same word.
+    let state = match (case.state.label_id(), case.state.as_str()) {
+        (words, name) if words == name => words.to_string(),
+        (words, name) => format!("{words} ({name})"),
+    };
+    let _ = writeln!(out, "Status     : {state}");
     let _ = writeln!(out, "Dibuka     : {}", wita_time(case.opened_at));
     let _ = writeln!(
         out,
