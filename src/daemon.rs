@@ -244,10 +244,21 @@ pub fn handle(
         Some(id) => desk.store.get(id)?.map(|c| c.id),
         None => desk.store.find_by_message_ids(&mail.replies_to)?,
     };
+    let incoming = Incoming {
+        mail: &mail,
+        key: &key,
+        raw,
+    };
+    let mut step = Step {
+        desk,
+        ocr,
+        limiter,
+        now,
+    };
     // A stage that panics on some odd mail must not take the daemon down or lose the mail.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match existing {
-        Some(id) => to_existing(id, &mail, &key, raw, desk, ocr, limiter, now),
-        None => application(&mail, &key, raw, desk, ocr, limiter, read_ahead, now),
+        Some(id) => to_existing(id, &incoming, &mut step),
+        None => application(&incoming, &mut step, read_ahead),
     }));
     match result {
         Ok(Ok(outcome)) => Ok(outcome),
@@ -269,6 +280,22 @@ pub fn handle(
             )
         }
     }
+}
+
+/// The mail being handled, with the key it is recorded under.
+#[derive(Clone, Copy)]
+struct Incoming<'a> {
+    mail: &'a ParsedMail,
+    key: &'a MailKey,
+    raw: &'a [u8],
+}
+
+/// What handling one mail works with besides the mail itself.
+struct Step<'a, 'd> {
+    desk: &'a Desk<'d>,
+    ocr: &'a mut dyn Ocr,
+    limiter: &'a mut ReplyLimiter,
+    now: DateTime<Utc>,
 }
 
 enum Failure {
@@ -404,17 +431,13 @@ fn reply_allowed(
     ok
 }
 
-#[allow(clippy::too_many_arguments)]
 fn application(
-    mail: &ParsedMail,
-    key: &MailKey,
-    raw: &[u8],
-    desk: &Desk<'_>,
-    ocr: &mut dyn Ocr,
-    limiter: &mut ReplyLimiter,
+    incoming: &Incoming<'_>,
+    step: &mut Step<'_, '_>,
     read_ahead: Option<Report>,
-    now: DateTime<Utc>,
 ) -> Result<Outcome, Failure> {
+    let Incoming { mail, key, raw } = *incoming;
+    let (desk, now, ocr, limiter) = (step.desk, step.now, &mut *step.ocr, &mut *step.limiter);
     let Some(from) = mail.from.clone() else {
         return Err(Failure::Stage(
             "surel tidak memiliki alamat pengirim, sehingga tidak dapat dibalas".into(),
@@ -490,17 +513,13 @@ fn application(
     Ok(Outcome::Opened(id))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn to_existing(
     id: CaseId,
-    mail: &ParsedMail,
-    key: &MailKey,
-    raw: &[u8],
-    desk: &Desk<'_>,
-    ocr: &mut dyn Ocr,
-    limiter: &mut ReplyLimiter,
-    now: DateTime<Utc>,
+    incoming: &Incoming<'_>,
+    step: &mut Step<'_, '_>,
 ) -> Result<Outcome, Failure> {
+    let Incoming { mail, key, raw } = *incoming;
+    let (desk, now, ocr, limiter) = (step.desk, step.now, &mut *step.ocr, &mut *step.limiter);
     let Some(case) = desk.store.get(id)? else {
         return Err(Failure::Store(CaseError::NotFound(id)));
     };

@@ -41,6 +41,36 @@ folder = "{outbox}"
     Config::parse(&text, Path::new("test.toml")).unwrap()
 }
 
+/// A desk in a temporary directory: Maildir inbox, `.eml` outbox, sled store, built-in rules.
+struct Office {
+    dir: tempfile::TempDir,
+    config: Config,
+    rules: Rules,
+    store: CaseStore,
+}
+
+impl Office {
+    fn new() -> Office {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path());
+        let store = CaseStore::open(&config.storage.data_dir).unwrap();
+        Office {
+            dir,
+            config,
+            rules: Rules::builtin(),
+            store,
+        }
+    }
+
+    fn desk(&self) -> Desk<'_> {
+        Desk {
+            config: &self.config,
+            rules: &self.rules,
+            store: &self.store,
+        }
+    }
+}
+
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
 }
@@ -74,16 +104,9 @@ fn header(raw: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let config = config(root);
-    let rules = Rules::builtin();
-    let store = CaseStore::open(&config.storage.data_dir).unwrap();
-    let desk = Desk {
-        config: &config,
-        rules: &rules,
-        store: &store,
-    };
+    let office = Office::new();
+    let (root, config, store) = (office.dir.path(), &office.config, &office.store);
+    let desk = office.desk();
     let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
     let transport = FolderTransport::new(root.join("outbox")).unwrap();
     let mut ocr = common::engine();
@@ -101,7 +124,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
     let case = store.get(id).unwrap().unwrap();
     assert_eq!(case.state, State::Diterima);
     assert_eq!(case.problems(), ["missing_ktp"]);
-    assert_eq!(send_due(&store, &transport, now()).await.unwrap(), 2);
+    assert_eq!(send_due(store, &transport, now()).await.unwrap(), 2);
     let sent = outbox_files(root);
     let ack = sent
         .iter()
@@ -161,7 +184,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             .iter()
             .any(|t| t.starts_with("verifikator"))
     );
-    send_due(&store, &transport, now()).await.unwrap();
+    send_due(store, &transport, now()).await.unwrap();
 
     // The Kadis answers the disposition request: "setuju" leaves the choice to round robin.
     let kadis_reply = format!(
@@ -200,8 +223,8 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             message: "Mohon lampirkan foto KTP.".into(),
             by: "verifikator1".into(),
         },
-        &config,
-        &store,
+        config,
+        store,
         now(),
     );
     assert!(reply.ok, "{}", reply.text);
@@ -235,8 +258,8 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
                 note: Some("KTP asli diperlihatkan".into()),
                 by: "verifikator1".into(),
             },
-            &config,
-            &store,
+            config,
+            store,
             now(),
         )
     };
@@ -248,8 +271,8 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             id: "TTE-26-1".into(),
             json: false,
         },
-        &config,
-        &store,
+        config,
+        store,
         now(),
     );
     assert!(
@@ -263,8 +286,8 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             reason: "Bukan ASN".into(),
             by: "verifikator1".into(),
         },
-        &config,
-        &store,
+        config,
+        store,
         now(),
     );
     assert!(reject.ok, "{}", reject.text);
@@ -274,8 +297,8 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             verifier: "Verifikator Dua".into(),
             by: "kadis".into(),
         },
-        &config,
-        &store,
+        config,
+        store,
         now(),
     );
     assert!(
@@ -290,8 +313,8 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             id: id.to_string(),
             json: false,
         },
-        &config,
-        &store,
+        config,
+        store,
         now(),
     );
     assert!(shown.text.contains("verifikator1"), "{}", shown.text);
@@ -311,16 +334,9 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
 
 #[tokio::test]
 async fn a_second_application_from_the_same_nik_joins_the_open_case() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let config = config(root);
-    let rules = Rules::builtin();
-    let store = CaseStore::open(&config.storage.data_dir).unwrap();
-    let desk = Desk {
-        config: &config,
-        rules: &rules,
-        store: &store,
-    };
+    let office = Office::new();
+    let (root, store) = (office.dir.path(), &office.store);
+    let desk = office.desk();
     let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
     let mut ocr = common::engine();
     let mut limiter = ReplyLimiter::default();
@@ -362,16 +378,9 @@ async fn a_second_application_from_the_same_nik_joins_the_open_case() {
 
 #[tokio::test]
 async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let config = config(root);
-    let rules = Rules::builtin();
-    let store = CaseStore::open(&config.storage.data_dir).unwrap();
-    let desk = Desk {
-        config: &config,
-        rules: &rules,
-        store: &store,
-    };
+    let office = Office::new();
+    let (root, rules, store) = (office.dir.path(), &office.rules, &office.store);
+    let desk = office.desk();
     let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
     let mut ocr = common::engine();
     let mut limiter = ReplyLimiter::default();
