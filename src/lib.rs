@@ -47,6 +47,7 @@ pub mod inspect;
 pub mod intake;
 pub mod outbound;
 pub mod parse;
+pub mod report;
 pub mod rules;
 pub mod staff;
 pub mod synth;
