@@ -48,6 +48,7 @@ pub mod intake;
 pub mod outbound;
 pub mod parse;
 pub mod rules;
+pub mod signature;
 pub mod staff;
 pub mod synth;
 pub mod text;
