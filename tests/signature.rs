@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use common::pdfsign::{TestCa, Validity, text_pdf};
+use common::pdfsign::{Key, TestCa, Validity, text_pdf};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use sertel::signature::{Moment, Refusal, TrustAnchors, Verdict, verify_pdf};
@@ -191,6 +191,7 @@ fn an_expired_signer_certificate_is_refused() {
         "expired",
         "Pejabat Lama Uji",
         Validity::Between("20240101000000Z", "20250101000000Z"),
+        Key::Rsa,
     );
     let signed = expired.sign(&FIX.letter);
     match refusal(&signed) {
@@ -308,4 +309,51 @@ fn mutated_signed_files_never_panic_nor_pass() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn a_chain_through_an_intermediate_in_the_cms_is_valid() {
+    let sub = FIX.ca.intermediate("Sub CA Uji", KADIS);
+    let signed = sub.sign(&FIX.letter);
+    match verify_pdf(&signed, &FIX.anchors, now()) {
+        Verdict::Valid(info) => assert!(info.issuer_subject.contains("Sub CA Uji"), "{info:?}"),
+        other => panic!("{other:?}"),
+    }
+    // Without the intermediate in the CMS there is no path to the root.
+    let bare = sub.signer().sign_with(&FIX.letter, "sha256", false);
+    match refusal(&bare) {
+        Refusal::UntrustedSigner { issuer } => assert!(issuer.contains("Sub CA Uji"), "{issuer}"),
+        other => panic!("{other:?}"),
+    }
+    // The intermediate itself as the anchor is enough.
+    let anchors = TrustAnchors::from_pem_files(&[sub.cert_path()]).unwrap();
+    assert!(matches!(verify_pdf(&bare, &anchors, now()), Verdict::Valid(_)));
+}
+
+#[test]
+fn an_ecdsa_p256_signer_is_valid() {
+    let ec = FIX.ca.issue("ec", "Kadis Kunci EC", Validity::Current, Key::P256);
+    let signed = ec.sign(&FIX.letter);
+    match verify_pdf(&signed, &FIX.anchors, now()) {
+        Verdict::Valid(info) => assert_eq!(info.signer_name, "Kadis Kunci EC"),
+        other => panic!("{other:?}"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = pdfsig(dir.path(), &signed);
+    assert!(report.contains("Signature is Valid"), "{report}");
+    let mut tampered = signed.clone();
+    let at = find(&tampered, NIK.as_bytes());
+    tampered[at] = b'8';
+    assert_eq!(refusal(&tampered), Refusal::ContentChanged);
+}
+
+#[test]
+fn sha384_and_sha512_digests_are_checked() {
+    for (md, name) in [("sha384", "SHA-384"), ("sha512", "SHA-512")] {
+        let signed = FIX.ca.signer().sign_with(&FIX.letter, md, true);
+        match verify_pdf(&signed, &FIX.anchors, now()) {
+            Verdict::Valid(info) => assert_eq!(info.digest, name),
+            other => panic!("{md}: {other:?}"),
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use lopdf::{Dictionary, Document, Object, ObjectId, Writer};
 
@@ -12,7 +13,12 @@ const CONTENTS_BYTES: usize = 8192;
 /// Width of each /ByteRange number in the placeholder.
 const RANGE_WIDTH: usize = 10;
 
+/// `openssl ca` keeps its serial and index in files, which parallel tests would race on.
+static CA_DATABASE: Mutex<()> = Mutex::new(());
+
 fn openssl(dir: &Path, args: &[&str]) {
+    let _database = (args.first() == Some(&"ca"))
+        .then(|| CA_DATABASE.lock().unwrap_or_else(|e| e.into_inner()));
     let out = Command::new("openssl")
         .args(args)
         .current_dir(dir)
@@ -39,7 +45,8 @@ pub struct Signer {
     name: String,
     cert: PathBuf,
     key: PathBuf,
-    ca_cert: PathBuf,
+    /// The issuing CA and its own issuers, put into the CMS as BSrE eSign does.
+    chain: PathBuf,
 }
 
 /// When a signer certificate is valid.
@@ -50,25 +57,77 @@ pub enum Validity {
     Between(&'static str, &'static str),
 }
 
+/// The signer's key type.
+#[derive(Clone, Copy)]
+pub enum Key {
+    Rsa,
+    P256,
+}
+
+impl Key {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Key::Rsa => &["-newkey", "rsa:2048"],
+            Key::P256 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        }
+    }
+}
+
+fn ca_dir(dir: &Path, name: &str) -> PathBuf {
+    let dir = dir.join(name.replace(' ', "_"));
+    std::fs::create_dir_all(dir.join("issued")).unwrap();
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("serial"), "1000\n").unwrap();
+    std::fs::write(dir.join("ca.cnf"), CA_CONFIG).unwrap();
+    dir
+}
+
+fn subject(organisation: &str, name: &str) -> String {
+    format!("/C=ID/O={organisation}/CN={name}")
+}
+
 impl TestCa {
-    /// A CA named `name` in `dir/<name>` and a current signer certificate for `signer_name`.
+    /// A self-signed root CA named `name` in `dir/<name>` and a current RSA signer
+    /// certificate for `signer_name`.
     pub fn new(dir: &Path, name: &str, signer_name: &str) -> TestCa {
-        let dir = dir.join(name.replace(' ', "_"));
-        std::fs::create_dir_all(dir.join("issued")).unwrap();
-        std::fs::write(dir.join("index.txt"), "").unwrap();
-        std::fs::write(dir.join("serial"), "1000\n").unwrap();
-        std::fs::write(dir.join("ca.cnf"), CA_CONFIG).unwrap();
+        let dir = ca_dir(dir, name);
         openssl(
             &dir,
             &[
                 "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256",
                 "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-utf8",
-                "-subj", &format!("/C=ID/O=Uji Sertel/CN={name}"),
+                "-subj", &subject("Uji Sertel", name),
                 "-addext", "basicConstraints=critical,CA:TRUE",
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign",
             ],
         );
-        let signer = issue(&dir, "signer", signer_name, &Validity::Current);
+        std::fs::copy(dir.join("ca.pem"), dir.join("chain.pem")).unwrap();
+        let signer = issue(&dir, "signer", signer_name, &Validity::Current, Key::Rsa);
+        TestCa { dir, signer }
+    }
+
+    /// A CA issued by this one (an intermediate), with its own current RSA signer.
+    pub fn intermediate(&self, name: &str, signer_name: &str) -> TestCa {
+        let dir = ca_dir(self.dir.parent().unwrap(), name);
+        openssl(
+            &dir,
+            &[
+                "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.csr", "-utf8", "-subj", &subject("Uji Sertel", name),
+            ],
+        );
+        let (csr, cert) = (dir.join("ca.csr"), dir.join("ca.pem"));
+        openssl(
+            &self.dir,
+            &[
+                "ca", "-batch", "-config", "ca.cnf", "-notext", "-utf8", "-extensions", "ca_ext",
+                "-days", "1825", "-in", csr.to_str().unwrap(), "-out", cert.to_str().unwrap(),
+            ],
+        );
+        let mut chain = std::fs::read(&cert).unwrap();
+        chain.extend(std::fs::read(self.dir.join("chain.pem")).unwrap());
+        std::fs::write(dir.join("chain.pem"), chain).unwrap();
+        let signer = issue(&dir, "signer", signer_name, &Validity::Current, Key::Rsa);
         TestCa { dir, signer }
     }
 
@@ -80,9 +139,9 @@ impl TestCa {
         &self.signer
     }
 
-    /// Another signer certificate from this CA, e.g. one that has expired.
-    pub fn issue(&self, label: &str, signer_name: &str, validity: Validity) -> Signer {
-        issue(&self.dir, label, signer_name, &validity)
+    /// Another signer certificate from this CA, e.g. one that has expired or an EC key.
+    pub fn issue(&self, label: &str, signer_name: &str, validity: Validity, key: Key) -> Signer {
+        issue(&self.dir, label, signer_name, &validity, key)
     }
 
     /// `pdf` signed by the CA's default signer.
@@ -114,19 +173,22 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ ca_ext ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 ";
 
-fn issue(dir: &Path, label: &str, signer_name: &str, validity: &Validity) -> Signer {
-    let key = format!("{label}.key");
+fn issue(dir: &Path, label: &str, signer_name: &str, validity: &Validity, key: Key) -> Signer {
+    let key_file = format!("{label}.key");
     let csr = format!("{label}.csr");
     let cert = format!("{label}.pem");
-    openssl(
-        dir,
-        &[
-            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &csr,
-            "-utf8", "-subj", &format!("/C=ID/O=Pemerintah Kabupaten Gorontalo/CN={signer_name}"),
-        ],
-    );
+    let subject = subject("Pemerintah Kabupaten Gorontalo", signer_name);
+    let mut args = vec!["req", "-new", "-nodes", "-utf8", "-subj", &subject];
+    args.extend(key.args());
+    args.extend(["-keyout", &key_file, "-out", &csr]);
+    openssl(dir, &args);
     let mut args = vec![
         "ca", "-batch", "-config", "ca.cnf", "-notext", "-utf8", "-in", &csr, "-out", &cert,
     ];
@@ -139,14 +201,21 @@ fn issue(dir: &Path, label: &str, signer_name: &str, validity: &Validity) -> Sig
         dir: dir.to_path_buf(),
         name: signer_name.to_string(),
         cert: dir.join(cert),
-        key: dir.join(key),
-        ca_cert: dir.join("ca.pem"),
+        key: dir.join(key_file),
+        chain: dir.join("chain.pem"),
     }
 }
 
 impl Signer {
-    /// `pdf` with one more revision holding a signature field on page 1 and its signature.
+    /// `pdf` with one more revision holding a signature field on page 1 and its signature
+    /// (SHA-256, the CA chain in the CMS).
     pub fn sign(&self, pdf: &[u8]) -> Vec<u8> {
+        self.sign_with(pdf, "sha256", true)
+    }
+
+    /// As [`Signer::sign`] with the digest `md` (an openssl name), and the CA chain in the
+    /// CMS or only the signer's certificate.
+    pub fn sign_with(&self, pdf: &[u8], md: &str, with_chain: bool) -> Vec<u8> {
         let (mut out, gap) = prepare(pdf, &self.name);
         let byte_range = [0, gap.0, gap.1, out.len() - gap.1];
         let range_text = format!(
@@ -163,18 +232,20 @@ impl Signer {
 
         let mut signed_bytes = out[..gap.0].to_vec();
         signed_bytes.extend_from_slice(&out[gap.1..]);
-        let data = self.dir.join("to-sign.bin");
-        let cms = self.dir.join("signature.der");
+        // Tests sign in parallel with one signer: each signing gets its own files.
+        let work = tempfile::tempdir_in(&self.dir).unwrap();
+        let data = work.path().join("to-sign.bin");
+        let cms = work.path().join("signature.der");
         std::fs::write(&data, signed_bytes).unwrap();
-        openssl(
-            &self.dir,
-            &[
-                "cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256",
-                "-signer", self.cert.to_str().unwrap(), "-inkey", self.key.to_str().unwrap(),
-                "-certfile", self.ca_cert.to_str().unwrap(),
-                "-in", data.to_str().unwrap(), "-out", cms.to_str().unwrap(),
-            ],
-        );
+        let mut args = vec![
+            "cms", "-sign", "-binary", "-outform", "DER", "-md", md,
+            "-signer", self.cert.to_str().unwrap(), "-inkey", self.key.to_str().unwrap(),
+            "-in", data.to_str().unwrap(), "-out", cms.to_str().unwrap(),
+        ];
+        if with_chain {
+            args.extend(["-certfile", self.chain.to_str().unwrap()]);
+        }
+        openssl(&self.dir, &args);
         let der = std::fs::read(&cms).unwrap();
         let hex = hex::encode_upper(&der);
         assert!(hex.len() <= CONTENTS_BYTES * 2, "CMS larger than the placeholder");
