@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sertel::case::store::CaseStore;
 use sertel::classify::DocKind;
 use sertel::config::Config;
-use sertel::daemon::{self, Desk};
+use sertel::daemon::{self, Desk, Services};
 use sertel::inspect::{self, fields_of, render_text};
 use sertel::intake::imap::ImapMailbox;
 use sertel::intake::maildir::Maildir;
@@ -19,6 +19,7 @@ use sertel::outbound::folder::FolderTransport;
 use sertel::outbound::smtp::SmtpTransport;
 use sertel::parse::FileType;
 use sertel::rules::Rules;
+use sertel::signature::TrustAnchors;
 use sertel::staff::{self, Command};
 use sertel::text::ocr::TesseractOcr;
 use sertel::text::{ReadError, read_bytes};
@@ -320,29 +321,56 @@ fn run(cli: Cli) -> Result<ExitCode> {
             id,
             json,
             action: None,
-        } => staff(&cli.config, Command::Show { id, json }),
+        } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Show { id, json },
+        ),
         Cmd::Case {
             id,
             action: Some(CaseAction::Mark { state, by }),
             ..
-        } => staff(&cli.config, Command::Mark { id, state, by }),
+        } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Mark { id, state, by },
+        ),
         Cmd::Case {
             id,
             action: Some(CaseAction::Package { out }),
             ..
-        } => staff_files(&cli.config, Command::Package { id }, &out),
-        Cmd::Report { from, to, csv } => staff(&cli.config, Command::Report { from, to, csv }),
-        Cmd::Cases { json } => staff(&cli.config, Command::List { json }),
-        Cmd::Dispose { id, verifier, by } => {
-            staff(&cli.config, Command::Dispose { id, verifier, by })
-        }
-        Cmd::Request { id, message, by } => {
-            staff(&cli.config, Command::Request { id, message, by })
-        }
-        Cmd::Check { id, item, note, by } => {
-            staff(&cli.config, Command::Check { id, item, note, by })
-        }
-        Cmd::Reject { id, reason, by } => staff(&cli.config, Command::Reject { id, reason, by }),
+        } => staff_files(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Package { id },
+            &out,
+        ),
+        Cmd::Report { from, to, csv } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Report { from, to, csv },
+        ),
+        Cmd::Cases { json } => staff(&cli.config, cli.rules.as_deref(), Command::List { json }),
+        Cmd::Dispose { id, verifier, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Dispose { id, verifier, by },
+        ),
+        Cmd::Request { id, message, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Request { id, message, by },
+        ),
+        Cmd::Check { id, item, note, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Check { id, item, note, by },
+        ),
+        Cmd::Reject { id, reason, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Reject { id, reason, by },
+        ),
         Cmd::Synth { out, count, seed } => {
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;
@@ -364,14 +392,19 @@ fn load_config(path: &Path) -> Result<Config> {
         .with_context(|| format!("konfigurasi {} tidak dapat dipakai", path.display()))
 }
 
-fn staff(config: &Path, command: Command) -> Result<ExitCode> {
-    let reply = submit(config, &command)?;
+fn staff(config: &Path, rules: Option<&Path>, command: Command) -> Result<ExitCode> {
+    let reply = submit(config, rules, &command)?;
     Ok(answer(&reply))
 }
 
 /// A staff command whose reply carries files, written into `out`.
-fn staff_files(config: &Path, command: Command, out: &Path) -> Result<ExitCode> {
-    let reply = submit(config, &command)?;
+fn staff_files(
+    config: &Path,
+    rules: Option<&Path>,
+    command: Command,
+    out: &Path,
+) -> Result<ExitCode> {
+    let reply = submit(config, rules, &command)?;
     if reply.ok {
         std::fs::create_dir_all(out)
             .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;
@@ -384,12 +417,13 @@ fn staff_files(config: &Path, command: Command, out: &Path) -> Result<ExitCode> 
     Ok(answer(&reply))
 }
 
-fn submit(config: &Path, command: &Command) -> Result<staff::Reply> {
+fn submit(config: &Path, rules: Option<&Path>, command: &Command) -> Result<staff::Reply> {
     let config = load_config(config)?;
+    let rules = load_rules(rules)?;
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(staff::submit(command, &config)))
+        .block_on(staff::submit(command, &config, &rules)))
 }
 
 fn answer(reply: &staff::Reply) -> ExitCode {
@@ -411,8 +445,15 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
     })?;
     let store =
         CaseStore::open(&config.storage.data_dir).context("basis data kasus tidak dapat dibuka")?;
-    let config = Arc::new(config);
-    let socket = staff::socket_path(&config.storage.data_dir);
+    let anchors = TrustAnchors::from_pem_files(&config.signing.trust_anchors)
+        .context("sertifikat CA tepercaya pada [signing] tidak dapat dibaca")?;
+    let services = Arc::new(Services {
+        config,
+        rules,
+        store,
+        anchors,
+    });
+    let socket = staff::socket_path(&services.config.storage.data_dir);
     // A socket left by a killed daemon would refuse the bind; the store's lock already
     // guarantees no other daemon uses this data directory.
     let _ = std::fs::remove_file(&socket);
@@ -421,8 +462,7 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
     let mail_waiting = Arc::new(tokio::sync::Notify::new());
     let control = tokio::spawn(staff::serve(
         listener,
-        config.clone(),
-        store.clone(),
+        services.clone(),
         mail_waiting.clone(),
     ));
 
@@ -438,11 +478,8 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
         let _ = stop_tx.send(true);
     });
 
-    let desk = Desk {
-        config: &config,
-        rules: &rules,
-        store: &store,
-    };
+    let desk = services.desk();
+    let config = desk.config;
     tracing::info!(data = %config.storage.data_dir.display(), "sertel daemon started");
     let result = match (&config.intake.imap, &config.intake.maildir) {
         (Some(imap), _) => {

@@ -14,10 +14,13 @@ use tokio::sync::Notify;
 
 use crate::case::sop::{self, SopError};
 use crate::case::store::{CaseError, CaseStore};
-use crate::case::{Actor, Case, CaseId, EventKind, State};
+use crate::case::{Actor, Case, CaseId, EventKind, LetterFile, State};
 use crate::config::{Config, Person};
+use crate::daemon::{Desk, Services};
 use crate::outbound::{OutgoingMail, compose};
 use crate::report;
+use crate::rules::Rules;
+use crate::signature::{SignedInfo, TrustAnchors, Verdict, verify_pdf};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
@@ -59,6 +62,12 @@ pub enum Command {
     /// The files a verifier uploads to BSrE's certificate-management app.
     Package {
         id: String,
+    },
+    /// A signed letter a verifier received otherwise than by the Kadis's reply.
+    Sign {
+        id: String,
+        pdf: Vec<u8>,
+        by: String,
     },
     Report {
         from: Option<NaiveDate>,
@@ -168,18 +177,14 @@ fn store_error(e: CaseError) -> Reply {
 
 /// Runs one staff command against the store. Mails it causes go to the outbox in the same
 /// transaction as the change.
-pub fn execute(command: &Command, config: &Config, store: &CaseStore, now: DateTime<Utc>) -> Reply {
-    match run(command, config, store, now) {
+pub fn execute(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Reply {
+    match run(command, desk, now) {
         Ok(reply) | Err(reply) => reply,
     }
 }
 
-fn run(
-    command: &Command,
-    config: &Config,
-    store: &CaseStore,
-    now: DateTime<Utc>,
-) -> Result<Reply, Reply> {
+fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, Reply> {
+    let (config, store) = (desk.config, desk.store);
     let office = &config.office;
     let change = |id: &str,
                   done: String,
@@ -358,6 +363,29 @@ fn run(
             reply.files = files;
             Ok(reply)
         }
+        Command::Sign { id, pdf, by } => {
+            let case = get_case(store, id)?;
+            let info = check_signed_letter(pdf, &case, desk.anchors, now).map_err(|reason| {
+                Reply::refused(format!(
+                    "Surat bertanda tangan untuk kasus {} tidak diterima: {reason}",
+                    case.id
+                ))
+            })?;
+            let actor = Actor::Staff(by.clone());
+            let sha256 = crate::case::store::sha256_hex(pdf);
+            let id = case.id;
+            match store.update_with_blobs(id, now, &[pdf], |case| {
+                accept_signed_letter(case, config, &info, &sha256, actor.clone(), now)
+            }) {
+                Ok(Ok(())) => Ok(Reply::ok(format!(
+                    "Surat bertanda tangan kasus {id} diterima (penanda tangan: {}); \
+                     verifikator diberi tahu.",
+                    info.signer_name
+                ))),
+                Ok(Err(e)) => Err(Reply::refused(e.keterangan())),
+                Err(e) => Err(store_error(e)),
+            }
+        }
         Command::Report { from, to, csv } => {
             let cases = store.list().map_err(store_error)?;
             let r = report::compute(&cases, &config.standards, *from, *to, now);
@@ -368,6 +396,90 @@ fn run(
             }))
         }
     }
+}
+
+/// Whether `pdf` is this case's recommendation letter with a valid electronic signature: the
+/// case waits for it, every signature verifies and chains to `anchors`, and the signed text
+/// names the applicant's NIK. The reason, in Indonesian, when it is not.
+pub fn check_signed_letter(
+    pdf: &[u8],
+    case: &Case,
+    anchors: &TrustAnchors,
+    now: DateTime<Utc>,
+) -> Result<SignedInfo, String> {
+    if case.state != State::RekomendasiDikirim {
+        return Err(format!(
+            "kasus {} berstatus {}; surat bertanda tangan hanya diterima selama surat \
+             rekomendasi menunggu tanda tangan Kadis.",
+            case.id,
+            case.state.label_id()
+        ));
+    }
+    let info = match verify_pdf(pdf, anchors, now) {
+        Verdict::Valid(info) => info,
+        Verdict::Refused(refusal) => return Err(refusal.keterangan()),
+    };
+    let nik: Option<String> = case
+        .applicant
+        .nik
+        .as_deref()
+        .map(|n| n.chars().filter(char::is_ascii_digit).collect());
+    let text: String = crate::text::pdf::read(info.signed_revision(pdf))
+        .map(|c| c.text)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    match nik {
+        Some(nik) if !nik.is_empty() && text.contains(&nik) => Ok(info),
+        _ => Err(
+            "surat yang ditandatangani bukan surat rekomendasi untuk kasus ini: NIK \
+                  pemohon tidak tercantum di dalamnya."
+                .to_string(),
+        ),
+    }
+}
+
+/// Keeps a signed letter that passed [`check_signed_letter`] and tells the case's verifier
+/// (every verifier when none is assigned).
+pub fn accept_signed_letter(
+    case: &mut Case,
+    config: &Config,
+    info: &SignedInfo,
+    sha256: &str,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<OutgoingMail>, SopError> {
+    case.transition(State::Ditandatangani, actor.clone(), now, None)?;
+    case.letters.push(LetterFile::Signed {
+        at: now,
+        sha256: sha256.to_string(),
+        signer: info.signer_name.clone(),
+    });
+    case.record(
+        actor,
+        EventKind::LetterSigned {
+            sha256: sha256.to_string(),
+            signer: info.signer_name.clone(),
+        },
+        None,
+        now,
+    );
+    let office = &config.office;
+    let assigned: Vec<&Person> = office
+        .verifiers
+        .iter()
+        .filter(|v| case.verifier.as_deref() == Some(v.email.as_str()))
+        .collect();
+    let to = if assigned.is_empty() {
+        office.verifiers.iter().collect()
+    } else {
+        assigned
+    };
+    Ok(to
+        .into_iter()
+        .map(|v| compose::letter_signed(office, case, v, &info.signer_name, now))
+        .collect())
 }
 
 fn get_case(store: &CaseStore, id: &str) -> Result<Case, Reply> {
@@ -469,12 +581,7 @@ fn timings_json(timings: &[sop::StepTiming]) -> serde_json::Value {
 
 /// Serves staff commands on the daemon's control socket until the task is dropped. Only
 /// users who can open the socket file (the data directory's owner) can reach it.
-pub async fn serve(
-    listener: UnixListener,
-    config: Arc<Config>,
-    store: CaseStore,
-    mail_waiting: Arc<Notify>,
-) {
+pub async fn serve(listener: UnixListener, services: Arc<Services>, mail_waiting: Arc<Notify>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -486,7 +593,7 @@ pub async fn serve(
         }
         let reply = match serde_json::from_str::<Command>(&line) {
             Ok(command) => {
-                let reply = execute(&command, &config, &store, Utc::now());
+                let reply = execute(&command, &services.desk(), Utc::now());
                 mail_waiting.notify_one();
                 reply
             }
@@ -500,7 +607,7 @@ pub async fn serve(
 
 /// Sends a command to the running daemon, or runs it on the store directly when no daemon
 /// is running.
-pub async fn submit(command: &Command, config: &Config) -> Reply {
+pub async fn submit(command: &Command, config: &Config, rules: &Rules) -> Reply {
     let socket = socket_path(&config.storage.data_dir);
     if let Ok(stream) = UnixStream::connect(&socket).await {
         let (read, mut write) = stream.into_split();
@@ -518,8 +625,24 @@ pub async fn submit(command: &Command, config: &Config) -> Reply {
             "Daemon sertel sedang berjalan tetapi tidak menjawab; coba lagi sebentar lagi.",
         );
     }
+    let anchors = match TrustAnchors::from_pem_files(&config.signing.trust_anchors) {
+        Ok(anchors) => anchors,
+        Err(e) => {
+            return Reply::refused(format!(
+                "Sertifikat CA tepercaya pada [signing] tidak dapat dibaca: {e}"
+            ));
+        }
+    };
     match CaseStore::open(&config.storage.data_dir) {
-        Ok(store) => execute(command, config, &store, Utc::now()),
+        Ok(store) => {
+            let desk = Desk {
+                config,
+                rules,
+                store: &store,
+                anchors: &anchors,
+            };
+            execute(command, &desk, Utc::now())
+        }
         Err(e) => Reply::refused(format!(
             "Basis data kasus di {} tidak dapat dibuka: {e}",
             config.storage.data_dir.display()

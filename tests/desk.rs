@@ -14,6 +14,7 @@ use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
 use sertel::intake::maildir::Maildir;
 use sertel::outbound::folder::FolderTransport;
 use sertel::rules::Rules;
+use sertel::signature::TrustAnchors;
 use sertel::staff::{Command, execute};
 
 fn config(root: &Path) -> Config {
@@ -47,6 +48,7 @@ struct Office {
     config: Config,
     rules: Rules,
     store: CaseStore,
+    anchors: TrustAnchors,
 }
 
 impl Office {
@@ -59,6 +61,7 @@ impl Office {
             config,
             rules: Rules::builtin(),
             store,
+            anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
         }
     }
 
@@ -67,6 +70,7 @@ impl Office {
             config: &self.config,
             rules: &self.rules,
             store: &self.store,
+            anchors: &self.anchors,
         }
     }
 }
@@ -105,7 +109,7 @@ fn header(raw: &str, name: &str) -> String {
 #[tokio::test]
 async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
     let office = Office::new();
-    let (root, config, store) = (office.dir.path(), &office.config, &office.store);
+    let (root, store) = (office.dir.path(), &office.store);
     let desk = office.desk();
     let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
     let transport = FolderTransport::new(root.join("outbox")).unwrap();
@@ -223,8 +227,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             message: "Mohon lampirkan foto KTP.".into(),
             by: "verifikator1".into(),
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(reply.ok, "{}", reply.text);
@@ -258,8 +261,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
                 note: Some("KTP asli diperlihatkan".into()),
                 by: "verifikator1".into(),
             },
-            config,
-            store,
+            &desk,
             now(),
         )
     };
@@ -271,8 +273,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             id: "TTE-26-1".into(),
             json: false,
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(
@@ -286,8 +287,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             reason: "Bukan ASN".into(),
             by: "verifikator1".into(),
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(reject.ok, "{}", reject.text);
@@ -297,8 +297,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             verifier: "Verifikator Dua".into(),
             by: "kadis".into(),
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(
@@ -313,8 +312,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             id: id.to_string(),
             json: false,
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(shown.text.contains("verifikator1"), "{}", shown.text);
