@@ -45,6 +45,7 @@ pub mod daemon;
 pub mod extract;
 pub mod inspect;
 pub mod intake;
+pub mod letter;
 pub mod outbound;
 pub mod parse;
 pub mod rules;
