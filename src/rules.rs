@@ -66,10 +66,11 @@ impl Rules {
         };
         let (checklist_file, checklist) = read("checklist.toml")?;
         let (classify_file, classify) = read("classify.toml")?;
+        let rules = Rules::from_texts((&checklist_file, &checklist), (&classify_file, &classify))?;
         let (letter_file, letter) = read("letter.toml")?;
         Ok(Rules {
             letter: LetterTemplate::parse(&letter_file, &letter)?,
-            ..Rules::from_texts((&checklist_file, &checklist), (&classify_file, &classify))?
+            ..rules
         })
     }
 

@@ -361,3 +361,36 @@ fn docx_converted_by_libreoffice_gives_the_same_text() {
     }
     assert_eq!(words(&converted), words(&pdftotext(&pdf, false)));
 }
+
+#[test]
+fn broken_letter_template_stops_loading_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["checklist.toml", "classify.toml"] {
+        std::fs::copy(Path::new("rules").join(name), dir.path().join(name)).unwrap();
+    }
+    let shipped = std::fs::read_to_string("rules/letter.toml").unwrap();
+    let file = dir.path().join("letter.toml");
+    for (from, to) in [
+        ("value = \"{jabatan}\"", "value = \"{jabatn}\""),
+        ("\"NIP. ${nip_pengirim}\"", "\"NIP. ${nip_pengirm}\""),
+        ("\"${ttd_pengirim}\", ", ""),
+    ] {
+        assert!(shipped.contains(from), "{from}");
+        let broken = shipped.replacen(from, to, 1);
+        std::fs::write(&file, &broken).unwrap();
+        let err = Rules::load(dir.path()).unwrap_err().to_string();
+        let needle = if to.is_empty() { "signer =" } else { to };
+        let line = broken
+            .lines()
+            .position(|l| !l.starts_with('#') && l.contains(needle))
+            .unwrap()
+            + 1;
+        assert!(
+            err.starts_with(&format!("{}:{line}: ", file.display())),
+            "{err}"
+        );
+    }
+    std::fs::remove_file(&file).unwrap();
+    let err = Rules::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("letter.toml: cannot read"), "{err}");
+}

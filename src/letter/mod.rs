@@ -572,13 +572,29 @@ mod tests {
         assert_eq!(t.rows.len(), 8);
     }
 
+    /// The shipped template with the first `from` outside the comments replaced by `to`.
+    fn edit(from: &str, to: &str) -> String {
+        let mut done = false;
+        let mut out: Vec<String> = Vec::new();
+        for line in SHIPPED.lines() {
+            if !done && !line.trim_start().starts_with('#') && line.contains(from) {
+                out.push(line.replacen(from, to, 1));
+                done = true;
+            } else {
+                out.push(line.to_string());
+            }
+        }
+        assert!(done, "{from} not in the template");
+        out.join("\n")
+    }
+
     fn line_containing(text: &str, needle: &str) -> usize {
         text.lines().position(|l| l.contains(needle)).unwrap() + 1
     }
 
     #[test]
     fn unknown_field_names_file_and_line() {
-        let broken = SHIPPED.replacen("{nama}", "{nama_lengkap}", 1);
+        let broken = edit("{nama}", "{nama_lengkap}");
         let err = parse(&broken).unwrap_err();
         let line = line_containing(&broken, "{nama_lengkap}");
         assert_eq!(err.line(), Some(line), "{err}");
@@ -591,30 +607,30 @@ mod tests {
 
     #[test]
     fn misspelled_placeholder_names_its_line() {
-        let broken = SHIPPED.replacen("${nomor_naskah}", "${nomer_naskah}", 1);
+        let broken = edit("${nomor_naskah}", "${nomer_naskah}");
         let err = parse(&broken).unwrap_err();
         assert_eq!(err.line(), Some(line_containing(&broken, "${nomer_naskah}")), "{err}");
         assert!(err.to_string().contains("unknown placeholder ${nomer_naskah}"), "{err}");
 
-        let hash = SHIPPED.replacen("${ttd_pengirim}", "#{ttd_pengirim}", 1);
+        let hash = edit("${ttd_pengirim}", "#{ttd_pengirim}");
         let err = parse(&hash).unwrap_err();
         assert_eq!(err.line(), Some(line_containing(&hash, "#{ttd_pengirim}")), "{err}");
         assert!(err.to_string().contains("must be written $"), "{err}");
 
-        let unclosed = SHIPPED.replacen("${nip_pengirim}", "${nip_pengirim", 1);
+        let unclosed = edit("${nip_pengirim}", "${nip_pengirim");
         let err = parse(&unclosed).unwrap_err();
         assert_eq!(err.line(), Some(line_containing(&unclosed, "${nip_pengirim\"")), "{err}");
     }
 
     #[test]
     fn missing_placeholder_names_the_key_line() {
-        let broken = SHIPPED.replacen("${nama_pengirim}", "Nama Kepala Dinas", 1);
+        let broken = edit("${nama_pengirim}", "Nama Kepala Dinas");
         let err = parse(&broken).unwrap_err();
         assert_eq!(err.line(), Some(line_of_key(&broken, "signer")), "{err}");
         assert!(err.to_string().contains("${nama_pengirim}"), "{err}");
         assert!(line_of_key(&broken, "signer") > 1);
 
-        let no_number = SHIPPED.replacen("${nomor_naskah}", "", 1);
+        let no_number = edit("${nomor_naskah}", "");
         let err = parse(&no_number).unwrap_err();
         assert_eq!(err.line(), Some(line_of_key(&no_number, "number")), "{err}");
     }
