@@ -32,7 +32,8 @@
 //! CLI reaches them through; [`config`] is the daemon's TOML file.
 //!
 //! The typed values every stage shares (NIK, NIP, phone, email, names) live in [`applicant`];
-//! [`rules`] loads the rule files; [`synth`] makes synthetic applications for tests and
+//! [`rules`] loads the rule files; [`letter`] drafts the recommendation letter to BSrE (PDF and
+//! DOCX from `rules/letter.toml`); [`synth`] makes synthetic applications for tests and
 //! benchmarks (never real people's documents).
 
 pub mod applicant;
