@@ -55,6 +55,28 @@ enum CaseAction {
         #[arg(long, env = "USER", default_value = "staf")]
         by: String,
     },
+    /// Susun surat rekomendasi (PDF dan DOCX) dan kirim ke Kadis untuk ditandatangani.
+    Draft {
+        /// Alasan bila daftar periksa belum lengkap.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Tulis juga salinan surat ke folder ini.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Tulis surat rekomendasi terakhir (PDF dan DOCX) ke folder.
+    Letter {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Unggah surat yang sudah ditandatangani secara elektronik (PDF dari BSrE eSign).
+    Sign {
+        file: PathBuf,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
     /// Tulis paket unggah BSrE (surat bertanda tangan, KTP, SK, data pemohon) ke folder.
     Package {
         #[arg(long)]
@@ -345,6 +367,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Command::Package { id },
             &out,
         ),
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Draft { reason, out, by }),
+            ..
+        } => {
+            let command = Command::Draft { id, reason, by };
+            match out {
+                Some(out) => staff_files(&cli.config, cli.rules.as_deref(), command, &out),
+                None => staff(&cli.config, cli.rules.as_deref(), command),
+            }
+        }
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Letter { out }),
+            ..
+        } => staff_files(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Letter { id },
+            &out,
+        ),
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Sign { file, by }),
+            ..
+        } => {
+            let pdf = std::fs::read(&file)
+                .with_context(|| format!("{}: berkas tidak dapat dibaca", file.display()))?;
+            staff(
+                &cli.config,
+                cli.rules.as_deref(),
+                Command::Sign { id, pdf, by },
+            )
+        }
         Cmd::Report { from, to, csv } => staff(
             &cli.config,
             cli.rules.as_deref(),

@@ -59,8 +59,6 @@ pub enum SignatureError {
     Certificate { origin: String, source: der::Error },
     #[error("trust anchor {origin} holds no certificate")]
     Empty { origin: String },
-    #[error("no trust anchors given")]
-    NoAnchors,
 }
 
 /// The CA certificates the office trusts: the BSrE root in production, a test CA in tests.
@@ -70,7 +68,8 @@ pub struct TrustAnchors {
 }
 
 impl TrustAnchors {
-    /// Every certificate in the given files (PEM, possibly several per file, or one DER).
+    /// Every certificate in the given files (PEM, possibly several per file, or one DER). No
+    /// files give no anchors, and then every signature is refused as untrusted.
     pub fn from_pem_files(paths: &[PathBuf]) -> Result<TrustAnchors, SignatureError> {
         let mut certs = Vec::new();
         for path in paths {
@@ -80,19 +79,14 @@ impl TrustAnchors {
             })?;
             certs.extend(parse_anchor_file(&bytes, &path.display().to_string())?);
         }
-        Self::from_certs(certs)
+        Ok(TrustAnchors { certs })
     }
 
     /// Every certificate in one PEM (or DER) blob; `origin` names it in errors.
     pub fn from_pem(bytes: &[u8], origin: &str) -> Result<TrustAnchors, SignatureError> {
-        Self::from_certs(parse_anchor_file(bytes, origin)?)
-    }
-
-    fn from_certs(certs: Vec<Certificate>) -> Result<TrustAnchors, SignatureError> {
-        if certs.is_empty() {
-            return Err(SignatureError::NoAnchors);
-        }
-        Ok(TrustAnchors { certs })
+        Ok(TrustAnchors {
+            certs: parse_anchor_file(bytes, origin)?,
+        })
     }
 
     /// Subjects of the anchors, RFC 4514, for logs and `sertel` diagnostics.

@@ -17,6 +17,8 @@ use crate::case::store::{CaseError, CaseStore};
 use crate::case::{Actor, Case, CaseId, EventKind, LetterFile, State};
 use crate::config::{Config, Person};
 use crate::daemon::{Desk, Services};
+use crate::letter::{LetterData, render_docx, render_pdf};
+use crate::outbound::compose::MailFile;
 use crate::outbound::{OutgoingMail, compose};
 use crate::report;
 use crate::rules::Rules;
@@ -61,6 +63,17 @@ pub enum Command {
     },
     /// The files a verifier uploads to BSrE's certificate-management app.
     Package {
+        id: String,
+    },
+    /// Drafts the recommendation letter and sends it to the Kadis for signing; with a reason
+    /// when the checklist is not complete.
+    Draft {
+        id: String,
+        reason: Option<String>,
+        by: String,
+    },
+    /// The latest drafted letter's files (PDF and DOCX), to read before or after sending.
+    Letter {
         id: String,
     },
     /// A signed letter a verifier received otherwise than by the Kadis's reply.
@@ -363,6 +376,96 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
             reply.files = files;
             Ok(reply)
         }
+        Command::Draft { id, reason, by } => {
+            let case = get_case(store, id)?;
+            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if !case.complete() && reason.is_none() {
+                return Err(Reply::refused(format!(
+                    "Daftar periksa kasus {} belum lengkap ({}). Selesaikan dahulu, atau buat \
+                     surat dengan alasan: sertel case {} draft --reason \"...\".",
+                    case.id,
+                    case.problems().join(", "),
+                    case.id
+                )));
+            }
+            let data = LetterData::from_record(&case.applicant)
+                .map_err(|e| Reply::refused(format!("Kasus {}: {}", case.id, e.keterangan())))?;
+            let template = &desk.rules.letter;
+            let made = render_pdf(template, &data)
+                .and_then(|pdf| render_docx(template, &data).map(|docx| (pdf, docx)));
+            let (pdf, docx) = made.map_err(|e| {
+                tracing::error!(error = %e, "letter could not be drafted");
+                Reply::refused(format!("Surat rekomendasi gagal dibuat: {e}"))
+            })?;
+            let actor = Actor::Staff(by.clone());
+            let (pdf_sha256, docx_sha256) = (
+                crate::case::store::sha256_hex(&pdf),
+                crate::case::store::sha256_hex(&docx),
+            );
+            let id = case.id;
+            let files = letter_files(id, &pdf, &docx);
+            let updated =
+                store.update_with_blobs(id, now, &[&pdf, &docx], |case| -> Result<_, SopError> {
+                    start_verifying(case, &actor, now)?;
+                    case.transition(
+                        State::RekomendasiDikirim,
+                        actor.clone(),
+                        now,
+                        reason.map(str::to_string),
+                    )?;
+                    case.letters.push(LetterFile::Draft {
+                        at: now,
+                        pdf_sha256: pdf_sha256.clone(),
+                        docx_sha256: docx_sha256.clone(),
+                    });
+                    case.record(
+                        actor.clone(),
+                        EventKind::LetterDrafted {
+                            pdf_sha256: pdf_sha256.clone(),
+                            docx_sha256: docx_sha256.clone(),
+                            override_reason: reason.map(str::to_string),
+                        },
+                        None,
+                        now,
+                    );
+                    let [pdf, docx] = files.clone();
+                    Ok(vec![compose::letter_for_signing(
+                        office, case, pdf, docx, reason, now,
+                    )])
+                });
+            match updated {
+                Ok(Ok(())) => {
+                    let mut reply = Reply::ok(format!(
+                        "Surat rekomendasi kasus {id} dibuat dan dikirim ke Kadis untuk \
+                         ditandatangani."
+                    ));
+                    reply.files = files.into_iter().map(ReplyFile::from).collect();
+                    Ok(reply)
+                }
+                Ok(Err(e)) => Err(Reply::refused(e.keterangan())),
+                Err(e) => Err(store_error(e)),
+            }
+        }
+        Command::Letter { id } => {
+            let case = get_case(store, id)?;
+            let Some((pdf, docx)) = case.draft() else {
+                return Err(Reply::refused(format!(
+                    "Kasus {} belum memiliki surat rekomendasi.",
+                    case.id
+                )));
+            };
+            let get = |sha256: &str| {
+                store.blob(sha256).map_err(store_error)?.ok_or_else(|| {
+                    Reply::refused(format!("Berkas surat kasus {} hilang.", case.id))
+                })
+            };
+            let mut reply = Reply::ok(format!("Surat rekomendasi kasus {}.", case.id));
+            reply.files = letter_files(case.id, &get(pdf)?, &get(docx)?)
+                .into_iter()
+                .map(ReplyFile::from)
+                .collect();
+            Ok(reply)
+        }
         Command::Sign { id, pdf, by } => {
             let case = get_case(store, id)?;
             let info = check_signed_letter(pdf, &case, desk.anchors, now).map_err(|reason| {
@@ -480,6 +583,30 @@ pub fn accept_signed_letter(
         .into_iter()
         .map(|v| compose::letter_signed(office, case, v, &info.signer_name, now))
         .collect())
+}
+
+impl From<MailFile> for ReplyFile {
+    fn from(f: MailFile) -> ReplyFile {
+        ReplyFile {
+            name: f.filename,
+            bytes: f.bytes,
+        }
+    }
+}
+
+fn letter_files(id: CaseId, pdf: &[u8], docx: &[u8]) -> [MailFile; 2] {
+    [
+        MailFile {
+            filename: format!("{id}_surat_rekomendasi.pdf"),
+            content_type: "application/pdf",
+            bytes: pdf.to_vec(),
+        },
+        MailFile {
+            filename: format!("{id}_surat_rekomendasi.docx"),
+            content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            bytes: docx.to_vec(),
+        },
+    ]
 }
 
 fn get_case(store: &CaseStore, id: &str) -> Result<Case, Reply> {
