@@ -30,8 +30,7 @@ const MAX_CHAIN: usize = 8;
 const OID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const OID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const OID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const OID_MESSAGE_DIGEST: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
@@ -293,11 +292,7 @@ pub fn verify_pdf(pdf: &[u8], anchors: &TrustAnchors, now: DateTime<Utc>) -> Ver
 }
 
 fn verify(pdf: &[u8], anchors: &TrustAnchors, now: DateTime<Utc>) -> Result<SignedInfo, Refusal> {
-    if !pdf
-        .windows(5)
-        .take(1024)
-        .any(|w| w == b"%PDF-")
-    {
+    if !pdf.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Err(Refusal::Malformed {
             what: "berkas bukan PDF",
         });
@@ -424,8 +419,11 @@ fn parse_pdf_date(text: &[u8]) -> Option<DateTime<Utc>> {
         }
     };
     let year = (field(0, 0) * 100 + field(2, 0)) as i32;
-    let local = chrono::NaiveDate::from_ymd_opt(year, field(4, 1), field(6, 1))?
-        .and_hms_opt(field(8, 0), field(10, 0), field(12, 0))?;
+    let local = chrono::NaiveDate::from_ymd_opt(year, field(4, 1), field(6, 1))?.and_hms_opt(
+        field(8, 0),
+        field(10, 0),
+        field(12, 0),
+    )?;
     let zone = &text[digits..];
     let offset_minutes = match zone.first() {
         None | Some(b'Z') => 0,
@@ -664,10 +662,8 @@ fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     let Some((kind, digest)) = signature_scheme(cert.signature_algorithm.oid, None) else {
         return false;
     };
-    let (Ok(tbs), Some(signature)) = (
-        cert.tbs_certificate.to_der(),
-        cert.signature.as_bytes(),
-    ) else {
+    let (Ok(tbs), Some(signature)) = (cert.tbs_certificate.to_der(), cert.signature.as_bytes())
+    else {
         return false;
     };
     signature_verifies(
@@ -769,10 +765,11 @@ fn verify_one(
     })?;
     let signing_time = check_signed_attributes(pdf, sig, signer, digest)?.or(sig.claimed_time);
 
-    let (kind, sig_digest) = signature_scheme(signer.signature_algorithm.oid, Some(digest))
-        .ok_or(Refusal::Unsupported {
+    let (kind, sig_digest) = signature_scheme(signer.signature_algorithm.oid, Some(digest)).ok_or(
+        Refusal::Unsupported {
             what: "algoritme tanda tangan selain RSA PKCS#1 v1.5 atau ECDSA P-256",
-        })?;
+        },
+    )?;
     let attrs = signer
         .signed_attrs
         .as_ref()
@@ -887,9 +884,10 @@ fn build_chain<'a>(
             chain.push(anchor);
             return Ok(chain);
         }
-        let next = pool.iter().copied().find(|cand| {
-            !chain.contains(cand) && is_ca(cand) && issued_by(current, cand)
-        });
+        let next = pool
+            .iter()
+            .copied()
+            .find(|cand| !chain.contains(cand) && is_ca(cand) && issued_by(current, cand));
         match next {
             Some(next) => {
                 chain.push(next);
@@ -949,7 +947,13 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(parse_pdf_date(text), Some(utc(expected)), "{text:?}");
         }
-        for bad in [&b"D:20261"[..], b"D:20261324", b"D:20261124+7x", b"", b"D:20261124103000Q"] {
+        for bad in [
+            &b"D:20261"[..],
+            b"D:20261324",
+            b"D:20261124+7x",
+            b"",
+            b"D:20261124103000Q",
+        ] {
             assert_eq!(parse_pdf_date(bad), None, "{bad:?}");
         }
     }
