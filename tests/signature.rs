@@ -416,3 +416,29 @@ fn sha384_and_sha512_digests_are_checked() {
         }
     }
 }
+
+#[test]
+fn a_byte_range_leaving_out_more_than_its_contents_is_refused() {
+    let start = find(&FIX.signed, b"/ByteRange [0 ") + "/ByteRange [".len();
+    let mut shifted = FIX.signed.clone();
+    shifted[start] = b'1';
+    assert!(
+        matches!(refusal(&shifted), Refusal::NotWholeFile { .. }),
+        "{:?}",
+        refusal(&shifted)
+    );
+
+    // The gap widened by one byte before /Contents' hex string: the excluded part is no
+    // longer only the signature.
+    let mut widened = FIX.signed.clone();
+    let numbers = String::from_utf8_lossy(&widened[start..start + 44]).into_owned();
+    let b: usize = numbers.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let text = format!("{:<10}", b - 1);
+    let at = start + numbers.find(&b.to_string()).unwrap();
+    widened[at..at + 10].copy_from_slice(text.as_bytes());
+    assert!(
+        matches!(refusal(&widened), Refusal::NotWholeFile { .. }),
+        "{:?}",
+        refusal(&widened)
+    );
+}
