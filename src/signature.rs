@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{SignedAttributes, SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::oid::AssociatedOid;
 use der::{Decode, Encode, Tag, Tagged};
@@ -773,15 +773,21 @@ fn verify_one(
     let attrs = signer
         .signed_attrs
         .as_ref()
-        .and_then(|attrs| attrs.to_der().ok())
         .ok_or(malformed("atribut bertanda tangan tidak terbaca"))?;
-    match signature_verifies(
-        &signer_cert.tbs_certificate.subject_public_key_info,
-        kind,
-        sig_digest,
-        &attrs,
-        signer.signature.as_bytes(),
-    ) {
+    let mut verified = None;
+    for encoding in signed_attribute_encodings(&der, attrs) {
+        verified = signature_verifies(
+            &signer_cert.tbs_certificate.subject_public_key_info,
+            kind,
+            sig_digest,
+            &encoding,
+            signer.signature.as_bytes(),
+        );
+        if verified != Some(false) {
+            break;
+        }
+    }
+    match verified {
         Some(true) => {}
         Some(false) => return Err(Refusal::SignatureInvalid),
         None => {
@@ -811,6 +817,39 @@ fn verify_one(
         covered_len: sig.end(),
         signatures: 1,
     })
+}
+
+/// The encodings of the signed attributes the signature may be over, as a SET OF: first the
+/// DER re-encoding (sorted, what conforming signers sign), then the signer's own order when it
+/// did not sort, found in the CMS as a `[0]` element holding exactly the same attributes.
+fn signed_attribute_encodings(cms_der: &[u8], attrs: &SignedAttributes) -> Vec<Vec<u8>> {
+    let Ok(sorted) = attrs.to_der() else {
+        return Vec::new();
+    };
+    let header_len = match sorted.get(1) {
+        Some(&first) if first < 0x80 => 2,
+        Some(&first) => 2 + (first & 0x7f) as usize,
+        None => return Vec::new(),
+    };
+    let mut header = sorted[..header_len.min(sorted.len())].to_vec();
+    header[0] = 0xA0;
+    let mut encodings = vec![sorted.clone()];
+    let mut from = 0;
+    while let Some(at) = find(&cms_der[from..], &header) {
+        let start = from + at;
+        from = start + 1;
+        let Some(original) = cms_der.get(start..start + sorted.len()) else {
+            break;
+        };
+        let mut candidate = original.to_vec();
+        candidate[0] = 0x31;
+        if candidate != sorted
+            && SignedAttributes::from_der(&candidate).is_ok_and(|same| same == *attrs)
+        {
+            encodings.push(candidate);
+        }
+    }
+    encodings
 }
 
 fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {

@@ -442,3 +442,58 @@ fn a_byte_range_leaving_out_more_than_its_contents_is_refused() {
         refusal(&widened)
     );
 }
+
+#[test]
+fn signed_attributes_in_the_signers_own_order_are_accepted() {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+    use sha2::{Digest, Sha256};
+
+    let start = find(&FIX.signed, b"/Contents <") + "/Contents <".len();
+    let end = start + find(&FIX.signed[start..], b">");
+    let mut der = hex::decode(&FIX.signed[start..end]).unwrap();
+    assert_eq!(der[1], 0x82, "openssl's CMS is a few kilobytes");
+    der.truncate(4 + u16::from_be_bytes([der[2], der[3]]) as usize);
+
+    let signed: SignedData = ContentInfo::from_der(&der)
+        .unwrap()
+        .content
+        .decode_as()
+        .unwrap();
+    let signer = signed.signer_infos.0.get(0).unwrap();
+    let attrs = signer.signed_attrs.as_ref().unwrap();
+    let sorted = attrs.to_der().unwrap();
+    let mut reversed: Vec<u8> = Vec::new();
+    for attr in attrs.iter().rev() {
+        reversed.extend(attr.to_der().unwrap());
+    }
+    let header = sorted.len() - reversed.len();
+    let mut implicit = sorted.clone();
+    implicit[0] = 0xA0;
+    let at = find(&der, &implicit) + header;
+    assert_ne!(der[at..at + reversed.len()], reversed[..]);
+    der[at..at + reversed.len()].copy_from_slice(&reversed);
+
+    // Sign the signer's own (unsorted) order, as a non-conforming signer would.
+    let mut message = sorted[..header].to_vec();
+    message.extend(&reversed);
+    let pem = std::fs::read_to_string(FIX.ca.signer().key_path()).unwrap();
+    let key = RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
+    let signature = key
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&message))
+        .unwrap();
+    let old = signer.signature.as_bytes();
+    let sig_at = find(&der, old);
+    der[sig_at..sig_at + old.len()].copy_from_slice(&signature);
+
+    let mut pdf = FIX.signed.clone();
+    let hex = hex::encode_upper(&der);
+    pdf[start..start + hex.len()].copy_from_slice(hex.as_bytes());
+    match verify_pdf(&pdf, &FIX.anchors, now()) {
+        Verdict::Valid(info) => assert_eq!(info.signer_name, KADIS),
+        other => panic!("{other:?}"),
+    }
+}
