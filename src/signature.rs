@@ -105,10 +105,9 @@ impl TrustAnchors {
 }
 
 fn parse_anchor_file(bytes: &[u8], origin: &str) -> Result<Vec<Certificate>, SignatureError> {
+    // A .cer from a CA's website is often plain DER.
     let certs = if bytes.first() == Some(&0x30) {
-        vec![Certificate::from_der(bytes)]
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
+        Certificate::from_der(bytes).map(|cert| vec![cert])
     } else {
         Certificate::load_pem_chain(bytes)
     }

@@ -497,3 +497,36 @@ fn signed_attributes_in_the_signers_own_order_are_accepted() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn trust_anchors_load_from_der_and_from_a_pem_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let der = dir.path().join("root.cer");
+    let status = Command::new("openssl")
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(FIX.other_ca.cert_path())
+        .arg("-out")
+        .arg(&der)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let signed = FIX.other_ca.sign(&FIX.letter);
+    let anchors = TrustAnchors::from_pem_files(&[der]).unwrap();
+    assert!(matches!(
+        verify_pdf(&signed, &anchors, now()),
+        Verdict::Valid(_)
+    ));
+
+    let mut bundle = std::fs::read(FIX.ca.cert_path()).unwrap();
+    bundle.extend(std::fs::read(FIX.other_ca.cert_path()).unwrap());
+    let anchors = TrustAnchors::from_pem(&bundle, "bundle.pem").unwrap();
+    assert_eq!(anchors.subjects().len(), 2);
+    assert!(matches!(
+        verify_pdf(&signed, &anchors, now()),
+        Verdict::Valid(_)
+    ));
+    assert!(matches!(
+        verify_pdf(&FIX.signed, &anchors, now()),
+        Verdict::Valid(_)
+    ));
+}
