@@ -68,7 +68,11 @@ fn pdftotext(pdf: &Path, layout: bool) -> String {
 }
 
 fn row_labels() -> Vec<String> {
-    template().rows.into_iter().map(|(label, _)| label).collect()
+    template()
+        .rows
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect()
 }
 
 fn field_values(d: &LetterData) -> Vec<String> {
@@ -90,12 +94,17 @@ fn pdf_text_returns_every_field_and_placeholder_exactly() {
         // A value is a line of its own, or follows its label when poppler joins the two cells.
         for (label, value) in row_labels().into_iter().zip(field_values(&d)) {
             assert!(
-                lines.contains(&value.as_str()) || lines.contains(&format!("{label} {value}").as_str()),
+                lines.contains(&value.as_str())
+                    || lines.contains(&format!("{label} {value}").as_str()),
                 "{value:?} not a line of:\n{text}"
             );
         }
         for p in Placeholder::ALL {
-            assert!(text.contains(&p.written()), "{} missing:\n{text}", p.written());
+            assert!(
+                text.contains(&p.written()),
+                "{} missing:\n{text}",
+                p.written()
+            );
         }
         for expected in [
             "PEMERINTAH KABUPATEN GORONTALO",
@@ -204,21 +213,47 @@ fn assert_inside_margins(pdf: &Path) {
     for (i, bbox) in ink_boxes(pdf).into_iter().enumerate() {
         let (x0, y0, x1, y1) = bbox.unwrap_or_else(|| panic!("page {} is blank", i + 1));
         // One pixel of slack for anti-aliasing at the edges.
-        assert!(x0 as f32 >= MARGIN_LEFT - 1.0, "page {}: ink at x={x0}", i + 1);
-        assert!(x1 as f32 <= PAGE_W - MARGIN_RIGHT + 1.0, "page {}: ink at x={x1}", i + 1);
-        assert!(y0 as f32 >= MARGIN_TOP - 1.0, "page {}: ink at y={y0}", i + 1);
-        assert!(y1 as f32 <= PAGE_H - MARGIN_BOTTOM + 1.0, "page {}: ink at y={y1}", i + 1);
+        assert!(
+            x0 as f32 >= MARGIN_LEFT - 1.0,
+            "page {}: ink at x={x0}",
+            i + 1
+        );
+        assert!(
+            x1 as f32 <= PAGE_W - MARGIN_RIGHT + 1.0,
+            "page {}: ink at x={x1}",
+            i + 1
+        );
+        assert!(
+            y0 as f32 >= MARGIN_TOP - 1.0,
+            "page {}: ink at y={y0}",
+            i + 1
+        );
+        assert!(
+            y1 as f32 <= PAGE_H - MARGIN_BOTTOM + 1.0,
+            "page {}: ink at y={y1}",
+            i + 1
+        );
     }
 }
 
 #[test]
 fn page_renders_cleanly_inside_the_margins() {
     let dir = tempfile::tempdir().unwrap();
-    let pdf = write_temp(
-        dir.path(),
-        "surat.pdf",
-        &render_pdf(&template(), &data(NAMES[0])).unwrap(),
-    );
+    let bytes = render_pdf(&template(), &data(NAMES[0])).unwrap();
+    // Subset fonts: the whole DejaVu Serif pair would be ~420 kB.
+    assert!(bytes.len() < 80_000, "{} bytes", bytes.len());
+    let pdf = write_temp(dir.path(), "surat.pdf", &bytes);
+    let fonts = run(Command::new("pdffonts").arg(&pdf));
+    let embedded: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(embedded.len(), 2, "{fonts}");
+    for line in embedded {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            cols[1..7],
+            ["CID", "TrueType", "Identity-H", "yes", "yes", "yes"],
+            "{fonts}"
+        );
+    }
     let out = Command::new("pdftoppm")
         .args(["-r", "72", "-png"])
         .arg(&pdf)
@@ -275,7 +310,10 @@ fn long_values_wrap_inside_their_cell() {
         .iter()
         .filter(|(_, _, t)| unit.contains(t.as_str()) && t.split(' ').count() > 2)
         .collect();
-    assert!(unit_lines.len() >= 2, "the unit did not wrap: {unit_lines:?}");
+    assert!(
+        unit_lines.len() >= 2,
+        "the unit did not wrap: {unit_lines:?}"
+    );
     let cell_left = unit_lines[0].0;
     for (x0, x1, text) in &unit_lines {
         assert_eq!(*x0, cell_left, "{text}");
@@ -305,7 +343,10 @@ fn long_values_wrap_inside_their_cell() {
 fn docx_part(docx: &[u8], name: &str) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
     let mut text = String::new();
-    zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+    zip.by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
     text
 }
 
@@ -337,7 +378,9 @@ fn words(text: &str) -> Vec<String> {
 #[test]
 fn docx_converted_by_libreoffice_gives_the_same_text() {
     if Command::new("soffice").arg("--version").output().is_err() {
-        eprintln!("NOTICE: soffice not installed; DOCX conversion not checked (scripts/setup installs it)");
+        eprintln!(
+            "NOTICE: soffice not installed; DOCX conversion not checked (scripts/setup installs it)"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -348,16 +391,26 @@ fn docx_converted_by_libreoffice_gives_the_same_text() {
     let profile = dir.path().join("profile");
     let out = dir.path().join("out");
     run(Command::new("soffice")
-        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
         .args(["--headless", "--convert-to", "pdf", "--outdir"])
         .arg(&out)
         .arg(&docx));
     let converted = pdftotext(&out.join("surat.pdf"), false);
     for value in field_values(&d) {
-        assert!(converted.contains(&value), "{value:?} missing:\n{converted}");
+        assert!(
+            converted.contains(&value),
+            "{value:?} missing:\n{converted}"
+        );
     }
     for p in Placeholder::ALL {
-        assert!(converted.contains(&p.written()), "{}:\n{converted}", p.written());
+        assert!(
+            converted.contains(&p.written()),
+            "{}:\n{converted}",
+            p.written()
+        );
     }
     assert_eq!(words(&converted), words(&pdftotext(&pdf, false)));
 }

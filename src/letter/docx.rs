@@ -50,9 +50,7 @@ pub fn render_docx(template: &LetterTemplate, data: &LetterData) -> Result<Vec<u
         zip.write_all(text.as_bytes())
             .map_err(|e| LetterError::Docx(e.to_string()))?;
     }
-    let out = zip
-        .finish()
-        .map_err(|e| LetterError::Docx(e.to_string()))?;
+    let out = zip.finish().map_err(|e| LetterError::Docx(e.to_string()))?;
     Ok(out.into_inner())
 }
 
@@ -184,7 +182,8 @@ fn document(template: &LetterTemplate, data: &LetterData) -> String {
 
 fn table(template: &LetterTemplate, data: &LetterData) -> String {
     let value_col = CONTENT_W - LABEL_COL;
-    let border = |side: &str| format!(r#"<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>"#);
+    let border =
+        |side: &str| format!(r#"<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>"#);
     let borders: String = ["top", "left", "bottom", "right", "insideH", "insideV"]
         .iter()
         .map(|s| border(s))
@@ -209,6 +208,9 @@ mod tests {
 
     #[test]
     fn escape_covers_markup() {
-        assert_eq!(escape(r#"<a & 'b' "c">"#), "&lt;a &amp; &apos;b&apos; &quot;c&quot;&gt;");
+        assert_eq!(
+            escape(r#"<a & 'b' "c">"#),
+            "&lt;a &amp; &apos;b&apos; &quot;c&quot;&gt;"
+        );
     }
 }

@@ -155,7 +155,12 @@ pub struct Page {
 
 /// The line breaks of `text` within `width`, by words; a word wider than the line (an address,
 /// a long unit name) is broken between letters.
-pub fn wrap(face: &Face<'_>, size: f32, text: &str, width: f32) -> Result<Vec<String>, LetterError> {
+pub fn wrap(
+    face: &Face<'_>,
+    size: f32,
+    text: &str,
+    width: f32,
+) -> Result<Vec<String>, LetterError> {
     let space = face.width(" ", size)?;
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -303,7 +308,13 @@ impl<'f, 'a> Cursor<'f, 'a> {
             } else {
                 0.0
             };
-            self.line(MARGIN_LEFT + indent, BODY_SIZE, Weight::Regular, line, stretch);
+            self.line(
+                MARGIN_LEFT + indent,
+                BODY_SIZE,
+                Weight::Regular,
+                line,
+                stretch,
+            );
         }
         self.gap(0.4);
         Ok(())
@@ -398,7 +409,11 @@ pub fn layout(
     let fill = |t: &Text| t.fill(data);
     let mut c = Cursor::new(fonts);
     for head in &template.letterhead {
-        let weight = if head.bold { Weight::Bold } else { Weight::Regular };
+        let weight = if head.bold {
+            Weight::Bold
+        } else {
+            Weight::Regular
+        };
         c.centred(head.size, weight, &head.text)?;
     }
     let rule_y = c.y - 3.0;
@@ -458,7 +473,11 @@ pub fn layout(
             Weight::Regular
         };
         // SRIKANDI puts the signature image where ${ttd_pengirim} stands: room around it.
-        let after = if t.has(Placeholder::TtdPengirim) { 1.0 } else { 0.0 };
+        let after = if t.has(Placeholder::TtdPengirim) {
+            1.0
+        } else {
+            0.0
+        };
         for l in wrap(fonts.face(weight), BODY_SIZE, &fill(t), width)? {
             block.push((weight, l, 0.0));
         }
@@ -467,7 +486,10 @@ pub fn layout(
         }
     }
     let line_h = BODY_SIZE * LEADING;
-    let height: f32 = block.iter().map(|(_, _, after)| line_h * (1.0 + after)).sum();
+    let height: f32 = block
+        .iter()
+        .map(|(_, _, after)| line_h * (1.0 + after))
+        .sum();
     c.need(height);
     for (weight, l, after) in block {
         c.line(x, BODY_SIZE, weight, l, 0.0);

@@ -9,6 +9,7 @@
 pub mod docx;
 pub mod layout;
 pub mod pdf;
+mod subset;
 
 use std::path::{Path, PathBuf};
 
@@ -174,16 +175,10 @@ impl Text {
                 ));
             }
             if !open.starts_with('{') {
-                return Err((
-                    token_at(tail),
-                    "'}' without a matching '{'".to_string(),
-                ));
+                return Err((token_at(tail), "'}' without a matching '{'".to_string()));
             }
             let Some(close) = open.find('}') else {
-                return Err((
-                    token_at(tail),
-                    "'{' is not closed with '}'".to_string(),
-                ));
+                return Err((token_at(tail), "'{' is not closed with '}'".to_string()));
             };
             let key = &open[1..close];
             let whole = &tail[..close + 1 + usize::from(dollar)];
@@ -249,7 +244,10 @@ impl Text {
 
 /// The start of an offending slot, enough to find its line.
 fn token_at(s: &str) -> String {
-    s.chars().take_while(|c| !c.is_whitespace()).take(30).collect()
+    s.chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(30)
+        .collect()
 }
 
 fn list(items: impl IntoIterator<Item = String>) -> String {
@@ -370,12 +368,19 @@ impl LetterTemplate {
             signature_title: many(&raw.signature.title)?,
             signer: many(&raw.signature.signer)?,
         };
-        if let Some(bad) = raw.letterhead.iter().find(|l| !(6.0..=24.0).contains(&l.size)) {
+        if let Some(bad) = raw
+            .letterhead
+            .iter()
+            .find(|l| !(6.0..=24.0).contains(&l.size))
+        {
             return Err(invalid_at(
                 file,
                 text,
                 &bad.text,
-                format!("letterhead size {} must be between 6 and 24 points", bad.size),
+                format!(
+                    "letterhead size {} must be between 6 and 24 points",
+                    bad.size
+                ),
             ));
         }
         let required: [(Placeholder, bool, &str); 5] = [
@@ -391,17 +396,26 @@ impl LetterTemplate {
             ),
             (
                 Placeholder::TtdPengirim,
-                template.signer.iter().any(|t| t.has(Placeholder::TtdPengirim)),
+                template
+                    .signer
+                    .iter()
+                    .any(|t| t.has(Placeholder::TtdPengirim)),
                 "signer",
             ),
             (
                 Placeholder::NamaPengirim,
-                template.signer.iter().any(|t| t.has(Placeholder::NamaPengirim)),
+                template
+                    .signer
+                    .iter()
+                    .any(|t| t.has(Placeholder::NamaPengirim)),
                 "signer",
             ),
             (
                 Placeholder::NipPengirim,
-                template.signer.iter().any(|t| t.has(Placeholder::NipPengirim)),
+                template
+                    .signer
+                    .iter()
+                    .any(|t| t.has(Placeholder::NipPengirim)),
                 "signer",
             ),
         ];
@@ -599,8 +613,9 @@ mod tests {
         let line = line_containing(&broken, "{nama_lengkap}");
         assert_eq!(err.line(), Some(line), "{err}");
         assert!(
-            err.to_string()
-                .starts_with(&format!("rules/letter.toml:{line}: unknown field {{nama_lengkap}}")),
+            err.to_string().starts_with(&format!(
+                "rules/letter.toml:{line}: unknown field {{nama_lengkap}}"
+            )),
             "{err}"
         );
     }
@@ -609,17 +624,33 @@ mod tests {
     fn misspelled_placeholder_names_its_line() {
         let broken = edit("${nomor_naskah}", "${nomer_naskah}");
         let err = parse(&broken).unwrap_err();
-        assert_eq!(err.line(), Some(line_containing(&broken, "${nomer_naskah}")), "{err}");
-        assert!(err.to_string().contains("unknown placeholder ${nomer_naskah}"), "{err}");
+        assert_eq!(
+            err.line(),
+            Some(line_containing(&broken, "${nomer_naskah}")),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("unknown placeholder ${nomer_naskah}"),
+            "{err}"
+        );
 
         let hash = edit("${ttd_pengirim}", "#{ttd_pengirim}");
         let err = parse(&hash).unwrap_err();
-        assert_eq!(err.line(), Some(line_containing(&hash, "#{ttd_pengirim}")), "{err}");
+        assert_eq!(
+            err.line(),
+            Some(line_containing(&hash, "#{ttd_pengirim}")),
+            "{err}"
+        );
         assert!(err.to_string().contains("must be written $"), "{err}");
 
         let unclosed = edit("${nip_pengirim}", "${nip_pengirim");
         let err = parse(&unclosed).unwrap_err();
-        assert_eq!(err.line(), Some(line_containing(&unclosed, "${nip_pengirim\"")), "{err}");
+        assert_eq!(
+            err.line(),
+            Some(line_containing(&unclosed, "${nip_pengirim\"")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -639,7 +670,11 @@ mod tests {
     fn unknown_key_is_refused() {
         let broken = SHIPPED.replacen("[heading]", "[heading]\ncolour = \"red\"", 1);
         let err = parse(&broken).unwrap_err();
-        assert_eq!(err.line(), Some(line_containing(&broken, "colour")), "{err}");
+        assert_eq!(
+            err.line(),
+            Some(line_containing(&broken, "colour")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -650,7 +685,10 @@ mod tests {
         assert_eq!(runs.len(), 3);
         assert_eq!(runs[1].text, "${nip_pengirim}");
         assert!(runs[1].placeholder);
-        assert_eq!(t.fill(&data), format!("NIP. ${{nip_pengirim}} {}", data.name));
+        assert_eq!(
+            t.fill(&data),
+            format!("NIP. ${{nip_pengirim}} {}", data.name)
+        );
     }
 
     fn record() -> ApplicantRecord {
