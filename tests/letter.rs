@@ -239,11 +239,21 @@ fn assert_inside_margins(pdf: &Path) {
 #[test]
 fn page_renders_cleanly_inside_the_margins() {
     let dir = tempfile::tempdir().unwrap();
-    let pdf = write_temp(
-        dir.path(),
-        "surat.pdf",
-        &render_pdf(&template(), &data(NAMES[0])).unwrap(),
-    );
+    let bytes = render_pdf(&template(), &data(NAMES[0])).unwrap();
+    // Subset fonts: the whole DejaVu Serif pair would be ~420 kB.
+    assert!(bytes.len() < 80_000, "{} bytes", bytes.len());
+    let pdf = write_temp(dir.path(), "surat.pdf", &bytes);
+    let fonts = run(Command::new("pdffonts").arg(&pdf));
+    let embedded: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(embedded.len(), 2, "{fonts}");
+    for line in embedded {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            cols[1..7],
+            ["CID", "TrueType", "Identity-H", "yes", "yes", "yes"],
+            "{fonts}"
+        );
+    }
     let out = Command::new("pdftoppm")
         .args(["-r", "72", "-png"])
         .arg(&pdf)

@@ -279,13 +279,11 @@ impl<'f, 'a> Cursor<'f, 'a> {
     /// A paragraph with its first line indented, every line but the last justified.
     fn paragraph(&mut self, text: &str) -> Result<(), LetterError> {
         let face = &self.fonts.regular;
-        let first = wrap(face, BODY_SIZE, text, CONTENT_W - INDENT)?;
+        let flowing = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let first = wrap(face, BODY_SIZE, &flowing, CONTENT_W - INDENT)?;
         let first_line = first.first().cloned().unwrap_or_default();
-        let rest_text = text
-            .split_whitespace()
-            .skip(first_line.split_whitespace().count())
-            .collect::<Vec<_>>()
-            .join(" ");
+        // The first line is a prefix of the flowing text, even when it broke inside a word.
+        let rest_text = flowing[first_line.len()..].trim_start().to_string();
         let mut lines = vec![(INDENT, first_line)];
         if !rest_text.is_empty() {
             lines.extend(
@@ -496,4 +494,34 @@ pub fn layout(
         c.y -= after * line_h;
     }
     Ok(c.pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_measures_lines_and_breaks_overlong_words() {
+        let files = FontFiles::load().unwrap();
+        let fonts = files.faces().unwrap();
+        let face = &fonts.regular;
+        let text =
+            "Rahmat Hidayatullah Ḍamanhuri seksi.keamanan.informasi.persandian@gorontalokab.go.id";
+        let width = 120.0;
+        let lines = wrap(face, BODY_SIZE, text, width).unwrap();
+        assert!(lines.len() >= 4, "{lines:?}");
+        for l in &lines {
+            assert!(face.width(l, BODY_SIZE).unwrap() <= width, "{l}");
+        }
+        assert_eq!(lines[..2].join(" "), "Rahmat Hidayatullah Ḍamanhuri");
+        assert_eq!(
+            lines[2..].concat(),
+            "seksi.keamanan.informasi.persandian@gorontalokab.go.id"
+        );
+        assert!(face.width("Ḍ", BODY_SIZE).unwrap() > 0.0);
+        assert!(matches!(
+            face.width("\u{e000}", BODY_SIZE),
+            Err(LetterError::MissingGlyph { ch: '\u{e000}' })
+        ));
+    }
 }

@@ -9,6 +9,7 @@
 pub mod docx;
 pub mod layout;
 pub mod pdf;
+mod subset;
 
 use std::path::{Path, PathBuf};
 

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use lopdf::{Dictionary, Document, Object, Stream, StringFormat, dictionary};
 
 use super::layout::{Face, FontFiles, Fonts, Item, PAGE_H, PAGE_W, Page, Weight, layout};
+use super::subset::subset;
 use super::{LetterData, LetterError, LetterTemplate};
 
 pub fn render_pdf(template: &LetterTemplate, data: &LetterData) -> Result<Vec<u8>, LetterError> {
@@ -27,7 +28,7 @@ fn font_key(weight: Weight) -> &'static str {
     }
 }
 
-/// Draws the pages; fonts are embedded whole (DejaVu Serif, ~200 kB each compressed).
+/// Draws the pages with the fonts embedded, subset to the glyphs drawn.
 pub fn write(pages: &[Page], fonts: &Fonts<'_>) -> Result<Vec<u8>, LetterError> {
     let mut used: [Used; 2] = [Used::new(), Used::new()];
     let mut contents = Vec::new();
@@ -117,20 +118,19 @@ fn compress(stream: &mut Stream) -> Result<(), LetterError> {
         .map_err(|e| LetterError::Pdf(e.to_string()))
 }
 
-/// The Type0 font dictionary with its CIDFontType2 descendant, the font file and the ToUnicode
+/// The Type0 font dictionary with its CIDFontType2 descendant, the subset font file and the ToUnicode
 /// CMap; returns the Type0 font's id.
 fn embed(doc: &mut Document, face: &Face<'_>, used: &Used) -> Result<lopdf::ObjectId, LetterError> {
-    let mut file = Stream::new(
-        dictionary! { "Length1" => face.bytes.len() as i64 },
-        face.bytes.to_vec(),
-    );
+    let font = subset(face.bytes, used.keys().copied()).unwrap_or_else(|| face.bytes.to_vec());
+    let mut file = Stream::new(dictionary! { "Length1" => font.len() as i64 }, font);
     compress(&mut file)?;
     let file_id = doc.add_object(file);
+    let name = Object::Name(format!("{}+{}", subset_tag(used), face.name).into_bytes());
     let f = &face.face;
     let bbox = f.global_bounding_box();
     let descriptor = doc.add_object(dictionary! {
         "Type" => "FontDescriptor",
-        "FontName" => Object::Name(face.name.as_bytes().to_vec()),
+        "FontName" => name.clone(),
         // Serif, non-symbolic.
         "Flags" => 34,
         "FontBBox" => vec![
@@ -159,7 +159,7 @@ fn embed(doc: &mut Document, face: &Face<'_>, used: &Used) -> Result<lopdf::Obje
     let cid_font = doc.add_object(dictionary! {
         "Type" => "Font",
         "Subtype" => "CIDFontType2",
-        "BaseFont" => Object::Name(face.name.as_bytes().to_vec()),
+        "BaseFont" => name.clone(),
         "CIDSystemInfo" => dictionary! {
             "Registry" => Object::String(b"Adobe".to_vec(), StringFormat::Literal),
             "Ordering" => Object::String(b"Identity".to_vec(), StringFormat::Literal),
@@ -176,11 +176,25 @@ fn embed(doc: &mut Document, face: &Face<'_>, used: &Used) -> Result<lopdf::Obje
     Ok(doc.add_object(dictionary! {
         "Type" => "Font",
         "Subtype" => "Type0",
-        "BaseFont" => Object::Name(face.name.as_bytes().to_vec()),
+        "BaseFont" => name,
         "Encoding" => "Identity-H",
         "DescendantFonts" => vec![cid_font.into()],
         "ToUnicode" => cmap_id,
     }))
+}
+
+/// The six capital letters PDF prefixes a subset font's name with, derived from the glyphs kept
+/// so that different subsets of one font get different names.
+fn subset_tag(used: &Used) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for gid in used.keys() {
+        for byte in gid.to_be_bytes() {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+    }
+    (0..6)
+        .map(|i| char::from(b'A' + (hash / 26u32.pow(i) % 26) as u8))
+        .collect()
 }
 
 /// The CMap mapping each glyph id back to its character, in blocks of at most 100 entries as the
