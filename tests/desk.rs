@@ -419,3 +419,187 @@ async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
         assert_eq!(got, want, "sample {n} as {id}");
     }
 }
+
+/// A text-only application with every field the letter needs.
+fn full_application(from: &str, mid: &str, name: &str, nik: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nSubject: Permohonan TTE\r\nMessage-ID: <{mid}>\r\n\r\n\
+         Nama : {name}\r\nNIK : {nik}\r\nNIP : 198503122010011003\r\n\
+         Pangkat/Golongan : Penata Muda (III/a)\r\nJabatan : Pranata Komputer Ahli Pertama\r\n\
+         Unit Kerja : Dinas Pendidikan\r\nEmail : {from}\r\nNo. HP : 081234567890\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn the_letter_is_drafted_signed_checked_and_followed_to_bsre() {
+    let mut office = Office::new();
+    let ca = common::pdfsign::TestCa::new(&office.dir.path().join("ca"), "Uji Root", "Kadis Uji");
+    office.anchors = TrustAnchors::from_pem_files(&[ca.cert_path()]).unwrap();
+    let (root, store) = (office.dir.path(), &office.store);
+    let desk = office.desk();
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+    let people = [
+        (
+            "rahmat@gorontalokab.go.id",
+            "Rahmat Hasan Lamato",
+            "7502011203850001",
+        ),
+        (
+            "siti@gorontalokab.go.id",
+            "Siti Nur'aini Ḍamanhuri",
+            "7502015506900002",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (n, (from, name, nik)) in people.iter().enumerate() {
+        deliver(
+            root,
+            &format!("{n}.eml"),
+            &full_application(from, &format!("l{n}@x"), name, nik),
+        );
+        match process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
+            .await
+            .unwrap()
+        {
+            Outcome::Opened(id) => ids.push(id.to_string()),
+            other => panic!("{other:?}"),
+        }
+    }
+    let run = |command: Command| execute(&command, &desk, now());
+    let draft = |id: &str, reason: Option<&str>| {
+        run(Command::Draft {
+            id: id.into(),
+            reason: reason.map(str::to_string),
+            by: "verifikator1".into(),
+        })
+    };
+
+    for id in &ids {
+        let disposed = run(Command::Dispose {
+            id: id.clone(),
+            verifier: "Verifikator Satu".into(),
+            by: "kadis".into(),
+        });
+        assert!(disposed.ok, "{}", disposed.text);
+    }
+
+    // No KTP or SK: the checklist is not complete, so a draft needs the verifier's reason.
+    let refused = draft(&ids[0], None);
+    assert!(
+        !refused.ok && refused.text.contains("belum lengkap"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        store.get(ids[0].parse().unwrap()).unwrap().unwrap().state,
+        State::Disposisi
+    );
+    let mut letters = Vec::new();
+    for id in &ids {
+        let made = draft(id, Some("KTP diperiksa langsung di loket"));
+        assert!(made.ok, "{}", made.text);
+        assert_eq!(made.files.len(), 2);
+        assert!(made.files[0].name.ends_with("_surat_rekomendasi.pdf"));
+        assert!(made.files[1].name.ends_with("_surat_rekomendasi.docx"));
+        letters.push(made.files[0].bytes.clone());
+        let case = store.get(id.parse().unwrap()).unwrap().unwrap();
+        assert_eq!(case.state, State::RekomendasiDikirim);
+        assert!(case.draft().is_some());
+    }
+    let again = draft(&ids[0], Some("lagi"));
+    assert!(
+        !again.ok && again.text.contains("rekomendasi dikirim"),
+        "{}",
+        again.text
+    );
+    let to_kadis = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.mail.to == ["kadis@gorontalokab.go.id"]
+                && e.mail.purpose == sertel::case::Purpose::LetterForSigning
+        })
+        .count();
+    assert_eq!(to_kadis, 2);
+
+    // The test CA's certificates start today, after the fixed clock of the rest of the test.
+    let sign = |id: &str, pdf: Vec<u8>| {
+        let command = Command::Sign {
+            id: id.into(),
+            pdf,
+            by: "verifikator1".into(),
+        };
+        execute(&command, &desk, Utc::now())
+    };
+    let first = ids[0].parse().unwrap();
+    let before = store.get(first).unwrap().unwrap();
+    let signed = ca.sign(&letters[0]);
+    let mut tampered = signed.clone();
+    let at = tampered.len() / 4;
+    tampered[at] ^= 0x20;
+    for (pdf, words) in [
+        (letters[0].clone(), "tidak memuat tanda tangan"),
+        (tampered, "berubah setelah ditandatangani"),
+        (
+            ca.sign(&letters[1]),
+            "bukan surat rekomendasi untuk kasus ini",
+        ),
+        (b"bukan pdf".to_vec(), "rusak"),
+    ] {
+        let reply = sign(&ids[0], pdf);
+        assert!(
+            !reply.ok && reply.text.contains(words),
+            "{words}: {}",
+            reply.text
+        );
+        assert_eq!(
+            store.get(first).unwrap().unwrap(),
+            before,
+            "a refusal changes nothing"
+        );
+    }
+    let accepted = sign(&ids[0], signed.clone());
+    assert!(
+        accepted.ok && accepted.text.contains("Kadis Uji"),
+        "{}",
+        accepted.text
+    );
+    let case = store.get(first).unwrap().unwrap();
+    assert_eq!(case.state, State::Ditandatangani);
+    assert_eq!(
+        store.blob(case.signed_letter().unwrap()).unwrap().unwrap(),
+        signed
+    );
+
+    let mark = |state: &str| {
+        run(Command::Mark {
+            id: ids[0].clone(),
+            state: state.into(),
+            by: "verifikator1".into(),
+        })
+    };
+    let skip = mark("terbit");
+    assert!(
+        !skip.ok && skip.text.contains("hanya dapat diubah menjadi diajukan"),
+        "{}",
+        skip.text
+    );
+    let unknown = mark("selesai");
+    assert!(
+        !unknown.ok && unknown.text.contains("menunggu_passphrase"),
+        "{}",
+        unknown.text
+    );
+    assert!(mark("diajukan").ok);
+    // Without KTP and SK there is nothing complete to upload.
+    let package = run(Command::Package { id: ids[0].clone() });
+    assert!(
+        !package.ok && package.text.contains("lampiran KTP"),
+        "{}",
+        package.text
+    );
+}
