@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::model::{
-    Actor, ApplicantRecord, Case, CaseId, Event, EventKind, MailRole, Purpose, SCHEMA_VERSION,
-    State, WITA,
+    Actor, ApplicantRecord, Case, CaseId, Event, EventKind, LetterFile, MailRole, Purpose,
+    SCHEMA_VERSION, State, WITA,
 };
 use crate::applicant::nik::mask_niks_in;
 use crate::config::Standards;
@@ -472,6 +472,25 @@ pub fn render(case: &Case, timings: &[StepTiming], now: DateTime<Utc>) -> String
             att.file_type,
             size_words(att.size)
         );
+    }
+
+    if !case.letters.is_empty() {
+        let _ = writeln!(out, "\nSurat rekomendasi:");
+    }
+    for letter in &case.letters {
+        let _ = match letter {
+            LetterFile::Draft { at, .. } => writeln!(
+                out,
+                "  - {}  draf (PDF dan DOCX; tulis dengan: sertel case {} letter --out <folder>)",
+                wita_time(*at),
+                case.id
+            ),
+            LetterFile::Signed { at, signer, .. } => writeln!(
+                out,
+                "  - {}  bertanda tangan elektronik sah, oleh {signer}",
+                wita_time(*at)
+            ),
+        };
     }
 
     let _ = writeln!(out, "\nSurel dalam kasus:");
