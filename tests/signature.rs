@@ -301,7 +301,13 @@ fn trust_anchors_load_errors_name_the_file() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("uji.pem"), "{err}");
-    assert!(TrustAnchors::from_pem_files(&[]).is_err());
+    // No anchors configured: sertel starts, and every signed letter is refused as untrusted.
+    let none = TrustAnchors::from_pem_files(&[]).unwrap();
+    let signed = FIX.ca.sign(&FIX.letter);
+    assert!(matches!(
+        verify_pdf(&signed, &none, now()),
+        Verdict::Refused(Refusal::UntrustedSigner { .. })
+    ));
 }
 
 #[test]
