@@ -182,6 +182,12 @@ pub enum EventKind {
     DocumentsRequested {
         message: String,
     },
+    /// A verifier corrected one of the applicant's fields (a `staff::Field` key).
+    FieldEdited {
+        field: String,
+        from: Option<String>,
+        to: String,
+    },
     /// A mail was put in the outbox (not yet sent).
     MailQueued {
         outbox: u64,
