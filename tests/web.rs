@@ -998,12 +998,38 @@ mod browser {
             self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));
         }
 
+        /// The element's text, empty when there is no such element.
         fn text(&self, css: &str) -> String {
-            let el = self.find(css);
+            let v = self.cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            let Some(el) = v[ELEMENT].as_str() else {
+                return String::new();
+            };
             self.cmd("GET", &format!("/element/{el}/text"), None)
                 .as_str()
                 .unwrap_or("")
                 .to_string()
+        }
+
+        /// Waits up to ten seconds for `css` to hold `needle` (a click returns before the page
+        /// it leads to has loaded); panics with the page's text otherwise.
+        fn expect(&self, css: &str, needle: &str) {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if self.text(css).contains(needle) {
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{css} never showed {needle:?} on {}:\n{}",
+                    self.url(),
+                    self.text("body")
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
 
         fn script(&self, js: &str) -> Value {
@@ -1042,12 +1068,12 @@ mod browser {
             self.fill("input[name=name]", name);
             self.fill("input[name=password]", PASSWORD);
             self.click("button[type=submit]");
-            assert!(self.url().ends_with("/antrian"), "{}", self.url());
+            self.expect("h1", "Antrean kasus");
         }
 
         fn logout(&self) {
             self.click("form[action='/keluar'] button");
-            assert!(self.url().ends_with("/masuk"));
+            self.expect("h1", "Masuk");
         }
     }
 
@@ -1096,7 +1122,7 @@ mod browser {
             b.login("kadis");
             b.open(&format!("/kasus/{sample_id}"));
             b.click("form.tindakan[action$='/disposisi'] button");
-            assert!(b.text("p.berhasil").contains("didisposisikan"), "{}", b.text("main"));
+            b.expect("p.berhasil", "didisposisikan");
             b.open(&format!("/kasus/{xss_id}"));
             b.script(
                 "const f = document.createElement('form'); f.method = 'post';\
@@ -1105,8 +1131,7 @@ mod browser {
                  const r = document.createElement('input'); r.name = 'reason'; r.value = 'x';\
                  f.append(c, r); document.body.append(f); f.submit();",
             );
-            std::thread::sleep(Duration::from_millis(500));
-            assert!(b.text("h1").contains("Tidak berwenang"), "{}", b.text("main"));
+            b.expect("h1", "Tidak berwenang");
             b.screenshot("0-peran-ditolak");
             b.logout();
 
@@ -1116,7 +1141,7 @@ mod browser {
 
             // The pre-filled sample case: KTP and SK beside the fields.
             b.click(&format!("a[href='/kasus/{sample_id}']"));
-            assert!(b.text("h1").contains(&sample_id.to_string()));
+            b.expect("h1", &sample_id.to_string());
             let case = b.screenshot("2-kasus");
             let images = b.script(
                 "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 100).length",
@@ -1126,14 +1151,14 @@ mod browser {
             // Correct a field.
             b.fill("form.ubah input[name=value][aria-label='Unit Kerja']", "Dinas Kesehatan Kabupaten Gorontalo");
             b.click("form.ubah:has(input[aria-label='Unit Kerja']) button");
-            assert!(b.text("p.berhasil").contains("Unit Kerja kasus"), "{}", b.text("main"));
+            b.expect("p.berhasil", "Unit Kerja kasus");
             assert!(b.text("#riwayat").contains("isian unit diubah"));
             b.screenshot("3-isian-diubah");
 
             // Request a document.
             b.fill("form.tindakan textarea[name=message]", "Mohon kirim ulang foto KTP yang lebih jelas.");
             b.click("form.tindakan[action$='/minta'] button");
-            assert!(b.text("p.berhasil").contains("Permintaan kelengkapan"));
+            b.expect("p.berhasil", "Permintaan kelengkapan");
             assert!(b.text("h1").contains("menunggu kelengkapan"));
             b.screenshot("4-kelengkapan-diminta");
 
@@ -1141,11 +1166,11 @@ mod browser {
             b.script("document.querySelector('form.tindakan[action$=\"/tolak\"] input[name=csrf]').value = 'palsu';");
             b.fill("form.tindakan textarea[name=reason]", "uji");
             b.click("form.tindakan[action$='/tolak'] button");
-            assert!(b.text("h1").contains("Formulir ditolak"));
+            b.expect("h1", "Formulir ditolak");
 
             // The script subject shows as text and never runs.
             b.open(&format!("/kasus/{xss_id}"));
-            assert!(b.text("p.ringkas").contains("<script>alert(1)</script>"));
+            b.expect("p.ringkas", "<script>alert(1)</script>");
             assert!(b.no_alert());
             b.screenshot("5-subjek-xss");
 
