@@ -1142,6 +1142,11 @@ mod browser {
             // The pre-filled sample case: KTP and SK beside the fields.
             b.click(&format!("a[href='/kasus/{sample_id}']"));
             b.expect("h1", &sample_id.to_string());
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while b.script("return Array.from(document.images).every(i => i.complete)") != json!(true) {
+                assert!(Instant::now() < deadline, "attachment pictures never loaded");
+                std::thread::sleep(Duration::from_millis(100));
+            }
             let case = b.screenshot("2-kasus");
             let images = b.script(
                 "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 100).length",

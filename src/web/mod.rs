@@ -185,15 +185,18 @@ fn server_error(what: &str, e: impl std::fmt::Display) -> Response {
     )
 }
 
+/// The answer a handler gives instead of going on (boxed: a `Response` is large).
+type Instead = Box<Response>;
+
 /// The logged-in person, or the answer to give instead (the login page for a stranger).
-fn signed_in(desk: &WebDesk, headers: &HeaderMap) -> Result<Session, Response> {
+fn signed_in(desk: &WebDesk, headers: &HeaderMap) -> Result<Session, Instead> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return Err(Redirect::to("/masuk").into_response());
+        return Err(Box::new(Redirect::to("/masuk").into_response()));
     };
     match desk.accounts.session(token, desk.now()) {
         Ok(Some(session)) => Ok(session),
-        Ok(None) => Err(Redirect::to("/masuk").into_response()),
-        Err(e) => Err(server_error("session lookup failed", e)),
+        Ok(None) => Err(Box::new(Redirect::to("/masuk").into_response())),
+        Err(e) => Err(Box::new(server_error("session lookup failed", e))),
     }
 }
 
@@ -376,7 +379,7 @@ async fn logout(
 ) -> Response {
     let session = match signed_in(&desk, &headers) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if !same_token(&session.csrf, &form.csrf) {
         return csrf_refused(&session);
@@ -412,7 +415,7 @@ async fn queue(
 ) -> Response {
     let session = match signed_in(&desk, &headers) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match desk.store.list() {
         Ok(cases) => html(
@@ -423,29 +426,29 @@ async fn queue(
     }
 }
 
-fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, Response> {
+fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, Instead> {
     let not_found = || {
-        html(
+        Box::new(html(
             StatusCode::NOT_FOUND,
             pages::message_page(
                 Some(session),
                 "Kasus tidak ditemukan",
                 &format!("Tidak ada kasus bernomor {id}."),
             ),
-        )
+        ))
     };
     let id: CaseId = id.parse().map_err(|_| not_found())?;
     match desk.store.get(id) {
         Ok(Some(case)) => Ok(case),
         Ok(None) => Err(not_found()),
-        Err(e) => Err(server_error("case could not be read", e)),
+        Err(e) => Err(Box::new(server_error("case could not be read", e))),
     }
 }
 
 fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banner>) -> Response {
     let case = match load_case(desk, session, id) {
         Ok(case) => case,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let mails = match desk.store.case_mails(case.id) {
         Ok(mails) => mails,
@@ -477,7 +480,7 @@ async fn case_page(
 ) -> Response {
     match signed_in(&desk, &headers) {
         Ok(session) => render_case(&desk, &session, &id, None),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -499,11 +502,11 @@ async fn picture(
 ) -> Response {
     let session = match signed_in(&desk, &headers) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let case = match load_case(&desk, &session, &id) {
         Ok(case) => case,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let store = desk.store.clone();
     let shown =
@@ -522,11 +525,11 @@ async fn download(
 ) -> Response {
     let session = match signed_in(&desk, &headers) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let case = match load_case(&desk, &session, &id) {
         Ok(case) => case,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match files::download(&desk.store, &case, n) {
         Ok(response) => response,
@@ -553,7 +556,7 @@ fn act(
 ) -> Response {
     let session = match signed_in(desk, headers) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if !same_token(&session.csrf, csrf) {
         return csrf_refused(&session);
