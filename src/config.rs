@@ -39,6 +39,17 @@ pub struct Config {
     pub replies: Replies,
     /// The web desk; without a `[web]` section the daemon serves no web pages.
     pub web: Option<WebConfig>,
+    #[serde(default)]
+    pub signing: Signing,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signing {
+    /// PEM files of the certificate authorities whose signatures on the Kadis's letters are
+    /// accepted (the BSrE root); empty refuses every signed letter.
+    #[serde(default)]
+    pub trust_anchors: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -33,7 +33,8 @@
 //! whose actions are the same staff commands; [`config`] is the daemon's TOML file.
 //!
 //! The typed values every stage shares (NIK, NIP, phone, email, names) live in [`applicant`];
-//! [`rules`] loads the rule files; [`synth`] makes synthetic applications for tests and
+//! [`rules`] loads the rule files; [`signature`] verifies the Kadis's PAdES-signed letter
+//! against the configured trust anchors; [`synth`] makes synthetic applications for tests and
 //! benchmarks (never real people's documents).
 
 pub mod applicant;
@@ -48,7 +49,9 @@ pub mod inspect;
 pub mod intake;
 pub mod outbound;
 pub mod parse;
+pub mod report;
 pub mod rules;
+pub mod signature;
 pub mod staff;
 pub mod synth;
 pub mod text;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use sertel::case::store::CaseStore;
 use sertel::classify::DocKind;
@@ -48,6 +49,21 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum CaseAction {
+    /// Catat tahap BSrE: diajukan, menunggu_aktivasi, disetujui, menunggu_passphrase, terbit.
+    Mark {
+        state: String,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Tulis paket unggah BSrE (surat bertanda tangan, KTP, SK, data pemohon) ke folder.
+    Package {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
     /// Periksa surel permohonan (.eml) dan tampilkan daftar periksa yang sudah terisi.
     Inspect {
@@ -72,12 +88,26 @@ enum Cmd {
     },
     /// Jalankan daemon: pantau kotak masuk, buka kasus, kirim balasan (hentikan dengan SIGTERM).
     Run,
-    /// Tampilkan satu kasus lengkap dengan riwayatnya.
+    /// Tampilkan satu kasus lengkap dengan riwayatnya, atau jalankan tindakan atas kasus itu.
     Case {
         /// Nomor kasus, mis. TTE-2026-0007.
         id: String,
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<CaseAction>,
+    },
+    /// Laporan layanan: kasus per status dan unit kerja, waktu per tahap SOP.
+    Report {
+        /// Tanggal awal (YYYY-MM-DD, WITA), termasuk.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Tanggal akhir (YYYY-MM-DD, WITA), termasuk.
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Keluaran CSV.
+        #[arg(long)]
+        csv: bool,
     },
     /// Daftar semua kasus.
     Cases {
@@ -320,7 +350,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .block_on(daemon_main(config, rules, &mut engine))?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Case { id, json } => staff(&cli.config, Command::Show { id, json }),
+        Cmd::Case {
+            id,
+            json,
+            action: None,
+        } => staff(&cli.config, Command::Show { id, json }),
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Mark { state, by }),
+            ..
+        } => staff(&cli.config, Command::Mark { id, state, by }),
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Package { out }),
+            ..
+        } => staff_files(&cli.config, Command::Package { id }, &out),
+        Cmd::Report { from, to, csv } => staff(&cli.config, Command::Report { from, to, csv }),
         Cmd::Cases { json } => staff(&cli.config, Command::List { json }),
         Cmd::Dispose { id, verifier, by } => {
             staff(&cli.config, Command::Dispose { id, verifier, by })
@@ -446,17 +491,40 @@ fn load_config(path: &Path) -> Result<Config> {
 }
 
 fn staff(config: &Path, command: Command) -> Result<ExitCode> {
+    let reply = submit(config, &command)?;
+    Ok(answer(&reply))
+}
+
+/// A staff command whose reply carries files, written into `out`.
+fn staff_files(config: &Path, command: Command, out: &Path) -> Result<ExitCode> {
+    let reply = submit(config, &command)?;
+    if reply.ok {
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;
+        for file in &reply.files {
+            let path = out.join(&file.name);
+            std::fs::write(&path, &file.bytes)
+                .with_context(|| format!("{}: berkas tidak dapat ditulis", path.display()))?;
+        }
+    }
+    Ok(answer(&reply))
+}
+
+fn submit(config: &Path, command: &Command) -> Result<staff::Reply> {
     let config = load_config(config)?;
-    let reply = tokio::runtime::Builder::new_current_thread()
+    Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(staff::submit(&command, &config));
+        .block_on(staff::submit(command, &config)))
+}
+
+fn answer(reply: &staff::Reply) -> ExitCode {
     if reply.ok {
         println!("{}", reply.text);
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     } else {
         eprintln!("sertel: {}", reply.text);
-        Ok(ExitCode::from(1))
+        ExitCode::from(1)
     }
 }
 

@@ -1,11 +1,12 @@
-//! Staff actions of SOP steps 2–3 (show a case, dispose, request documents, check an item by
-//! hand, correct a field, reject), web desk accounts, and the control socket that lets the CLI run them inside the daemon, which
-//! holds the case database open. Every answer is in Indonesian.
+//! Staff actions of SOP steps 2–11 (show a case, dispose, request documents, check an item by
+//! hand, correct a field, reject, draft and sign the letter, mark the BSrE steps, package,
+//! report), web desk accounts, and the control socket that lets the CLI run them inside the
+//! daemon, which holds the case database open. Every answer is in Indonesian.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
@@ -17,6 +18,7 @@ use crate::case::store::{CaseError, CaseStore};
 use crate::case::{Actor, ApplicantRecord, Case, CaseId, EventKind, State};
 use crate::config::{Config, Person};
 use crate::outbound::{OutgoingMail, compose};
+use crate::report;
 use crate::web::accounts::{Account, Accounts, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +51,21 @@ pub enum Command {
         id: String,
         reason: String,
         by: String,
+    },
+    /// A BSrE step (`diajukan` … `terbit`) the verifier did or saw in BSrE's app.
+    Mark {
+        id: String,
+        state: String,
+        by: String,
+    },
+    /// The files a verifier uploads to BSrE's certificate-management app.
+    Package {
+        id: String,
+    },
+    Report {
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        csv: bool,
     },
     /// Corrects one of the applicant's fields (`field` is a [`Field`] key).
     Edit {
@@ -178,19 +195,39 @@ impl Field {
 pub struct Reply {
     pub ok: bool,
     pub text: String,
+    /// Files the command produced, for the CLI to write where the user asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<ReplyFile>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The states a verifier marks by hand after the letter is signed.
+const MARKABLE: [State; 5] = [
+    State::Diajukan,
+    State::MenungguAktivasi,
+    State::Disetujui,
+    State::MenungguPassphrase,
+    State::Terbit,
+];
 
 impl Reply {
     fn ok(text: impl Into<String>) -> Reply {
         Reply {
             ok: true,
             text: text.into(),
+            files: Vec::new(),
         }
     }
     fn refused(text: impl Into<String>) -> Reply {
         Reply {
             ok: false,
             text: text.into(),
+            files: Vec::new(),
         }
     }
 }
@@ -284,11 +321,7 @@ fn run(
     };
     match command {
         Command::Show { id, json } => {
-            let id = parse_id(id)?;
-            let case = store
-                .get(id)
-                .map_err(store_error)?
-                .ok_or_else(|| Reply::refused(format!("Kasus {id} tidak ditemukan.")))?;
+            let case = get_case(store, id)?;
             if *json {
                 let timings = sop::timings(&case, &config.standards, now);
                 let value = serde_json::json!({ "case": case, "timings": timings_json(&timings) });
@@ -297,6 +330,7 @@ fn run(
                 Ok(Reply::ok(sop::render(
                     &case,
                     &sop::timings(&case, &config.standards, now),
+                    now,
                 )))
             }
         }
@@ -470,6 +504,137 @@ fn run(
                 },
             )
         }
+        Command::Mark { id, state, by } => {
+            let to = MARKABLE
+                .into_iter()
+                .find(|s| s.as_str() == state.trim().to_lowercase())
+                .ok_or_else(|| {
+                    let names: Vec<&str> = MARKABLE.iter().map(|s| s.as_str()).collect();
+                    Reply::refused(format!(
+                        "Status \"{state}\" tidak dapat dicatat dengan perintah ini. Status \
+                         tahap BSrE: {}.",
+                        names.join(", ")
+                    ))
+                })?;
+            let actor = Actor::Staff(by.clone());
+            change(
+                id,
+                format!(
+                    "Kasus {id} dicatat {}; pemohon diberi tahu langkah berikutnya.",
+                    to.label_id()
+                ),
+                &|case| {
+                    case.transition(to, actor.clone(), now, None)?;
+                    Ok(compose::bsre_step(office, case, now).into_iter().collect())
+                },
+            )
+        }
+        Command::Package { id } => {
+            let case = get_case(store, id)?;
+            let files = package(&case, store)?;
+            let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+            let mut reply = Reply::ok(format!(
+                "Paket unggah BSrE kasus {}: {}.",
+                case.id,
+                names.join(", ")
+            ));
+            reply.files = files;
+            Ok(reply)
+        }
+        Command::Report { from, to, csv } => {
+            let cases = store.list().map_err(store_error)?;
+            let r = report::compute(&cases, &config.standards, *from, *to, now);
+            Ok(Reply::ok(if *csv {
+                report::render_csv(&r)
+            } else {
+                report::render_text(&r)
+            }))
+        }
+    }
+}
+
+fn get_case(store: &CaseStore, id: &str) -> Result<Case, Reply> {
+    let id = parse_id(id)?;
+    store
+        .get(id)
+        .map_err(store_error)?
+        .ok_or_else(|| Reply::refused(format!("Kasus {id} tidak ditemukan.")))
+}
+
+/// The signed letter, the latest KTP and SK and a data sheet, named `TTE-…_1_…` so they sort in
+/// the order BSrE's form asks for them and need no renaming.
+fn package(case: &Case, store: &CaseStore) -> Result<Vec<ReplyFile>, Reply> {
+    let Some(signed) = case.signed_letter() else {
+        return Err(Reply::refused(format!(
+            "Kasus {} belum memiliki surat rekomendasi bertanda tangan elektronik yang sah; paket \
+             belum dapat dibuat.",
+            case.id
+        )));
+    };
+    let blob = |sha256: &str| -> Result<Vec<u8>, Reply> {
+        store
+            .blob(sha256)
+            .map_err(store_error)?
+            .ok_or_else(|| Reply::refused(format!("Berkas {sha256} kasus {} hilang.", case.id)))
+    };
+    let name_part = name_for_file(case.applicant.name.as_deref().unwrap_or("pemohon"));
+    let mut files = vec![ReplyFile {
+        name: format!("{}_1_surat_rekomendasi_ttd.pdf", case.id),
+        bytes: blob(signed)?,
+    }];
+    for (n, kind, label) in [(2, "ktp", "KTP"), (3, "sk", "SK_jabatan")] {
+        match case.attachments.iter().rev().find(|a| a.kind == kind) {
+            Some(a) => files.push(ReplyFile {
+                name: format!("{}_{n}_{label}_{name_part}.{}", case.id, a.file_type),
+                bytes: blob(&a.sha256)?,
+            }),
+            None => {
+                return Err(Reply::refused(format!(
+                    "Kasus {} tidak memiliki lampiran {label}; paket belum dapat dibuat.",
+                    case.id
+                )));
+            }
+        }
+    }
+    let mut sheet = format!("Data pemohon sertifikat elektronik — kasus {}\n\n", case.id);
+    let a = &case.applicant;
+    for (label, value) in [
+        ("Nama", &a.name),
+        ("NIK", &a.nik),
+        ("NIP", &a.nip),
+        ("Pangkat/Golongan", &a.rank),
+        ("Jabatan", &a.position),
+        ("Unit Kerja", &a.unit),
+        ("Email dinas", &a.email),
+        ("No. HP", &a.phone),
+    ] {
+        sheet.push_str(&format!(
+            "{label:<17}: {}\n",
+            value.as_deref().unwrap_or("-")
+        ));
+    }
+    files.push(ReplyFile {
+        name: format!("{}_4_data_pemohon.txt", case.id),
+        bytes: sheet.into_bytes(),
+    });
+    Ok(files)
+}
+
+/// A name as part of a file name: letters and digits kept (non-ASCII too), the rest `_`.
+fn name_for_file(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_matches('_');
+    if out.is_empty() {
+        "pemohon".into()
+    } else {
+        out.chars().take(60).collect()
     }
 }
 

@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::mailservers::MailServers;
+use common::pdfsign::TestCa;
 use lettre::message::{Attachment, Mailbox as Addr, MultiPart, SinglePart, header::ContentType};
 use mail_parser::MimeHeaders;
 use serde_json::Value;
@@ -106,12 +107,15 @@ async fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bo
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_application_is_acknowledged_disposed_and_completed() {
+async fn a_case_goes_from_first_mail_to_terbit() {
     let Some(servers) = MailServers::start() else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
     let config = servers.write_sertel_config(work.path(), 50);
+    let ca = TestCa::new(&work.path().join("ca"), "BSrE Uji Root CA", "Kepala Dinas Uji");
+    let stranger = TestCa::new(&work.path().join("other"), "CA Tidak Dikenal", "Kepala Dinas Uji");
+    trust(&config, &ca.cert_path());
     let _daemon = start_daemon(&config, None, &work.path().join("pause"));
     let d = servers.domain.clone();
 
@@ -253,6 +257,174 @@ async fn an_application_is_acknowledged_disposed_and_completed() {
         .await;
     assert!(subject_of(&notice[0]).contains(&id));
     assert_eq!(cases(&config).len(), 1);
+
+    letter_to_terbit(&servers, &config, &id, &ca, &stranger).await;
+}
+
+/// Adds the test CA as the trust anchor for signed letters.
+fn trust(config: &Path, ca: &Path) {
+    let mut text = std::fs::read_to_string(config).unwrap();
+    text.push_str(&format!("[signing]\ntrust_anchors = [\"{}\"]\n", ca.display()));
+    std::fs::write(config, text).unwrap();
+}
+
+fn state_of(config: &Path, id: &str) -> Value {
+    let (ok, shown, err) = sertel(config, &["case", id, "--json"]);
+    assert!(ok, "{err}");
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    shown["case"]["state"].clone()
+}
+
+fn pdf_attachment(raw: &[u8]) -> Vec<u8> {
+    let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+    parsed
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")))
+        .expect("a PDF attachment")
+        .contents()
+        .to_vec()
+}
+
+/// The Kadis answers `request` with `pdf` attached, from the Kadis's own account.
+async fn kadis_replies(servers: &MailServers, request: &[u8], pdf: Vec<u8>, tag: &str) {
+    let d = &servers.domain;
+    let reply = lettre::Message::builder()
+        .from(format!("Kepala Dinas <kadis@{d}>").parse::<Addr>().unwrap())
+        .to(format!("tte@{d}").parse::<Addr>().unwrap())
+        .subject(format!("Re: {}", subject_of(request)))
+        .in_reply_to(message_id_of(request))
+        .message_id(Some(format!("<{tag}@test.sertel>")))
+        .multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain("Sudah saya tandatangani.".to_string()))
+                .singlepart(
+                    Attachment::new("surat_rekomendasi_signed.pdf".into())
+                        .body(pdf, ContentType::parse("application/pdf").unwrap()),
+                ),
+        )
+        .unwrap()
+        .formatted();
+    servers
+        .send(&reply, &format!("kadis@{d}"), &[&format!("tte@{d}")])
+        .await;
+}
+
+/// Steps 4–11: the letter to the Kadis, refused and accepted signed letters, the BSrE steps
+/// marked by the verifier with a mail to the applicant at each, the upload package, the report.
+async fn letter_to_terbit(
+    servers: &MailServers,
+    config: &Path,
+    id: &str,
+    ca: &TestCa,
+    stranger: &TestCa,
+) {
+    // The text application's NIK differs from the sample KTP's: the verifier overrides.
+    let (ok, said, err) = sertel(
+        config,
+        &["case", id, "draft", "--by", "verifikator2", "--reason", "NIK dicek langsung ke Disdukcapil"],
+    );
+    assert!(ok, "{err}");
+    assert!(said.contains(id), "{said}");
+    assert_eq!(state_of(config, id), "rekomendasi_dikirim");
+    let to_kadis = servers
+        .wait_for("kadis", "INBOX", 2, Duration::from_secs(30))
+        .await;
+    let request = to_kadis
+        .iter()
+        .find(|m| subject_of(m).contains("Mohon tanda tangan"))
+        .expect("the letter for signing")
+        .clone();
+    let parsed = mail_parser::MessageParser::default().parse(&request[..]).unwrap();
+    let names: Vec<String> = parsed
+        .attachments()
+        .filter_map(|a| a.attachment_name().map(str::to_string))
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with(".pdf")), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with(".docx")), "{names:?}");
+    let draft = pdf_attachment(&request);
+
+    // Refused, each with a reply to the Kadis and no change: unsigned, tampered, untrusted.
+    let signed = ca.sign(&draft);
+    let mut tampered = signed.clone();
+    let at = tampered.len() / 3;
+    tampered[at] ^= 0x01;
+    let refusals = [
+        (draft.clone(), "tidak memuat tanda tangan"),
+        (tampered, "berubah"),
+        (stranger.sign(&draft), "tidak diterbitkan oleh penyelenggara"),
+    ];
+    for (n, (pdf, words)) in refusals.into_iter().enumerate() {
+        kadis_replies(servers, &request, pdf, &format!("refused-{n}")).await;
+        let answers = servers
+            .wait_for("kadis", "INBOX", 3 + n, Duration::from_secs(30))
+            .await;
+        let answer = answers
+            .iter()
+            .rev()
+            .find(|m| subject_of(m).contains("belum dapat diterima"))
+            .expect("a refusal");
+        assert!(body_of(answer).contains(words), "{words}: {}", body_of(answer));
+        assert_eq!(state_of(config, id), "rekomendasi_dikirim");
+    }
+
+    // The real thing: signed by the trusted CA, from the Kadis's account.
+    kadis_replies(servers, &request, signed.clone(), "signed").await;
+    let told = servers
+        .wait_for("verifikator2", "INBOX", 2, Duration::from_secs(30))
+        .await;
+    assert!(told.iter().any(|m| subject_of(m).contains("telah ditandatangani")));
+    assert_eq!(state_of(config, id), "ditandatangani");
+
+    let out = tempfile::tempdir().unwrap();
+    let (ok, _, err) = sertel(
+        config,
+        &["case", id, "package", "--out", out.path().to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    let mut files: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(files[0].ends_with("_1_surat_rekomendasi_ttd.pdf"), "{files:?}");
+    assert_eq!(std::fs::read(out.path().join(&files[0])).unwrap(), signed);
+    assert!(files[1].contains("_2_KTP_"), "{files:?}");
+    assert!(files[2].contains("_3_SK_jabatan_"), "{files:?}");
+    assert!(files[3].ends_with("_4_data_pemohon.txt"), "{files:?}");
+
+    let before = servers.fetch_all("pemohon1", "INBOX").await.len();
+    let steps = [
+        ("diajukan", "tautan aktivasi"),
+        ("menunggu_aktivasi", "swafoto"),
+        ("disetujui", "passphrase"),
+        ("menunggu_passphrase", "JANGAN PERNAH"),
+        ("terbit", "ISSUE"),
+    ];
+    for (n, (state, words)) in steps.into_iter().enumerate() {
+        let (ok, _, err) = sertel(config, &["case", id, "mark", state, "--by", "verifikator2"]);
+        assert!(ok, "{state}: {err}");
+        assert_eq!(state_of(config, id), state);
+        let mails = servers
+            .wait_for("pemohon1", "INBOX", before + n + 1, Duration::from_secs(30))
+            .await;
+        assert!(
+            mails.iter().any(|m| body_of(m).contains(words)),
+            "{state}: no mail saying {words}"
+        );
+    }
+    let (ok, _, err) = sertel(config, &["case", id, "mark", "diajukan"]);
+    assert!(!ok && err.contains("terbit"), "{err}");
+
+    let (ok, report, err) = sertel(config, &["report"]);
+    assert!(ok, "{err}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.trim_start().starts_with("terbit ") && l.trim_end().ends_with(" 1")),
+        "{report}"
+    );
+    assert!(report.contains("Tahap 5"), "{report}");
 }
 
 /// Kills the daemon with SIGKILL at `stage`, restarts it, and checks the application ends up

@@ -66,7 +66,7 @@ impl From<CaseId> for String {
     }
 }
 
-/// SOP states. Issue 4 adds the letter, signing and BSrE states after `verifikasi`.
+/// SOP states, in the order a case goes through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
@@ -78,6 +78,20 @@ pub enum State {
     Verifikasi,
     /// Step 3: the applicant was asked for what is missing.
     MenungguKelengkapan,
+    /// Step 4: the recommendation letter went to the Kadis for signing.
+    RekomendasiDikirim,
+    /// Step 5: the Kadis's signed letter was verified and kept.
+    Ditandatangani,
+    /// Step 6: the verifier registered the applicant in BSrE's management app.
+    Diajukan,
+    /// Step 7: the applicant must follow BSrE's activation mail and identity check.
+    MenungguAktivasi,
+    /// Step 8: the verifier approved the request in the management app.
+    Disetujui,
+    /// Step 9: the applicant must set the certificate's passphrase.
+    MenungguPassphrase,
+    /// Steps 10–11: BSrE approved; the certificate's status is ISSUE.
+    Terbit,
     Ditolak,
     Dibatalkan,
 }
@@ -89,6 +103,13 @@ impl State {
             State::Disposisi => "disposisi",
             State::Verifikasi => "verifikasi",
             State::MenungguKelengkapan => "menunggu_kelengkapan",
+            State::RekomendasiDikirim => "rekomendasi_dikirim",
+            State::Ditandatangani => "ditandatangani",
+            State::Diajukan => "diajukan",
+            State::MenungguAktivasi => "menunggu_aktivasi",
+            State::Disetujui => "disetujui",
+            State::MenungguPassphrase => "menunggu_passphrase",
+            State::Terbit => "terbit",
             State::Ditolak => "ditolak",
             State::Dibatalkan => "dibatalkan",
         }
@@ -101,15 +122,45 @@ impl State {
             State::Disposisi => "didisposisikan ke verifikator",
             State::Verifikasi => "sedang diverifikasi",
             State::MenungguKelengkapan => "menunggu kelengkapan dari pemohon",
+            State::RekomendasiDikirim => "surat rekomendasi menunggu tanda tangan Kadis",
+            State::Ditandatangani => "surat rekomendasi telah ditandatangani",
+            State::Diajukan => "didaftarkan ke BSrE",
+            State::MenungguAktivasi => "menunggu aktivasi akun oleh pemohon",
+            State::Disetujui => "disetujui verifikator",
+            State::MenungguPassphrase => "menunggu pemohon membuat passphrase",
+            State::Terbit => "sertifikat terbit (ISSUE)",
             State::Ditolak => "ditolak",
             State::Dibatalkan => "dibatalkan",
         }
     }
 
-    /// A closed case takes no more documents and does not block a new application.
+    /// A closed case takes no more documents and moves no further.
     pub fn is_closed(self) -> bool {
+        matches!(self, State::Terbit | State::Ditolak | State::Dibatalkan)
+    }
+
+    /// A rejected or cancelled application does not stand in the way of a new one from the same
+    /// NIK; an issued certificate does.
+    pub fn ended_without_certificate(self) -> bool {
         matches!(self, State::Ditolak | State::Dibatalkan)
     }
+
+    /// Every state, in SOP order.
+    pub const ALL: [State; 13] = [
+        State::Diterima,
+        State::Disposisi,
+        State::Verifikasi,
+        State::MenungguKelengkapan,
+        State::RekomendasiDikirim,
+        State::Ditandatangani,
+        State::Diajukan,
+        State::MenungguAktivasi,
+        State::Disetujui,
+        State::MenungguPassphrase,
+        State::Terbit,
+        State::Ditolak,
+        State::Dibatalkan,
+    ];
 }
 
 /// Who did something.
@@ -188,6 +239,22 @@ pub enum EventKind {
         from: Option<String>,
         to: String,
     },
+    /// The recommendation letter was drafted (PDF and DOCX), with the verifier's reason when the
+    /// checklist was not complete.
+    LetterDrafted {
+        pdf_sha256: String,
+        docx_sha256: String,
+        override_reason: Option<String>,
+    },
+    /// A signed letter passed every check and was kept.
+    LetterSigned {
+        sha256: String,
+        signer: String,
+    },
+    /// A signed letter was refused; nothing else changed.
+    SignedLetterRefused {
+        reason: String,
+    },
     /// A mail was put in the outbox (not yet sent).
     MailQueued {
         outbox: u64,
@@ -224,6 +291,14 @@ pub enum Purpose {
     Rejection,
     /// To the verifiers: a mail could not be processed and was quarantined.
     Quarantined,
+    /// To the Kadis: the recommendation letter to sign, PDF and DOCX attached.
+    LetterForSigning,
+    /// To whoever sent a signed letter: why it was refused.
+    SignedLetterRefused,
+    /// To the verifier: the letter is signed; register the applicant at BSrE.
+    LetterSigned,
+    /// To the applicant: what to do next at a BSrE step (`diajukan` … `terbit`).
+    BsreStep,
 }
 
 impl Purpose {
@@ -238,6 +313,10 @@ impl Purpose {
             Purpose::VerifierAssigned => "verifier_assigned",
             Purpose::Rejection => "rejection",
             Purpose::Quarantined => "quarantined",
+            Purpose::LetterForSigning => "letter_for_signing",
+            Purpose::SignedLetterRefused => "signed_letter_refused",
+            Purpose::LetterSigned => "letter_signed",
+            Purpose::BsreStep => "bsre_step",
         }
     }
 }
@@ -347,6 +426,48 @@ pub struct Case {
     /// Applications from the same NIK that were joined to this case.
     pub linked: Vec<String>,
     pub history: Vec<Event>,
+    /// Recommendation letters, drafts and the signed one, newest last. Records written before
+    /// letters existed have none.
+    #[serde(default)]
+    pub letters: Vec<LetterFile>,
+}
+
+/// A recommendation letter kept with the case; its bytes are in the blob tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LetterFile {
+    Draft {
+        at: DateTime<Utc>,
+        pdf_sha256: String,
+        docx_sha256: String,
+    },
+    Signed {
+        at: DateTime<Utc>,
+        sha256: String,
+        signer: String,
+    },
+}
+
+impl Case {
+    /// The latest drafted letter, if any.
+    pub fn draft(&self) -> Option<(&str, &str)> {
+        self.letters.iter().rev().find_map(|l| match l {
+            LetterFile::Draft {
+                pdf_sha256,
+                docx_sha256,
+                ..
+            } => Some((pdf_sha256.as_str(), docx_sha256.as_str())),
+            LetterFile::Signed { .. } => None,
+        })
+    }
+
+    /// The accepted signed letter, if any.
+    pub fn signed_letter(&self) -> Option<&str> {
+        self.letters.iter().rev().find_map(|l| match l {
+            LetterFile::Signed { sha256, .. } => Some(sha256.as_str()),
+            LetterFile::Draft { .. } => None,
+        })
+    }
 }
 
 impl Case {

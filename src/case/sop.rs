@@ -12,16 +12,6 @@ use super::model::{
 use crate::applicant::nik::mask_niks_in;
 use crate::config::Standards;
 
-/// Every state in SOP order, for listing where a case may go next.
-pub const STATES: [State; 6] = [
-    State::Diterima,
-    State::Disposisi,
-    State::Verifikasi,
-    State::MenungguKelengkapan,
-    State::Ditolak,
-    State::Dibatalkan,
-];
-
 /// Whether the SOP lets a case move from `from` to `to`.
 pub fn allowed(from: State, to: State) -> bool {
     if from == to || from.is_closed() {
@@ -30,8 +20,19 @@ pub fn allowed(from: State, to: State) -> bool {
     match to {
         State::Ditolak | State::Dibatalkan => true,
         State::Disposisi => from == State::Diterima,
-        State::Verifikasi => matches!(from, State::Disposisi | State::MenungguKelengkapan),
+        // From `rekomendasi_dikirim` when the Kadis sends the draft back for changes.
+        State::Verifikasi => matches!(
+            from,
+            State::Disposisi | State::MenungguKelengkapan | State::RekomendasiDikirim
+        ),
         State::MenungguKelengkapan => from == State::Verifikasi,
+        State::RekomendasiDikirim => from == State::Verifikasi,
+        State::Ditandatangani => from == State::RekomendasiDikirim,
+        State::Diajukan => from == State::Ditandatangani,
+        State::MenungguAktivasi => from == State::Diajukan,
+        State::Disetujui => from == State::MenungguAktivasi,
+        State::MenungguPassphrase => from == State::Disetujui,
+        State::Terbit => from == State::MenungguPassphrase,
         State::Diterima => false,
     }
 }
@@ -68,7 +69,7 @@ impl SopError {
                 word(*to)
             ),
             SopError::NotAllowed { case, from, to } => {
-                let next: Vec<String> = STATES
+                let next: Vec<String> = State::ALL
                     .iter()
                     .filter(|&&s| allowed(*from, s))
                     .map(|&s| word(s))
@@ -133,6 +134,7 @@ impl Case {
             subject,
             verifier: None,
             linked: Vec::new(),
+            letters: Vec::new(),
             history: vec![Event {
                 at: now,
                 actor: Actor::System,
@@ -270,6 +272,9 @@ pub fn timings(case: &Case, standards: &Standards, now: DateTime<Utc>) -> Vec<St
     let verification = changes
         .iter()
         .position(|(_, _, to)| *to == State::Verifikasi);
+    let sent = changes
+        .iter()
+        .position(|(_, _, to)| *to == State::RekomendasiDikirim);
     vec![
         step(
             2,
@@ -287,13 +292,24 @@ pub fn timings(case: &Case, standards: &Standards, now: DateTime<Utc>) -> Vec<St
             standards.verification_minutes,
             now,
         ),
-        // Starts when verification ends with the file in order; the states after `verifikasi`
-        // come with the letter (issue 4), so until then no case reaches this step.
+        // sertel drafts the letter in no time, so step 4 is the verifier's last round: from the
+        // case's last return to verification to the letter going to the Kadis.
         step(
             4,
             "Pembuatan surat rekomendasi",
-            None,
-            None,
+            sent.and_then(|i| {
+                changes[..i]
+                    .iter()
+                    .rev()
+                    .find(|(_, _, to)| *to == State::Verifikasi)
+                    .map(|(at, _, _)| *at)
+            })
+            .or_else(|| {
+                (case.state == State::Verifikasi)
+                    .then(|| case.entered(State::Verifikasi))
+                    .flatten()
+            }),
+            sent.map(|i| changes[i].0),
             standards.letter_minutes,
             now,
         ),
@@ -325,6 +341,68 @@ fn step(
     }
 }
 
+/// A step after the letter, which the SOP gives no time standard: how long it took, or has
+/// taken so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepSpan {
+    /// The SOP steps it covers, as people write them ("5", "9–11").
+    pub steps: &'static str,
+    /// Indonesian.
+    pub label: &'static str,
+    pub started: Option<DateTime<Utc>>,
+    pub finished: Option<DateTime<Utc>>,
+}
+
+impl StepSpan {
+    pub fn minutes(&self, now: DateTime<Utc>) -> Option<u64> {
+        self.started
+            .map(|s| minutes_taken(s, self.finished.unwrap_or(now)))
+    }
+}
+
+/// Steps 5 to 11: from the letter sent to the Kadis until the certificate is issued. Each span
+/// runs from the first entry into its state to the first entry into the state that ends it.
+pub fn later_steps(case: &Case) -> Vec<StepSpan> {
+    let first_entry = |state: State| {
+        case.history.iter().find_map(|e| match e.what {
+            EventKind::StateChanged { to, .. } if to == state => Some(e.at),
+            _ => None,
+        })
+    };
+    let span = |steps, label, from: State, to: State| StepSpan {
+        steps,
+        label,
+        started: first_entry(from),
+        finished: first_entry(to),
+    };
+    vec![
+        span(
+            "5",
+            "Penandatanganan elektronik oleh Kadis",
+            State::RekomendasiDikirim,
+            State::Ditandatangani,
+        ),
+        span(
+            "6",
+            "Pendaftaran pemohon di aplikasi BSrE",
+            State::Ditandatangani,
+            State::Diajukan,
+        ),
+        span(
+            "7–8",
+            "Aktivasi akun dan verifikasi identitas pemohon, persetujuan verifikator",
+            State::Diajukan,
+            State::Disetujui,
+        ),
+        span(
+            "9–11",
+            "Passphrase, persetujuan BSrE dan penerbitan sertifikat",
+            State::Disetujui,
+            State::Terbit,
+        ),
+    ]
+}
+
 /// Whole minutes, rounded up, so "15 menit dari 15" always means the standard was met.
 fn minutes_taken(start: DateTime<Utc>, end: DateTime<Utc>) -> u64 {
     u64::try_from((end - start).num_seconds())
@@ -339,7 +417,7 @@ pub fn wita_time(at: DateTime<Utc>) -> String {
 
 /// The case as staff read it, in Indonesian. NIKs are masked everywhere, also where a checklist
 /// detail or a note quotes one.
-pub fn render(case: &Case, timings: &[StepTiming]) -> String {
+pub fn render(case: &Case, timings: &[StepTiming], now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let none = "-";
     let _ = writeln!(out, "Kasus      : {}", case.id);
@@ -432,6 +510,13 @@ pub fn render(case: &Case, timings: &[StepTiming]) -> String {
     let _ = writeln!(out, "\nWaktu layanan (standar SOP):");
     for t in timings {
         let _ = writeln!(out, "  {}. {}: {}", t.step, t.label, timing_words(t));
+    }
+    for span in later_steps(case).iter().filter(|s| s.started.is_some()) {
+        let taken = match (span.finished, span.minutes(now)) {
+            (Some(f), Some(m)) => format!("selesai {} ({m} menit)", wita_time(f)),
+            _ => "sedang berjalan".to_string(),
+        };
+        let _ = writeln!(out, "  {}. {}: {taken}", span.steps, span.label);
     }
 
     let _ = writeln!(out, "\nRiwayat:");
@@ -536,6 +621,22 @@ pub fn event_words(what: &EventKind) -> String {
         EventKind::MailFailed { outbox, error } => {
             format!("surel antrean #{outbox} gagal dikirim dan tidak akan dicoba lagi: {error}")
         }
+        EventKind::LetterDrafted {
+            override_reason, ..
+        } => match override_reason {
+            None => "surat rekomendasi disusun (PDF dan DOCX)".to_string(),
+            Some(r) => format!(
+                "surat rekomendasi disusun (PDF dan DOCX) walau daftar periksa belum lengkap; alasan: {r}"
+            ),
+        },
+        EventKind::LetterSigned { signer, .. } => {
+            format!(
+                "surat rekomendasi bertanda tangan elektronik diterima dan sah (penanda tangan: {signer})"
+            )
+        }
+        EventKind::SignedLetterRefused { reason } => {
+            format!("surat bertanda tangan ditolak: {reason}")
+        }
     }
 }
 
@@ -549,6 +650,10 @@ fn purpose_words(purpose: Purpose) -> &'static str {
         Purpose::VerifierAssigned => "pemberitahuan penugasan verifikator",
         Purpose::Rejection => "pemberitahuan penolakan",
         Purpose::Quarantined => "pemberitahuan karantina",
+        Purpose::LetterForSigning => "surat rekomendasi untuk ditandatangani",
+        Purpose::SignedLetterRefused => "penolakan surat bertanda tangan",
+        Purpose::LetterSigned => "pemberitahuan surat telah ditandatangani",
+        Purpose::BsreStep => "petunjuk tahap BSrE",
     }
 }
 
@@ -660,12 +765,29 @@ mod tests {
             (Verifikasi, Dibatalkan),
             (MenungguKelengkapan, Ditolak),
             (MenungguKelengkapan, Dibatalkan),
+            (Verifikasi, RekomendasiDikirim),
+            (RekomendasiDikirim, Verifikasi),
+            (RekomendasiDikirim, Ditandatangani),
+            (Ditandatangani, Diajukan),
+            (Diajukan, MenungguAktivasi),
+            (MenungguAktivasi, Disetujui),
+            (Disetujui, MenungguPassphrase),
+            (MenungguPassphrase, Terbit),
         ];
-        for from in STATES {
-            for to in STATES {
+        let open_after_letter = [
+            RekomendasiDikirim,
+            Ditandatangani,
+            Diajukan,
+            MenungguAktivasi,
+            Disetujui,
+            MenungguPassphrase,
+        ];
+        for from in State::ALL {
+            for to in State::ALL {
+                let ends = matches!(to, Ditolak | Dibatalkan) && open_after_letter.contains(&from);
                 assert_eq!(
                     allowed(from, to),
-                    allowed_pairs.contains(&(from, to)),
+                    ends || allowed_pairs.contains(&(from, to)),
                     "{from:?} → {to:?}"
                 );
             }
@@ -704,7 +826,7 @@ mod tests {
             (
                 Verifikasi,
                 Diterima,
-                "Kasus TTE-2026-0007 berstatus verifikasi; status tidak dapat diubah menjadi diterima. Dari verifikasi status hanya dapat diubah menjadi menunggu kelengkapan, ditolak atau dibatalkan.",
+                "Kasus TTE-2026-0007 berstatus verifikasi; status tidak dapat diubah menjadi diterima. Dari verifikasi status hanya dapat diubah menjadi menunggu kelengkapan, rekomendasi dikirim, ditolak atau dibatalkan.",
             ),
         ];
         for (from, to, message) in cases {
@@ -907,7 +1029,8 @@ mod tests {
             Some("out@x".into()),
             t0(),
         );
-        let text = render(&c, &timings(&c, &standards(), t0() + Duration::minutes(50)));
+        let at = t0() + Duration::minutes(50);
+        let text = render(&c, &timings(&c, &standards(), at), at);
         assert!(text.contains("7502********0001"), "{text}");
         assert!(text.contains("7502********0002"), "{text}");
         assert!(!text.contains(NIK), "{text}");
@@ -930,7 +1053,7 @@ mod tests {
         .unwrap();
         let running = |minutes| {
             let at = t0() + Duration::minutes(minutes);
-            render(&c, &timings(&c, &standards(), at))
+            render(&c, &timings(&c, &standards(), at), at)
         };
         assert!(running(70).contains(
             "3. Verifikasi berkas: berjalan sejak 23-11-2026 10:15 WITA — masih dalam standar 20 menit"

@@ -260,7 +260,7 @@ fn nik_digits(nik: &str) -> Option<String> {
 }
 
 fn nik_index_key(case: &Case) -> Option<Vec<u8>> {
-    if case.state.is_closed() {
+    if case.state.ended_without_certificate() {
         return None;
     }
     let digits = nik_digits(case.applicant.nik.as_deref()?)?;
@@ -744,12 +744,28 @@ impl CaseStore {
         now: DateTime<Utc>,
         update: impl Fn(&mut Case) -> Result<Vec<OutgoingMail>, E>,
     ) -> Result<Result<(), E>, CaseError> {
+        self.update_with_blobs(id, now, &[], update)
+    }
+
+    /// [`CaseStore::update`] that also keeps `blobs` (files the change refers to by SHA-256,
+    /// such as letters) in the same transaction, and only when `update` accepts.
+    pub fn update_with_blobs<E>(
+        &self,
+        id: CaseId,
+        now: DateTime<Utc>,
+        blobs: &[&[u8]],
+        update: impl Fn(&mut Case) -> Result<Vec<OutgoingMail>, E>,
+    ) -> Result<Result<(), E>, CaseError> {
+        let keyed: Vec<(String, &[u8])> = blobs.iter().map(|b| (sha256_hex(b), *b)).collect();
         self.transact(|tx| {
             let old = tx.case(id)?;
             let mut case = old.clone();
             let mails = update(&mut case)
                 .map_err(|e| ConflictableTransactionError::Abort(Stop::Refused(e)))?;
             unchanged_id(&case, id)?;
+            for (sha256, bytes) in &keyed {
+                tx.put_blob(sha256, bytes)?;
+            }
             tx.queue(Some(&mut case), mails, now)?;
             tx.put_case(Some(&old), &case)
         })

@@ -7,14 +7,14 @@ use std::time::SystemTime;
 use chrono::{DateTime, Utc};
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Mailboxes};
+use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use sha2::{Digest, Sha256};
 
 use super::OutgoingMail;
 use crate::applicant::nik::mask_niks_in;
 use crate::calendar::wita_datetime;
-use crate::case::{Case, CaseId, ChecklistEntry, Purpose};
+use crate::case::{Case, CaseId, ChecklistEntry, Purpose, State};
 use crate::checklist::Status;
 use crate::classify::DocKind;
 use crate::config::{Office, Person};
@@ -194,6 +194,7 @@ pub fn duplicate_notice(
         body: b,
         reply_to,
         now,
+        files: Vec::new(),
     })
 }
 
@@ -236,6 +237,7 @@ pub fn disposition_request(office: &Office, case: &Case, now: DateTime<Utc>) -> 
         body: b,
         reply_to: None,
         now,
+        files: Vec::new(),
     })
 }
 
@@ -277,6 +279,7 @@ pub fn verifier_assigned(
         body: b,
         reply_to: None,
         now,
+        files: Vec::new(),
     })
 }
 
@@ -356,7 +359,229 @@ pub fn quarantine_notice(
         body: b,
         reply_to: None,
         now,
+        files: Vec::new(),
     })
+}
+
+/// Sends the Kadis the recommendation letter to sign, PDF (BSrE eSign) and DOCX (SRIKANDI)
+/// attached, and says how to return it.
+pub fn letter_for_signing(
+    office: &Office,
+    case: &Case,
+    pdf: MailFile,
+    docx: MailFile,
+    override_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, Some(&office.kadis.name));
+    let _ = writeln!(
+        b,
+        "Terlampir draf surat rekomendasi penerbitan sertifikat elektronik untuk permohonan \
+         nomor {} yang telah diverifikasi{}. Mohon Bapak/Ibu menandatanganinya secara \
+         elektronik.\n",
+        case.id,
+        case.verifier
+            .as_deref()
+            .map(|v| format!(" oleh {v}"))
+            .unwrap_or_default()
+    );
+    applicant_data(&mut b, case);
+    checklist_summary(&mut b, case);
+    if let Some(reason) = override_reason {
+        let _ = writeln!(
+            b,
+            "Catatan: daftar periksa belum seluruhnya sesuai; verifikator menyusun surat ini \
+             dengan alasan: {}\n",
+            one_line(reason)
+        );
+    }
+    let _ = writeln!(
+        b,
+        "Lampiran:\n  - {} (untuk ditandatangani dengan BSrE eSign)\n  - {} (untuk SRIKANDI)\n",
+        pdf.filename, docx.filename
+    );
+    let _ = writeln!(
+        b,
+        "Setelah ditandatangani, balas surel ini dengan melampirkan berkas PDF yang telah \
+         bertanda tangan elektronik. Sistem akan memeriksa keabsahan tanda tangan sebelum \
+         menerimanya.\n"
+    );
+    close(&mut b, office, case.id);
+    finish(Draft {
+        office,
+        kind: Purpose::LetterForSigning,
+        case: Some(case),
+        to: vec![person(&office.kadis)],
+        subject: format!(
+            "[{}] Mohon tanda tangan: surat rekomendasi sertifikat elektronik a.n. {}",
+            case.id,
+            applicant_name(case)
+        ),
+        body: b,
+        reply_to: None,
+        now,
+        files: vec![pdf, docx],
+    })
+}
+
+/// Tells whoever sent a signed letter why it was not accepted.
+pub fn signed_letter_refused(
+    office: &Office,
+    case: &Case,
+    to: &str,
+    reason: &str,
+    reply_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, None);
+    let _ = writeln!(
+        b,
+        "Surat bertanda tangan elektronik yang Bapak/Ibu kirim untuk kasus {} belum dapat kami \
+         terima, dengan alasan:\n\n  {}\n",
+        case.id,
+        one_line(reason)
+    );
+    let _ = writeln!(
+        b,
+        "Status kasus tidak berubah. Mohon tandatangani kembali surat rekomendasi yang kami \
+         kirim sebelumnya (tanpa mengubah isinya setelah ditandatangani) dan balas surel ini \
+         dengan melampirkan berkas PDF bertanda tangan elektronik.\n"
+    );
+    close(&mut b, office, case.id);
+    finish(Draft {
+        office,
+        kind: Purpose::SignedLetterRefused,
+        case: Some(case),
+        to: vec![(None, to.to_string())],
+        subject: format!("[{}] Surat bertanda tangan belum dapat diterima", case.id),
+        body: b,
+        reply_to,
+        now,
+        files: Vec::new(),
+    })
+}
+
+/// Tells the case's verifier that the letter is signed and what to do at BSrE.
+pub fn letter_signed(
+    office: &Office,
+    case: &Case,
+    verifier: &Person,
+    signer: &str,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, Some(&verifier.name));
+    let _ = writeln!(
+        b,
+        "Surat rekomendasi untuk kasus {} telah ditandatangani secara elektronik oleh {} dan \
+         tanda tangannya telah diperiksa sah.\n",
+        case.id,
+        one_line(signer)
+    );
+    applicant_data(&mut b, case);
+    let _ = writeln!(
+        b,
+        "Langkah berikutnya:\n  1. Siapkan paket unggah: sertel case {id} package --out <folder>\n  \
+         2. Daftarkan pemohon pada aplikasi manajemen sertifikat BSrE dan unggah surat yang \
+         telah ditandatangani.\n  3. Catat: sertel case {id} mark diajukan\n",
+        id = case.id
+    );
+    close(&mut b, office, case.id);
+    finish(Draft {
+        office,
+        kind: Purpose::LetterSigned,
+        case: Some(case),
+        to: vec![person(verifier)],
+        subject: format!(
+            "[{}] Surat rekomendasi telah ditandatangani a.n. {}",
+            case.id,
+            applicant_name(case)
+        ),
+        body: b,
+        reply_to: None,
+        now,
+        files: Vec::new(),
+    })
+}
+
+/// Tells the applicant exactly what to do at the BSrE step the case just entered; `None` for a
+/// state that is not one of them.
+pub fn bsre_step(office: &Office, case: &Case, now: DateTime<Utc>) -> Option<OutgoingMail> {
+    let official = case
+        .applicant
+        .email
+        .as_deref()
+        .map(one_line)
+        .unwrap_or_else(|| "surel dinas Bapak/Ibu".into());
+    let (subject, text) = match case.state {
+        State::Diajukan => (
+            "Permohonan telah didaftarkan ke BSrE",
+            format!(
+                "Data Bapak/Ibu beserta surat rekomendasi yang telah ditandatangani Kepala Dinas \
+                 telah kami daftarkan pada aplikasi manajemen sertifikat Balai Sertifikasi \
+                 Elektronik (BSrE).\n\nLangkah Bapak/Ibu: dalam waktu dekat BSrE mengirim surel \
+                 berisi tautan aktivasi ke alamat surel dinas {official}. Mohon periksa kotak \
+                 masuk surel tersebut (termasuk folder spam) setiap hari. Jangan membalas surel \
+                 ini dengan dokumen baru.\n"
+            ),
+        ),
+        State::MenungguAktivasi => (
+            "Mohon lakukan aktivasi akun BSrE",
+            format!(
+                "Langkah Bapak/Ibu sekarang:\n  1. Buka surel dari BSrE di {official} dan klik \
+                 tautan aktivasinya (tautan hanya berlaku terbatas).\n  2. Ikuti verifikasi \
+                 identitas: siapkan KTP asli dan lakukan swafoto (selfie) dengan wajah terlihat \
+                 jelas, pencahayaan cukup, tanpa masker, kacamata gelap atau topi.\n  3. \
+                 Pastikan data yang diisikan sama dengan data pada KTP.\n\nSetelah selesai, \
+                 verifikator kami akan memeriksa dan menyetujui permohonan Bapak/Ibu.\n"
+            ),
+        ),
+        State::Disetujui => (
+            "Permohonan disetujui verifikator",
+            "Verifikator kami telah menyetujui permohonan Bapak/Ibu pada aplikasi BSrE.\n\n\
+             Langkah berikutnya: BSrE akan meminta Bapak/Ibu membuat passphrase. Tunggu surel \
+             dari BSrE di surel dinas Bapak/Ibu.\n"
+                .to_string(),
+        ),
+        State::MenungguPassphrase => (
+            "Mohon buat passphrase sertifikat elektronik",
+            "Langkah Bapak/Ibu sekarang: buat passphrase melalui tautan dari BSrE di surel \
+             dinas Bapak/Ibu.\n\n  - Passphrase adalah kunci tanda tangan elektronik \
+             Bapak/Ibu. Gunakan kalimat sandi yang panjang dan mudah diingat, bukan tanggal \
+             lahir atau NIP.\n  - JANGAN PERNAH memberitahukan passphrase kepada siapa pun, \
+             termasuk petugas kami, atasan, atau pihak yang mengaku dari BSrE. Petugas tidak \
+             akan pernah memintanya.\n  - Jika passphrase lupa atau diketahui orang lain, \
+             segera hubungi kami.\n"
+                .to_string(),
+        ),
+        State::Terbit => (
+            "Selamat, sertifikat elektronik telah terbit",
+            "Selamat! Sertifikat elektronik Bapak/Ibu telah terbit dengan status ISSUE (aktif).\n\n\
+             Dengan sertifikat ini Bapak/Ibu dapat menandatangani naskah dinas secara elektronik \
+             (TTE) melalui SRIKANDI dan aplikasi lain yang terhubung dengan BSrE. Tanda tangan \
+             elektronik tersertifikasi memiliki kekuatan hukum yang sah sesuai Undang-Undang \
+             Informasi dan Transaksi Elektronik.\n\nTetap jaga kerahasiaan passphrase dan \
+             jangan mewakilkan penandatanganan kepada orang lain.\n"
+                .to_string(),
+        ),
+        _ => return None,
+    };
+    let mut b = String::new();
+    greet(&mut b, case.applicant.name.as_deref());
+    let _ = writeln!(b, "Perkembangan permohonan nomor {}:\n", case.id);
+    let _ = writeln!(b, "{text}");
+    close(&mut b, office, case.id);
+    Some(applicant_mail(
+        office,
+        case,
+        Purpose::BsreStep,
+        subject,
+        b,
+        None,
+        now,
+    ))
 }
 
 /// The case a subject names with a `[TTE-2026-0007]` tag, in any case and anywhere in it.
@@ -383,6 +608,16 @@ struct Draft<'a> {
     /// Message-ID of the mail this one answers.
     reply_to: Option<&'a str>,
     now: DateTime<Utc>,
+    files: Vec<MailFile>,
+}
+
+/// A file attached to a mail sertel sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFile {
+    pub filename: String,
+    /// MIME type, e.g. `application/pdf`.
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
 }
 
 fn applicant_mail(
@@ -403,6 +638,7 @@ fn applicant_mail(
         body,
         reply_to,
         now,
+        files: Vec::new(),
     })
 }
 
@@ -476,10 +712,20 @@ fn finish(d: Draft<'_>) -> OutgoingMail {
         let joined: Vec<String> = references.iter().map(|id| format!("<{id}>")).collect();
         builder = builder.references(joined.join(" "));
     }
-    let message = builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(mask_niks_in(&d.body))
-        .expect("From, To and the envelope are always set");
+    let text = mask_niks_in(&d.body);
+    let message = if d.files.is_empty() {
+        builder.header(ContentType::TEXT_PLAIN).body(text)
+    } else {
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text));
+        for f in d.files {
+            let content_type =
+                ContentType::parse(f.content_type).unwrap_or(ContentType::TEXT_PLAIN);
+            parts = parts
+                .singlepart(Attachment::new(one_line(&f.filename)).body(f.bytes, content_type));
+        }
+        builder.multipart(parts)
+    }
+    .expect("From, To and the envelope are always set");
 
     OutgoingMail {
         purpose: d.kind,
@@ -767,7 +1013,7 @@ mod tests {
         ApplicantRecord, MailRole, SCHEMA_VERSION, State, StoredAttachment, StoredMail,
     };
     use chrono::TimeZone;
-    use mail_parser::{Message as Parsed, MessageParser};
+    use mail_parser::{Message as Parsed, MessageParser, MimeHeaders};
 
     const NIK: &str = "7502015203850001";
     const KTP_NIK: &str = "7502015203850007";
@@ -847,6 +1093,7 @@ mod tests {
                 received_at: now(),
                 role: MailRole::Application,
             }],
+            letters: Vec::new(),
             attachments: vec![
                 attachment("ktp.jpg", "ktp", APPLICATION),
                 attachment("sk_cpns.pdf", "sk", FOLLOW_UP),
@@ -951,6 +1198,73 @@ mod tests {
         assert!(s.contains(subject), "{s}");
         assert_eq!(case_tag(s), Some(CaseId { year: 2026, seq: 7 }));
         assert!(body(m).contains("TTE-2026-0007"));
+    }
+
+    #[test]
+    fn letter_for_signing_attaches_both_files_to_the_kadis() {
+        let pdf = MailFile {
+            filename: "TTE-2026-0007_surat_rekomendasi.pdf".into(),
+            content_type: "application/pdf",
+            bytes: b"%PDF-1.7 letter".to_vec(),
+        };
+        let docx = MailFile {
+            filename: "TTE-2026-0007_surat_rekomendasi.docx".into(),
+            content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            bytes: b"PK docx".to_vec(),
+        };
+        let mail = letter_for_signing(
+            &office(),
+            &complete_case(),
+            pdf,
+            docx,
+            Some("SK menyusul"),
+            now(),
+        );
+        assert_eq!(mail.purpose, Purpose::LetterForSigning);
+        let m = parse(&mail);
+        assert_common(&mail, &m, &["kadis@gorontalokab.go.id"], "auto-generated");
+        assert_case_mail(&m, "Mohon tanda tangan");
+        let names: Vec<&str> = m
+            .attachments()
+            .filter_map(|a| a.attachment_name())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "TTE-2026-0007_surat_rekomendasi.pdf",
+                "TTE-2026-0007_surat_rekomendasi.docx"
+            ]
+        );
+        let first = m.attachments().next().unwrap();
+        assert_eq!(first.contents(), b"%PDF-1.7 letter");
+        let b = body(&m);
+        assert!(b.contains("alasan: SK menyusul"), "{b}");
+        assert!(
+            b.contains("balas surel ini dengan melampirkan berkas PDF"),
+            "{b}"
+        );
+    }
+
+    #[test]
+    fn each_bsre_step_tells_the_applicant_what_to_do() {
+        let mut c = complete_case();
+        let expect = [
+            (State::Diajukan, "tautan aktivasi"),
+            (State::MenungguAktivasi, "swafoto"),
+            (State::Disetujui, "passphrase"),
+            (State::MenungguPassphrase, "JANGAN PERNAH"),
+            (State::Terbit, "ISSUE"),
+        ];
+        for (state, words) in expect {
+            c.state = state;
+            let mail = bsre_step(&office(), &c, now()).expect("a step mail");
+            let m = parse(&mail);
+            assert_common(&mail, &m, &["renee.pakaya@gmail.com"], "auto-generated");
+            let b = body(&m);
+            assert!(b.contains(words), "{state:?}: {b}");
+        }
+        c.state = State::Verifikasi;
+        assert!(bsre_step(&office(), &c, now()).is_none());
     }
 
     #[test]

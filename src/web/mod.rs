@@ -573,7 +573,7 @@ fn act(
         return forbidden(&session, what);
     }
     let command = command(web_actor(&session));
-    let Reply { ok, text } = staff::execute(&command, &desk.config, &desk.store, desk.now());
+    let Reply { ok, text, .. } = staff::execute(&command, &desk.config, &desk.store, desk.now());
     desk.mail_waiting.notify_one();
     let banner = if ok {
         Banner::Done(text)

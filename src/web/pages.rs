@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::accounts::Session;
 use super::files::{PdfText, viewable};
 use crate::applicant::nik::mask_nik_like;
-use crate::case::sop::{self, STATES, event_words, wita_time};
+use crate::case::sop::{self, event_words, wita_time};
 use crate::case::{Case, MailRole, State, StoredMail};
 use crate::config::Config;
 use crate::staff::Field;
@@ -95,10 +95,10 @@ pub fn age_words(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 fn state_rank(state: State) -> usize {
-    STATES
+    State::ALL
         .iter()
         .position(|s| *s == state)
-        .unwrap_or(STATES.len())
+        .unwrap_or(State::ALL.len())
 }
 
 fn state_word(state: State) -> String {
@@ -240,7 +240,7 @@ pub fn queue_page(
                 a href=(state_link(filter, None)) aria-current=[chosen.is_none().then_some("page")] {
                     "Semua (" (cases.len()) ")"
                 }
-                @for state in STATES {
+                @for state in State::ALL {
                     @let n = counts.get(&state_rank(state)).copied().unwrap_or(0);
                     a href=(state_link(filter, Some(state)))
                         aria-current=[(chosen == Some(state.as_str())).then_some("page")] {
@@ -612,7 +612,7 @@ pub fn metrics_text(
          # HELP sertel_cases Cases by SOP state.\n\
          # TYPE sertel_cases gauge"
     );
-    for state in STATES {
+    for state in State::ALL {
         let n = cases.iter().filter(|c| c.state == state).count();
         let _ = writeln!(out, "sertel_cases{{state=\"{}\"}} {n}", state.as_str());
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod mailservers;
+pub mod pdfsign;
 
 use std::path::Path;
 
