@@ -30,8 +30,7 @@ const MAX_CHAIN: usize = 8;
 const OID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const OID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const OID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const OID_MESSAGE_DIGEST: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
@@ -292,11 +291,7 @@ pub fn verify_pdf(pdf: &[u8], anchors: &TrustAnchors, now: DateTime<Utc>) -> Ver
 }
 
 fn verify(pdf: &[u8], anchors: &TrustAnchors, now: DateTime<Utc>) -> Result<SignedInfo, Refusal> {
-    if !pdf
-        .windows(5)
-        .take(1024)
-        .any(|w| w == b"%PDF-")
-    {
+    if !pdf.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Err(Refusal::Malformed {
             what: "berkas bukan PDF",
         });
@@ -375,7 +370,9 @@ fn check_layout(pdf: &[u8], [a, b, c, d]: [usize; 4]) -> Result<Located, Refusal
     if a != 0 || !is_hex_string(&pdf[b..c]) || !preceded_by(pdf, b, b"/Contents") {
         return Err(not_whole);
     }
-    Ok(Located { range: [a, b, c, d] })
+    Ok(Located {
+        range: [a, b, c, d],
+    })
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -595,10 +592,8 @@ fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     let Some((kind, digest)) = signature_scheme(cert.signature_algorithm.oid, None) else {
         return false;
     };
-    let (Ok(tbs), Some(signature)) = (
-        cert.tbs_certificate.to_der(),
-        cert.signature.as_bytes(),
-    ) else {
+    let (Ok(tbs), Some(signature)) = (cert.tbs_certificate.to_der(), cert.signature.as_bytes())
+    else {
         return false;
     };
     signature_verifies(
@@ -700,10 +695,11 @@ fn verify_one(
     })?;
     let signing_time = check_signed_attributes(pdf, sig, signer, digest)?;
 
-    let (kind, sig_digest) = signature_scheme(signer.signature_algorithm.oid, Some(digest))
-        .ok_or(Refusal::Unsupported {
+    let (kind, sig_digest) = signature_scheme(signer.signature_algorithm.oid, Some(digest)).ok_or(
+        Refusal::Unsupported {
             what: "algoritme tanda tangan selain RSA PKCS#1 v1.5 atau ECDSA P-256",
-        })?;
+        },
+    )?;
     let attrs = signer
         .signed_attrs
         .as_ref()
@@ -818,9 +814,10 @@ fn build_chain<'a>(
             chain.push(anchor);
             return Ok(chain);
         }
-        let next = pool.iter().copied().find(|cand| {
-            !chain.contains(cand) && is_ca(cand) && issued_by(current, cand)
-        });
+        let next = pool
+            .iter()
+            .copied()
+            .find(|cand| !chain.contains(cand) && is_ca(cand) && issued_by(current, cand));
         match next {
             Some(next) => {
                 chain.push(next);

@@ -207,7 +207,7 @@ pub struct ReplyFile {
 }
 
 /// The states a verifier marks by hand after the letter is signed.
-const MARKABLE: [State; 5] = [
+pub const MARKABLE: [State; 5] = [
     State::Diajukan,
     State::MenungguAktivasi,
     State::Disetujui,

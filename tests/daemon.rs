@@ -113,8 +113,16 @@ async fn a_case_goes_from_first_mail_to_terbit() {
     };
     let work = tempfile::tempdir().unwrap();
     let config = servers.write_sertel_config(work.path(), 50);
-    let ca = TestCa::new(&work.path().join("ca"), "BSrE Uji Root CA", "Kepala Dinas Uji");
-    let stranger = TestCa::new(&work.path().join("other"), "CA Tidak Dikenal", "Kepala Dinas Uji");
+    let ca = TestCa::new(
+        &work.path().join("ca"),
+        "BSrE Uji Root CA",
+        "Kepala Dinas Uji",
+    );
+    let stranger = TestCa::new(
+        &work.path().join("other"),
+        "CA Tidak Dikenal",
+        "Kepala Dinas Uji",
+    );
     trust(&config, &ca.cert_path());
     let _daemon = start_daemon(&config, None, &work.path().join("pause"));
     let d = servers.domain.clone();
@@ -264,7 +272,10 @@ async fn a_case_goes_from_first_mail_to_terbit() {
 /// Adds the test CA as the trust anchor for signed letters.
 fn trust(config: &Path, ca: &Path) {
     let mut text = std::fs::read_to_string(config).unwrap();
-    text.push_str(&format!("[signing]\ntrust_anchors = [\"{}\"]\n", ca.display()));
+    text.push_str(&format!(
+        "[signing]\ntrust_anchors = [\"{}\"]\n",
+        ca.display()
+    ));
     std::fs::write(config, text).unwrap();
 }
 
@@ -321,7 +332,15 @@ async fn letter_to_terbit(
     // The text application's NIK differs from the sample KTP's: the verifier overrides.
     let (ok, said, err) = sertel(
         config,
-        &["case", id, "draft", "--by", "verifikator2", "--reason", "NIK dicek langsung ke Disdukcapil"],
+        &[
+            "case",
+            id,
+            "draft",
+            "--by",
+            "verifikator2",
+            "--reason",
+            "NIK dicek langsung ke Disdukcapil",
+        ],
     );
     assert!(ok, "{err}");
     assert!(said.contains(id), "{said}");
@@ -334,7 +353,9 @@ async fn letter_to_terbit(
         .find(|m| subject_of(m).contains("Mohon tanda tangan"))
         .expect("the letter for signing")
         .clone();
-    let parsed = mail_parser::MessageParser::default().parse(&request[..]).unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&request[..])
+        .unwrap();
     let names: Vec<String> = parsed
         .attachments()
         .filter_map(|a| a.attachment_name().map(str::to_string))
@@ -351,7 +372,10 @@ async fn letter_to_terbit(
     let refusals = [
         (draft.clone(), "tidak memuat tanda tangan"),
         (tampered, "berubah"),
-        (stranger.sign(&draft), "tidak diterbitkan oleh penyelenggara"),
+        (
+            stranger.sign(&draft),
+            "tidak diterbitkan oleh penyelenggara",
+        ),
     ];
     for (n, (pdf, words)) in refusals.into_iter().enumerate() {
         kadis_replies(servers, &request, pdf, &format!("refused-{n}")).await;
@@ -363,7 +387,11 @@ async fn letter_to_terbit(
             .rev()
             .find(|m| subject_of(m).contains("belum dapat diterima"))
             .expect("a refusal");
-        assert!(body_of(answer).contains(words), "{words}: {}", body_of(answer));
+        assert!(
+            body_of(answer).contains(words),
+            "{words}: {}",
+            body_of(answer)
+        );
         assert_eq!(state_of(config, id), "rekomendasi_dikirim");
     }
 
@@ -372,7 +400,10 @@ async fn letter_to_terbit(
     let told = servers
         .wait_for("verifikator2", "INBOX", 2, Duration::from_secs(30))
         .await;
-    assert!(told.iter().any(|m| subject_of(m).contains("telah ditandatangani")));
+    assert!(
+        told.iter()
+            .any(|m| subject_of(m).contains("telah ditandatangani"))
+    );
     assert_eq!(state_of(config, id), "ditandatangani");
 
     let out = tempfile::tempdir().unwrap();
@@ -387,7 +418,10 @@ async fn letter_to_terbit(
         .collect();
     files.sort();
     assert_eq!(files.len(), 4, "{files:?}");
-    assert!(files[0].ends_with("_1_surat_rekomendasi_ttd.pdf"), "{files:?}");
+    assert!(
+        files[0].ends_with("_1_surat_rekomendasi_ttd.pdf"),
+        "{files:?}"
+    );
     assert_eq!(std::fs::read(out.path().join(&files[0])).unwrap(), signed);
     assert!(files[1].contains("_2_KTP_"), "{files:?}");
     assert!(files[2].contains("_3_SK_jabatan_"), "{files:?}");

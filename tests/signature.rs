@@ -36,7 +36,14 @@ static FIX: LazyLock<Fixture> = LazyLock::new(|| {
         &format!("NIK: {NIK}"),
     ]);
     let signed = ca.sign(&letter);
-    Fixture { _dir: dir, ca, other_ca, anchors, letter, signed }
+    Fixture {
+        _dir: dir,
+        ca,
+        other_ca,
+        anchors,
+        letter,
+        signed,
+    }
 });
 
 fn now() -> DateTime<Utc> {
@@ -53,7 +60,10 @@ fn refusal(pdf: &[u8]) -> Refusal {
 fn pdfsig(dir: &Path, pdf: &[u8]) -> String {
     let path = dir.join("check.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdfsig").arg(&path).output().expect("pdfsig (poppler-utils)");
+    let out = Command::new("pdfsig")
+        .arg(&path)
+        .output()
+        .expect("pdfsig (poppler-utils)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -63,7 +73,11 @@ fn signed_letter_is_valid_and_names_its_signer() {
         panic!("{:?}", verify_pdf(&FIX.signed, &FIX.anchors, now()));
     };
     assert_eq!(info.signer_name, KADIS);
-    assert!(info.signer_subject.contains("Pemerintah Kabupaten Gorontalo"), "{info:?}");
+    assert!(
+        info.signer_subject
+            .contains("Pemerintah Kabupaten Gorontalo"),
+        "{info:?}"
+    );
     assert!(info.issuer_subject.contains("CA Uji Sertel"), "{info:?}");
     assert_eq!(info.digest, "SHA-256");
     assert_eq!(info.signatures, 1);
@@ -74,7 +88,11 @@ fn signed_letter_is_valid_and_names_its_signer() {
     let dir = tempfile::tempdir().unwrap();
     let revision = dir.path().join("revision.pdf");
     std::fs::write(&revision, info.signed_revision(&FIX.signed)).unwrap();
-    let text = Command::new("pdftotext").arg(&revision).arg("-").output().unwrap();
+    let text = Command::new("pdftotext")
+        .arg(&revision)
+        .arg("-")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains(&format!("NIK: {NIK}")), "{text}");
     assert!(
@@ -109,7 +127,11 @@ fn one_byte_changed_inside_the_signed_range_is_refused() {
     let at = find(&tampered, NIK.as_bytes()) + 15;
     tampered[at] = b'9';
     assert_eq!(refusal(&tampered), Refusal::ContentChanged);
-    assert!(refusal(&tampered).keterangan().contains("berubah setelah ditandatangani"));
+    assert!(
+        refusal(&tampered)
+            .keterangan()
+            .contains("berubah setelah ditandatangani")
+    );
 }
 
 #[test]
@@ -119,9 +141,16 @@ fn bytes_appended_after_signing_are_refused() {
     let r = refusal(&appended);
     assert_eq!(
         r,
-        Refusal::NotWholeFile { covered: FIX.signed.len() - contents_len(), len: appended.len() }
+        Refusal::NotWholeFile {
+            covered: FIX.signed.len() - contents_len(),
+            len: appended.len()
+        }
     );
-    assert!(r.keterangan().contains("tidak mencakup seluruh berkas"), "{}", r.keterangan());
+    assert!(
+        r.keterangan().contains("tidak mencakup seluruh berkas"),
+        "{}",
+        r.keterangan()
+    );
 }
 
 /// The length of the signature's own hex string, the one part a signature never covers.
@@ -147,14 +176,24 @@ fn a_signer_from_an_untrusted_ca_is_refused() {
         other => panic!("{other:?}"),
     }
     let anchors = TrustAnchors::from_pem_files(&[FIX.other_ca.cert_path()]).unwrap();
-    assert!(matches!(verify_pdf(&signed, &anchors, now()), Verdict::Valid(_)));
+    assert!(matches!(
+        verify_pdf(&signed, &anchors, now()),
+        Verdict::Valid(_)
+    ));
 }
 
 #[test]
 fn an_unsigned_pdf_is_refused() {
     assert_eq!(refusal(&FIX.letter), Refusal::NotSigned);
-    assert!(refusal(&FIX.letter).keterangan().contains("tidak memuat tanda tangan"));
-    assert!(matches!(refusal(b"bukan pdf sama sekali"), Refusal::Malformed { .. }));
+    assert!(
+        refusal(&FIX.letter)
+            .keterangan()
+            .contains("tidak memuat tanda tangan")
+    );
+    assert!(matches!(
+        refusal(b"bukan pdf sama sekali"),
+        Refusal::Malformed { .. }
+    ));
 }
 
 #[test]
@@ -164,7 +203,11 @@ fn garbage_contents_is_refused() {
     for (i, b) in garbage[start..start + 64].iter_mut().enumerate() {
         *b = b"0123456789ABCDEF"[i * 7 % 16];
     }
-    assert!(matches!(refusal(&garbage), Refusal::Malformed { .. }), "{:?}", refusal(&garbage));
+    assert!(
+        matches!(refusal(&garbage), Refusal::Malformed { .. }),
+        "{:?}",
+        refusal(&garbage)
+    );
 
     let mut zeroed = FIX.signed.clone();
     for b in &mut zeroed[start..start + 8] {
@@ -195,13 +238,19 @@ fn an_expired_signer_certificate_is_refused() {
     );
     let signed = expired.sign(&FIX.letter);
     match refusal(&signed) {
-        Refusal::CertificateExpired { subject, moment, .. } => {
+        Refusal::CertificateExpired {
+            subject, moment, ..
+        } => {
             assert_eq!(subject, "Pejabat Lama Uji");
             assert_eq!(moment, Moment::Signing);
         }
         other => panic!("{other:?}"),
     }
-    assert!(refusal(&signed).keterangan().contains("sudah tidak berlaku"));
+    assert!(
+        refusal(&signed)
+            .keterangan()
+            .contains("sudah tidak berlaku")
+    );
 }
 
 #[test]
@@ -241,11 +290,16 @@ fn two_signatures_both_verify_and_the_last_covers_all() {
 #[test]
 fn trust_anchors_load_errors_name_the_file() {
     let missing = Path::new("/nonexistent/bsre-root.pem").to_path_buf();
-    let err = TrustAnchors::from_pem_files(&[missing]).unwrap_err().to_string();
-    assert!(err.contains("/nonexistent/bsre-root.pem"), "{err}");
-    let err = TrustAnchors::from_pem(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "uji.pem")
+    let err = TrustAnchors::from_pem_files(&[missing])
         .unwrap_err()
         .to_string();
+    assert!(err.contains("/nonexistent/bsre-root.pem"), "{err}");
+    let err = TrustAnchors::from_pem(
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        "uji.pem",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("uji.pem"), "{err}");
     assert!(TrustAnchors::from_pem_files(&[]).is_err());
 }
@@ -327,12 +381,17 @@ fn a_chain_through_an_intermediate_in_the_cms_is_valid() {
     }
     // The intermediate itself as the anchor is enough.
     let anchors = TrustAnchors::from_pem_files(&[sub.cert_path()]).unwrap();
-    assert!(matches!(verify_pdf(&bare, &anchors, now()), Verdict::Valid(_)));
+    assert!(matches!(
+        verify_pdf(&bare, &anchors, now()),
+        Verdict::Valid(_)
+    ));
 }
 
 #[test]
 fn an_ecdsa_p256_signer_is_valid() {
-    let ec = FIX.ca.issue("ec", "Kadis Kunci EC", Validity::Current, Key::P256);
+    let ec = FIX
+        .ca
+        .issue("ec", "Kadis Kunci EC", Validity::Current, Key::P256);
     let signed = ec.sign(&FIX.letter);
     match verify_pdf(&signed, &FIX.anchors, now()) {
         Verdict::Valid(info) => assert_eq!(info.signer_name, "Kadis Kunci EC"),

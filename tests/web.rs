@@ -767,6 +767,43 @@ async fn the_cli_edit_is_the_same_command() {
 }
 
 #[tokio::test]
+async fn report_charts_and_bsre_steps() {
+    let desk = Desk::new();
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+    let report = desk.get("/laporan", Some(&kadis)).await;
+    assert_eq!(report.status, StatusCode::OK);
+    let text = report.text();
+    assert!(text.contains("Jumlah kasus: <strong>1</strong>"), "{text}");
+    assert_eq!(text.matches("<svg").count(), 3);
+    assert!(text.contains("Kasus per unit kerja") && text.contains(">Dinas Kesehatan<"));
+    let later = desk.get("/laporan?from=2026-12-01&to=", Some(&kadis)).await;
+    assert!(later.text().contains("Jumlah kasus: <strong>0</strong>"));
+    assert_eq!(desk.get("/laporan", None).await.location(), "/masuk");
+
+    // Marking a BSrE step is a verifier's action, and the SOP refuses it before the letter.
+    let id = &desk.id;
+    let refused = desk
+        .post(
+            &format!("/kasus/{id}/tahap"),
+            Some(&kadis),
+            &[("csrf", &kadis_csrf), ("state", "diajukan")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let (rina, csrf) = desk.login("rina").await;
+    let early = desk
+        .post(
+            &format!("/kasus/{id}/tahap"),
+            Some(&rina),
+            &[("csrf", &csrf), ("state", "diajukan")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text().contains("class=\"gagal\""));
+    assert_eq!(desk.case().state, State::Diterima);
+}
+
+#[tokio::test]
 async fn health_and_metrics_carry_no_personal_data() {
     let desk = Desk::new();
     let health = desk.get("/healthz", None).await;

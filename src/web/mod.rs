@@ -1,6 +1,6 @@
 //! The verifiers' and the Kadis's web desk, served by the daemon: login, the queue, the case
 //! page with its actions (each one a [`staff::Command`], the CLI's own code path), attachments,
-//! `/healthz` and `/metrics`. Pages are rendered on the server by [`pages`]; everything that
+//! the report with its charts, `/healthz` and `/metrics`. Pages are rendered on the server by [`pages`]; everything that
 //! came from a mail is escaped there.
 
 pub mod accounts;
@@ -100,6 +100,8 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}/periksa", post(act_check))
         .route("/kasus/{id}/tolak", post(act_reject))
         .route("/kasus/{id}/ubah", post(act_edit))
+        .route("/kasus/{id}/tahap", post(act_mark))
+        .route("/laporan", get(report_page))
         .layer(middleware::from_fn(security_headers))
         .with_state(desk)
 }
@@ -706,4 +708,61 @@ async fn act_edit(
             by,
         }
     })
+}
+
+#[derive(Deserialize)]
+struct MarkForm {
+    csrf: String,
+    state: String,
+}
+
+async fn act_mark(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<MarkForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+        Command::Mark {
+            id: case,
+            state: form.state,
+            by,
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+async fn report_page(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    let cases = match desk.store.list() {
+        Ok(cases) => cases,
+        Err(e) => return server_error("report could not read the cases", e),
+    };
+    let report = crate::report::compute(
+        &cases,
+        &desk.config.standards,
+        date(&q.from),
+        date(&q.to),
+        desk.now(),
+    );
+    html(
+        StatusCode::OK,
+        pages::report_page(&session, &report, q.from.trim(), q.to.trim()),
+    )
 }

@@ -94,11 +94,26 @@ impl TestCa {
         openssl(
             &dir,
             &[
-                "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256",
-                "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-utf8",
-                "-subj", &subject("Uji Sertel", name),
-                "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                "req",
+                "-x509",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-sha256",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "3650",
+                "-utf8",
+                "-subj",
+                &subject("Uji Sertel", name),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
             ],
         );
         std::fs::copy(dir.join("ca.pem"), dir.join("chain.pem")).unwrap();
@@ -112,16 +127,38 @@ impl TestCa {
         openssl(
             &dir,
             &[
-                "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
-                "-out", "ca.csr", "-utf8", "-subj", &subject("Uji Sertel", name),
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.csr",
+                "-utf8",
+                "-subj",
+                &subject("Uji Sertel", name),
             ],
         );
         let (csr, cert) = (dir.join("ca.csr"), dir.join("ca.pem"));
         openssl(
             &self.dir,
             &[
-                "ca", "-batch", "-config", "ca.cnf", "-notext", "-utf8", "-extensions", "ca_ext",
-                "-days", "1825", "-in", csr.to_str().unwrap(), "-out", cert.to_str().unwrap(),
+                "ca",
+                "-batch",
+                "-config",
+                "ca.cnf",
+                "-notext",
+                "-utf8",
+                "-extensions",
+                "ca_ext",
+                "-days",
+                "1825",
+                "-in",
+                csr.to_str().unwrap(),
+                "-out",
+                cert.to_str().unwrap(),
             ],
         );
         let mut chain = std::fs::read(&cert).unwrap();
@@ -238,9 +275,21 @@ impl Signer {
         let cms = work.path().join("signature.der");
         std::fs::write(&data, signed_bytes).unwrap();
         let mut args = vec![
-            "cms", "-sign", "-binary", "-outform", "DER", "-md", md,
-            "-signer", self.cert.to_str().unwrap(), "-inkey", self.key.to_str().unwrap(),
-            "-in", data.to_str().unwrap(), "-out", cms.to_str().unwrap(),
+            "cms",
+            "-sign",
+            "-binary",
+            "-outform",
+            "DER",
+            "-md",
+            md,
+            "-signer",
+            self.cert.to_str().unwrap(),
+            "-inkey",
+            self.key.to_str().unwrap(),
+            "-in",
+            data.to_str().unwrap(),
+            "-out",
+            cms.to_str().unwrap(),
         ];
         if with_chain {
             args.extend(["-certfile", self.chain.to_str().unwrap()]);
@@ -248,7 +297,10 @@ impl Signer {
         openssl(&self.dir, &args);
         let der = std::fs::read(&cms).unwrap();
         let hex = hex::encode_upper(&der);
-        assert!(hex.len() <= CONTENTS_BYTES * 2, "CMS larger than the placeholder");
+        assert!(
+            hex.len() <= CONTENTS_BYTES * 2,
+            "CMS larger than the placeholder"
+        );
         out[gap.0 + 1..gap.0 + 1 + hex.len()].copy_from_slice(hex.as_bytes());
         out
     }
@@ -388,7 +440,10 @@ pub fn text_pdf(lines: &[&str]) -> Vec<u8> {
     ];
     for line in lines {
         let bytes = line.chars().map(|c| c as u32 as u8).collect();
-        ops.push(Operation::new("Tj", vec![Object::String(bytes, StringFormat::Literal)]));
+        ops.push(Operation::new(
+            "Tj",
+            vec![Object::String(bytes, StringFormat::Literal)],
+        ));
         ops.push(Operation::new("T*", vec![]));
     }
     ops.push(Operation::new("ET", vec![]));
@@ -410,7 +465,9 @@ pub fn text_pdf(lines: &[&str]) -> Vec<u8> {
     });
     doc.objects.insert(
         pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
     );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
