@@ -1174,6 +1174,10 @@ mod browser {
 
             b.login("rina");
             let queue = b.screenshot("1-antrean");
+            eprintln!(
+                "page weight: queue of 2 cases {} bytes of HTML",
+                b.script("return new Blob([document.documentElement.outerHTML]).size")
+            );
             assert!(b.text("table.antrean").contains("Dewi Hulukati"));
 
             // The pre-filled sample case: KTP and SK beside the fields.
@@ -1185,6 +1189,8 @@ mod browser {
                 std::thread::sleep(Duration::from_millis(100));
             }
             let case = b.screenshot("2-kasus");
+            let weight = "return new Blob([document.documentElement.outerHTML]).size";
+            eprintln!("page weight: sample case page {} bytes of HTML", b.script(weight));
             let images = b.script(
                 "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 100).length",
             );
