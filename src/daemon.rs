@@ -15,12 +15,15 @@ use crate::case::{
     Actor, ApplicantRecord, Case, CaseId, ChecklistEntry, EventKind, MailRole, State,
     StoredAttachment, StoredMail,
 };
+use crate::classify::DocKind;
 use crate::config::{Config, Person};
 use crate::inspect::{Report, inspect_mails};
 use crate::intake::{Fetched, IntakeError, Locator, Mailbox};
 use crate::outbound::{SendError, Transport, compose};
-use crate::parse::{ParsedMail, parse_mail};
+use crate::parse::{FileType, ParsedMail, parse_mail};
 use crate::rules::Rules;
+use crate::signature::TrustAnchors;
+use crate::staff;
 use crate::text::ocr::Ocr;
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +60,28 @@ pub struct Desk<'a> {
     pub config: &'a Config,
     pub rules: &'a Rules,
     pub store: &'a CaseStore,
+    /// Whose signatures on recommendation letters are accepted.
+    pub anchors: &'a TrustAnchors,
+}
+
+/// What a [`Desk`] borrows, owned, for tasks that outlive one call (the control socket, the
+/// web desk).
+pub struct Services {
+    pub config: Config,
+    pub rules: Rules,
+    pub store: CaseStore,
+    pub anchors: TrustAnchors,
+}
+
+impl Services {
+    pub fn desk(&self) -> Desk<'_> {
+        Desk {
+            config: &self.config,
+            rules: &self.rules,
+            store: &self.store,
+            anchors: &self.anchors,
+        }
+    }
 }
 
 /// Replies per sender in the last hour, so a loop with a robot that slipped through, or one
@@ -528,6 +553,14 @@ fn to_existing(
     let mid = mail.message_id.clone();
 
     if desk.config.is_staff(&from) {
+        if case.state == State::RekomendasiDikirim
+            && mail
+                .attachments
+                .iter()
+                .any(|a| a.file_type == FileType::Pdf)
+        {
+            return signed_letter(&case, incoming, desk, now);
+        }
         let command = if from.eq_ignore_ascii_case(&office.kadis.email) {
             disposition_command(&mail.body, desk.config, id)
         } else {
@@ -609,6 +642,93 @@ fn to_existing(
 }
 
 /// Records a mail kept with the case for people to read, changing nothing else.
+/// A staff mail with PDFs for a case whose letter awaits signing: the first PDF that is this
+/// case's letter, validly signed, is kept and moves the case on; otherwise the sender is told
+/// why and the case stays as it was (the mail itself is kept).
+fn signed_letter(
+    case: &Case,
+    incoming: &Incoming<'_>,
+    desk: &Desk<'_>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, Failure> {
+    let Incoming { mail, key, raw } = *incoming;
+    let from = mail.from.clone().unwrap_or_default();
+    let office = &desk.config.office;
+    let actor = if from.eq_ignore_ascii_case(&office.kadis.email) {
+        Actor::Kadis(from.clone())
+    } else {
+        Actor::Staff(from.clone())
+    };
+    let mut verdict = Err(String::new());
+    for att in mail
+        .attachments
+        .iter()
+        .filter(|a| a.file_type == FileType::Pdf)
+    {
+        match staff::check_signed_letter(&att.data, case, desk.anchors, now) {
+            Ok(info) => {
+                verdict = Ok((hex::encode(Sha256::digest(&att.data)), info));
+                break;
+            }
+            Err(reason) if verdict.as_ref().is_err_and(String::is_empty) => verdict = Err(reason),
+            Err(_) => {}
+        }
+    }
+    let mut attachments = attachments_of(mail, None);
+    for (a, _) in &mut attachments {
+        if a.file_type == "pdf" {
+            a.kind = DocKind::Letter.as_str().to_string();
+        }
+    }
+    let mid = mail.message_id.clone();
+    let refuse = |case: &mut Case, reason: &str| {
+        case.record(
+            actor.clone(),
+            EventKind::SignedLetterRefused {
+                reason: reason.to_string(),
+            },
+            mid.clone(),
+            now,
+        );
+        vec![compose::signed_letter_refused(
+            office,
+            case,
+            &from,
+            reason,
+            mid.as_deref(),
+            now,
+        )]
+    };
+    desk.store
+        .add_mail(case.id, key, raw, &attachments, now, |case: &mut Case| {
+            case.mails
+                .push(stored_mail(mail, key, MailRole::Staff, now));
+            case.attachments
+                .extend(attachments.iter().map(|(a, _)| a.clone()));
+            match &verdict {
+                Ok((sha256, info)) => {
+                    let accepted = staff::accept_signed_letter(
+                        case,
+                        desk.config,
+                        info,
+                        sha256,
+                        actor.clone(),
+                        now,
+                    );
+                    accepted.unwrap_or_else(|e| refuse(case, &e.keterangan()))
+                }
+                Err(reason) => refuse(case, reason),
+            }
+        })?;
+    match &verdict {
+        Ok((_, info)) => {
+            tracing::info!(case = %case.id, signer = %info.signer_name, "signed letter accepted")
+        }
+        Err(reason) => tracing::info!(case = %case.id, %reason, "signed letter refused"),
+    }
+    Ok(Outcome::Staff(case.id))
+}
+
 fn keep_note(case: &mut Case, mail: &ParsedMail, actor: Actor, now: DateTime<Utc>) {
     case.record(
         actor,

@@ -33,7 +33,8 @@
 //! whose actions are the same staff commands; [`config`] is the daemon's TOML file.
 //!
 //! The typed values every stage shares (NIK, NIP, phone, email, names) live in [`applicant`];
-//! [`rules`] loads the rule files; [`signature`] verifies the Kadis's PAdES-signed letter
+//! [`rules`] loads the rule files; [`letter`] drafts the recommendation letter to BSrE (PDF and
+//! DOCX from `rules/letter.toml`); [`signature`] verifies the Kadis's PAdES-signed letter
 //! against the configured trust anchors; [`synth`] makes synthetic applications for tests and
 //! benchmarks (never real people's documents).
 
@@ -47,6 +48,7 @@ pub mod daemon;
 pub mod extract;
 pub mod inspect;
 pub mod intake;
+pub mod letter;
 pub mod outbound;
 pub mod parse;
 pub mod report;

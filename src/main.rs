@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sertel::case::store::CaseStore;
 use sertel::classify::DocKind;
 use sertel::config::Config;
-use sertel::daemon::{self, Desk};
+use sertel::daemon::{self, Desk, Services};
 use sertel::inspect::{self, fields_of, render_text};
 use sertel::intake::imap::ImapMailbox;
 use sertel::intake::maildir::Maildir;
@@ -19,6 +19,7 @@ use sertel::outbound::folder::FolderTransport;
 use sertel::outbound::smtp::SmtpTransport;
 use sertel::parse::FileType;
 use sertel::rules::Rules;
+use sertel::signature::TrustAnchors;
 use sertel::staff::{self, Command};
 use sertel::text::ocr::TesseractOcr;
 use sertel::text::{ReadError, read_bytes};
@@ -53,6 +54,28 @@ enum CaseAction {
     /// Catat tahap BSrE: diajukan, menunggu_aktivasi, disetujui, menunggu_passphrase, terbit.
     Mark {
         state: String,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Susun surat rekomendasi (PDF dan DOCX) dan kirim ke Kadis untuk ditandatangani.
+    Draft {
+        /// Alasan bila daftar periksa belum lengkap.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Tulis juga salinan surat ke folder ini.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Tulis surat rekomendasi terakhir (PDF dan DOCX) ke folder.
+    Letter {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Unggah surat yang sudah ditandatangani secara elektronik (PDF dari BSrE eSign).
+    Sign {
+        file: PathBuf,
         #[arg(long, env = "USER", default_value = "staf")]
         by: String,
     },
@@ -354,29 +377,90 @@ fn run(cli: Cli) -> Result<ExitCode> {
             id,
             json,
             action: None,
-        } => staff(&cli.config, Command::Show { id, json }),
+        } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Show { id, json },
+        ),
         Cmd::Case {
             id,
             action: Some(CaseAction::Mark { state, by }),
             ..
-        } => staff(&cli.config, Command::Mark { id, state, by }),
+        } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Mark { id, state, by },
+        ),
         Cmd::Case {
             id,
             action: Some(CaseAction::Package { out }),
             ..
-        } => staff_files(&cli.config, Command::Package { id }, &out),
-        Cmd::Report { from, to, csv } => staff(&cli.config, Command::Report { from, to, csv }),
-        Cmd::Cases { json } => staff(&cli.config, Command::List { json }),
-        Cmd::Dispose { id, verifier, by } => {
-            staff(&cli.config, Command::Dispose { id, verifier, by })
+        } => staff_files(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Package { id },
+            &out,
+        ),
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Draft { reason, out, by }),
+            ..
+        } => {
+            let command = Command::Draft { id, reason, by };
+            match out {
+                Some(out) => staff_files(&cli.config, cli.rules.as_deref(), command, &out),
+                None => staff(&cli.config, cli.rules.as_deref(), command),
+            }
         }
-        Cmd::Request { id, message, by } => {
-            staff(&cli.config, Command::Request { id, message, by })
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Letter { out }),
+            ..
+        } => staff_files(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Letter { id },
+            &out,
+        ),
+        Cmd::Case {
+            id,
+            action: Some(CaseAction::Sign { file, by }),
+            ..
+        } => {
+            let pdf = std::fs::read(&file)
+                .with_context(|| format!("{}: berkas tidak dapat dibaca", file.display()))?;
+            staff(
+                &cli.config,
+                cli.rules.as_deref(),
+                Command::Sign { id, pdf, by },
+            )
         }
-        Cmd::Check { id, item, note, by } => {
-            staff(&cli.config, Command::Check { id, item, note, by })
-        }
-        Cmd::Reject { id, reason, by } => staff(&cli.config, Command::Reject { id, reason, by }),
+        Cmd::Report { from, to, csv } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Report { from, to, csv },
+        ),
+        Cmd::Cases { json } => staff(&cli.config, cli.rules.as_deref(), Command::List { json }),
+        Cmd::Dispose { id, verifier, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Dispose { id, verifier, by },
+        ),
+        Cmd::Request { id, message, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Request { id, message, by },
+        ),
+        Cmd::Check { id, item, note, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Check { id, item, note, by },
+        ),
+        Cmd::Reject { id, reason, by } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Reject { id, reason, by },
+        ),
         Cmd::Edit {
             id,
             field,
@@ -384,6 +468,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             by,
         } => staff(
             &cli.config,
+            cli.rules.as_deref(),
             Command::Edit {
                 id,
                 field,
@@ -407,6 +492,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             staff(
                 &cli.config,
+                cli.rules.as_deref(),
                 Command::UserAdd {
                     name,
                     role,
@@ -490,14 +576,19 @@ fn load_config(path: &Path) -> Result<Config> {
         .with_context(|| format!("konfigurasi {} tidak dapat dipakai", path.display()))
 }
 
-fn staff(config: &Path, command: Command) -> Result<ExitCode> {
-    let reply = submit(config, &command)?;
+fn staff(config: &Path, rules: Option<&Path>, command: Command) -> Result<ExitCode> {
+    let reply = submit(config, rules, &command)?;
     Ok(answer(&reply))
 }
 
 /// A staff command whose reply carries files, written into `out`.
-fn staff_files(config: &Path, command: Command, out: &Path) -> Result<ExitCode> {
-    let reply = submit(config, &command)?;
+fn staff_files(
+    config: &Path,
+    rules: Option<&Path>,
+    command: Command,
+    out: &Path,
+) -> Result<ExitCode> {
+    let reply = submit(config, rules, &command)?;
     if reply.ok {
         std::fs::create_dir_all(out)
             .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;
@@ -510,12 +601,13 @@ fn staff_files(config: &Path, command: Command, out: &Path) -> Result<ExitCode> 
     Ok(answer(&reply))
 }
 
-fn submit(config: &Path, command: &Command) -> Result<staff::Reply> {
+fn submit(config: &Path, rules: Option<&Path>, command: &Command) -> Result<staff::Reply> {
     let config = load_config(config)?;
+    let rules = load_rules(rules)?;
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(staff::submit(command, &config)))
+        .block_on(staff::submit(command, &config, &rules)))
 }
 
 fn answer(reply: &staff::Reply) -> ExitCode {
@@ -537,8 +629,15 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
     })?;
     let store =
         CaseStore::open(&config.storage.data_dir).context("basis data kasus tidak dapat dibuka")?;
-    let config = Arc::new(config);
-    let socket = staff::socket_path(&config.storage.data_dir);
+    let anchors = TrustAnchors::from_pem_files(&config.signing.trust_anchors)
+        .context("sertifikat CA tepercaya pada [signing] tidak dapat dibaca")?;
+    let services = Arc::new(Services {
+        config,
+        rules,
+        store,
+        anchors,
+    });
+    let socket = staff::socket_path(&services.config.storage.data_dir);
     // A socket left by a killed daemon would refuse the bind; the store's lock already
     // guarantees no other daemon uses this data directory.
     let _ = std::fs::remove_file(&socket);
@@ -547,20 +646,14 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
     let mail_waiting = Arc::new(tokio::sync::Notify::new());
     let control = tokio::spawn(staff::serve(
         listener,
-        config.clone(),
-        store.clone(),
+        services.clone(),
         mail_waiting.clone(),
     ));
-    let web = match &config.web {
+    let web = match &services.config.web {
         Some(web_config) => {
             let listener = web::bind(web_config).await?;
-            let desk = WebDesk::new(
-                config.clone(),
-                store.clone(),
-                mail_waiting.clone(),
-                chrono::Utc::now,
-            )
-            .context("meja web tidak dapat disiapkan")?;
+            let desk = WebDesk::new(services.clone(), mail_waiting.clone(), chrono::Utc::now)
+                .context("meja web tidak dapat disiapkan")?;
             tracing::info!(listen = %web_config.listen, "web desk listening");
             Some(tokio::spawn(web::serve(listener, Arc::new(desk))))
         }
@@ -579,11 +672,8 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
         let _ = stop_tx.send(true);
     });
 
-    let desk = Desk {
-        config: &config,
-        rules: &rules,
-        store: &store,
-    };
+    let desk = services.desk();
+    let config = desk.config;
     tracing::info!(data = %config.storage.data_dir.display(), "sertel daemon started");
     let result = match (&config.intake.imap, &config.intake.maildir) {
         (Some(imap), _) => {

@@ -7,10 +7,12 @@ use serde::de::DeserializeOwned;
 
 use crate::checklist::ChecklistRules;
 use crate::classify::ClassifyRules;
+use crate::letter::LetterTemplate;
 
 /// Copies of the shipped rules, used when no rules folder is given or found.
 const BUILTIN_CHECKLIST: &str = include_str!("../rules/checklist.toml");
 const BUILTIN_CLASSIFY: &str = include_str!("../rules/classify.toml");
+const BUILTIN_LETTER: &str = include_str!("../rules/letter.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
@@ -41,6 +43,7 @@ impl RulesError {
 pub struct Rules {
     pub checklist: ChecklistRules,
     pub classify: ClassifyRules,
+    pub letter: LetterTemplate,
 }
 
 impl Rules {
@@ -53,7 +56,7 @@ impl Rules {
         .expect("the shipped rules are valid (checked by tests)")
     }
 
-    /// The rules in `dir` (`checklist.toml`, `classify.toml`).
+    /// The rules in `dir` (`checklist.toml`, `classify.toml`, `letter.toml`).
     pub fn load(dir: &Path) -> Result<Rules, RulesError> {
         let read = |name: &str| {
             let file = dir.join(name);
@@ -63,9 +66,15 @@ impl Rules {
         };
         let (checklist_file, checklist) = read("checklist.toml")?;
         let (classify_file, classify) = read("classify.toml")?;
-        Rules::from_texts((&checklist_file, &checklist), (&classify_file, &classify))
+        let rules = Rules::from_texts((&checklist_file, &checklist), (&classify_file, &classify))?;
+        let (letter_file, letter) = read("letter.toml")?;
+        Ok(Rules {
+            letter: LetterTemplate::parse(&letter_file, &letter)?,
+            ..rules
+        })
     }
 
+    /// Checklist and classification rules from their texts, with the shipped letter template.
     pub fn from_texts(
         checklist: (&Path, &str),
         classify: (&Path, &str),
@@ -81,6 +90,8 @@ impl Rules {
         Ok(Rules {
             checklist: checklist_rules,
             classify: classify_rules,
+            letter: LetterTemplate::parse(Path::new("rules/letter.toml"), BUILTIN_LETTER)
+                .expect("the shipped letter template is valid (checked by tests)"),
         })
     }
 }
@@ -96,7 +107,7 @@ pub fn parse_toml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Rul
 
 /// A semantic error found after parsing, placed on the first line holding `needle` (the
 /// offending value as written), or line 1 when the text does not hold it.
-fn invalid_at(file: &Path, text: &str, needle: &str, message: String) -> RulesError {
+pub(crate) fn invalid_at(file: &Path, text: &str, needle: &str, message: String) -> RulesError {
     let line = text
         .lines()
         .position(|l| !l.trim_start().starts_with('#') && l.contains(needle))

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{SignedAttributes, SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::oid::AssociatedOid;
 use der::{Decode, Encode, Tag, Tagged};
@@ -59,8 +59,6 @@ pub enum SignatureError {
     Certificate { origin: String, source: der::Error },
     #[error("trust anchor {origin} holds no certificate")]
     Empty { origin: String },
-    #[error("no trust anchors given")]
-    NoAnchors,
 }
 
 /// The CA certificates the office trusts: the BSrE root in production, a test CA in tests.
@@ -70,7 +68,8 @@ pub struct TrustAnchors {
 }
 
 impl TrustAnchors {
-    /// Every certificate in the given files (PEM, possibly several per file, or one DER).
+    /// Every certificate in the given files (PEM, possibly several per file, or one DER). No
+    /// files give no anchors, and then every signature is refused as untrusted.
     pub fn from_pem_files(paths: &[PathBuf]) -> Result<TrustAnchors, SignatureError> {
         let mut certs = Vec::new();
         for path in paths {
@@ -80,19 +79,14 @@ impl TrustAnchors {
             })?;
             certs.extend(parse_anchor_file(&bytes, &path.display().to_string())?);
         }
-        Self::from_certs(certs)
+        Ok(TrustAnchors { certs })
     }
 
     /// Every certificate in one PEM (or DER) blob; `origin` names it in errors.
     pub fn from_pem(bytes: &[u8], origin: &str) -> Result<TrustAnchors, SignatureError> {
-        Self::from_certs(parse_anchor_file(bytes, origin)?)
-    }
-
-    fn from_certs(certs: Vec<Certificate>) -> Result<TrustAnchors, SignatureError> {
-        if certs.is_empty() {
-            return Err(SignatureError::NoAnchors);
-        }
-        Ok(TrustAnchors { certs })
+        Ok(TrustAnchors {
+            certs: parse_anchor_file(bytes, origin)?,
+        })
     }
 
     /// Subjects of the anchors, RFC 4514, for logs and `sertel` diagnostics.
@@ -105,10 +99,9 @@ impl TrustAnchors {
 }
 
 fn parse_anchor_file(bytes: &[u8], origin: &str) -> Result<Vec<Certificate>, SignatureError> {
+    // A .cer from a CA's website is often plain DER.
     let certs = if bytes.first() == Some(&0x30) {
-        vec![Certificate::from_der(bytes)]
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
+        Certificate::from_der(bytes).map(|cert| vec![cert])
     } else {
         Certificate::load_pem_chain(bytes)
     }
@@ -135,7 +128,8 @@ pub struct SignedInfo {
     pub issuer_subject: String,
     /// Serial number of the signer certificate, hex.
     pub signer_serial: String,
-    /// The signingTime signed attribute, when the signer put one in.
+    /// The signingTime signed attribute, or else the signature dictionary's /M (PAdES
+    /// signers put the time there instead).
     pub signing_time: Option<DateTime<Utc>>,
     /// Digest algorithm of the signature, e.g. "SHA-256".
     pub digest: &'static str,
@@ -297,7 +291,7 @@ fn verify(pdf: &[u8], anchors: &TrustAnchors, now: DateTime<Utc>) -> Result<Sign
         });
     }
     let mut located = locate_signatures(pdf)?;
-    located.sort_by_key(|s| s.end());
+    located.sort_by_key(|s| (s.end(), s.range));
     located.dedup_by_key(|s| s.range);
     let last = located.last().ok_or(Refusal::NotSigned)?;
     if last.end() != pdf.len() {
@@ -321,6 +315,8 @@ fn verify(pdf: &[u8], anchors: &TrustAnchors, now: DateTime<Utc>) -> Result<Sign
 #[derive(Debug, Clone, Copy)]
 struct Located {
     range: [usize; 4],
+    /// The /M of the signature dictionary: PAdES signers leave signingTime out of the CMS.
+    claimed_time: Option<DateTime<Utc>>,
 }
 
 impl Located {
@@ -352,7 +348,9 @@ fn locate_signatures(pdf: &[u8]) -> Result<Vec<Located>, Refusal> {
         let range = parse_byte_range(pdf, after).ok_or(Refusal::Malformed {
             what: "/ByteRange tidak terbaca",
         })?;
-        found.push(check_layout(pdf, range)?);
+        let mut sig = check_layout(pdf, range)?;
+        sig.claimed_time = dictionary_time(pdf, after);
+        found.push(sig);
     }
     Ok(found)
 }
@@ -372,7 +370,72 @@ fn check_layout(pdf: &[u8], [a, b, c, d]: [usize; 4]) -> Result<Located, Refusal
     }
     Ok(Located {
         range: [a, b, c, d],
+        claimed_time: None,
     })
+}
+
+/// The /M date of the object holding the /ByteRange at `at`: from its `obj` keyword to its
+/// `endobj`.
+fn dictionary_time(pdf: &[u8], at: usize) -> Option<DateTime<Utc>> {
+    let start = pdf[..at].windows(3).rposition(|w| w == b"obj")?;
+    let end = find(&pdf[at..], b"endobj").map_or(pdf.len(), |e| at + e);
+    let object = &pdf[start..end];
+    let mut from = 0;
+    while let Some(m) = find(&object[from..], b"/M") {
+        let after = from + m + 2;
+        from = after;
+        if object.get(after).is_some_and(|&b| is_regular(b)) {
+            continue;
+        }
+        let open = skip_whitespace(object, after);
+        if object.get(open) != Some(&b'(') {
+            return None;
+        }
+        let close = object[open..].iter().position(|&b| b == b')')? + open;
+        return parse_pdf_date(&object[open + 1..close]);
+    }
+    None
+}
+
+/// A PDF date string, `D:YYYYMMDDHHmmSSOHH'mm'`, every part after the year optional.
+fn parse_pdf_date(text: &[u8]) -> Option<DateTime<Utc>> {
+    let text = text.strip_prefix(b"D:").unwrap_or(text);
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits < 4 || digits % 2 == 1 || digits > 14 {
+        return None;
+    }
+    let field = |i: usize, default: u32| -> u32 {
+        if i + 2 <= digits {
+            (text[i] - b'0') as u32 * 10 + (text[i + 1] - b'0') as u32
+        } else {
+            default
+        }
+    };
+    let year = (field(0, 0) * 100 + field(2, 0)) as i32;
+    let local = chrono::NaiveDate::from_ymd_opt(year, field(4, 1), field(6, 1))?.and_hms_opt(
+        field(8, 0),
+        field(10, 0),
+        field(12, 0),
+    )?;
+    let zone = &text[digits..];
+    let offset_minutes = match zone.first() {
+        None | Some(b'Z') => 0,
+        Some(&sign @ (b'+' | b'-')) => {
+            let nums: Vec<u32> = zone[1..]
+                .split(|&b| b == b'\'')
+                .filter(|part| !part.is_empty())
+                .map(|part| std::str::from_utf8(part).ok()?.parse().ok())
+                .collect::<Option<_>>()?;
+            let minutes = match nums.as_slice() {
+                [h] => h * 60,
+                [h, m] => h * 60 + m,
+                _ => return None,
+            } as i64;
+            if sign == b'+' { minutes } else { -minutes }
+        }
+        Some(_) => return None,
+    };
+    Some(local.and_utc() - chrono::Duration::minutes(offset_minutes))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -693,7 +756,7 @@ fn verify_one(
     let digest = DigestAlg::from_oid(signer.digest_alg.oid).ok_or(Refusal::Unsupported {
         what: "algoritme digest selain SHA-256/384/512",
     })?;
-    let signing_time = check_signed_attributes(pdf, sig, signer, digest)?;
+    let signing_time = check_signed_attributes(pdf, sig, signer, digest)?.or(sig.claimed_time);
 
     let (kind, sig_digest) = signature_scheme(signer.signature_algorithm.oid, Some(digest)).ok_or(
         Refusal::Unsupported {
@@ -703,15 +766,21 @@ fn verify_one(
     let attrs = signer
         .signed_attrs
         .as_ref()
-        .and_then(|attrs| attrs.to_der().ok())
         .ok_or(malformed("atribut bertanda tangan tidak terbaca"))?;
-    match signature_verifies(
-        &signer_cert.tbs_certificate.subject_public_key_info,
-        kind,
-        sig_digest,
-        &attrs,
-        signer.signature.as_bytes(),
-    ) {
+    let mut verified = None;
+    for encoding in signed_attribute_encodings(&der, attrs) {
+        verified = signature_verifies(
+            &signer_cert.tbs_certificate.subject_public_key_info,
+            kind,
+            sig_digest,
+            &encoding,
+            signer.signature.as_bytes(),
+        );
+        if verified != Some(false) {
+            break;
+        }
+    }
+    match verified {
         Some(true) => {}
         Some(false) => return Err(Refusal::SignatureInvalid),
         None => {
@@ -741,6 +810,39 @@ fn verify_one(
         covered_len: sig.end(),
         signatures: 1,
     })
+}
+
+/// The encodings of the signed attributes the signature may be over, as a SET OF: first the
+/// DER re-encoding (sorted, what conforming signers sign), then the signer's own order when it
+/// did not sort, found in the CMS as a `[0]` element holding exactly the same attributes.
+fn signed_attribute_encodings(cms_der: &[u8], attrs: &SignedAttributes) -> Vec<Vec<u8>> {
+    let Ok(sorted) = attrs.to_der() else {
+        return Vec::new();
+    };
+    let header_len = match sorted.get(1) {
+        Some(&first) if first < 0x80 => 2,
+        Some(&first) => 2 + (first & 0x7f) as usize,
+        None => return Vec::new(),
+    };
+    let mut header = sorted[..header_len.min(sorted.len())].to_vec();
+    header[0] = 0xA0;
+    let mut encodings = vec![sorted.clone()];
+    let mut from = 0;
+    while let Some(at) = find(&cms_der[from..], &header) {
+        let start = from + at;
+        from = start + 1;
+        let Some(original) = cms_der.get(start..start + sorted.len()) else {
+            break;
+        };
+        let mut candidate = original.to_vec();
+        candidate[0] = 0x31;
+        if candidate != sorted
+            && SignedAttributes::from_der(&candidate).is_ok_and(|same| same == *attrs)
+        {
+            encodings.push(candidate);
+        }
+    }
+    encodings
 }
 
 fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {
@@ -855,4 +957,47 @@ fn check_validity(cert: &Certificate, moments: &[(DateTime<Utc>, Moment)]) -> Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn pdf_dates_in_every_form_bsre_and_others_write() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"D:20261124103000+07'00'", "2026-11-24T03:30:00Z"),
+            (b"D:20261124103000+07'00", "2026-11-24T03:30:00Z"),
+            (b"D:20261124033000Z", "2026-11-24T03:30:00Z"),
+            (b"D:202611240330-01'30'", "2026-11-24T05:00:00Z"),
+            (b"D:2026", "2026-01-01T00:00:00Z"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_pdf_date(text), Some(utc(expected)), "{text:?}");
+        }
+        for bad in [
+            &b"D:20261"[..],
+            b"D:20261324",
+            b"D:20261124+7x",
+            b"",
+            b"D:20261124103000Q",
+        ] {
+            assert_eq!(parse_pdf_date(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_m_of_the_signature_object_not_its_neighbours() {
+        let pdf = b"4 0 obj << /M (D:20200101000000Z) >> endobj\n\
+            7 0 obj << /Type /Sig /MDP 1 /M (D:20261124103000+07'00') /ByteRange [0 1 2 3] >> endobj\n\
+            8 0 obj << /M (D:20300101000000Z) >> endobj";
+        let at = find(pdf, b"/ByteRange").unwrap() + "/ByteRange".len();
+        assert_eq!(dictionary_time(pdf, at), Some(utc("2026-11-24T03:30:00Z")));
+        let bare = b"7 0 obj << /Type /Sig /ByteRange [0 1 2 3] >> endobj";
+        assert_eq!(dictionary_time(bare, 30), None);
+    }
 }

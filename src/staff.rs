@@ -15,10 +15,15 @@ use tokio::sync::Notify;
 use crate::applicant::{EmailAddress, Nik, Nip, Phone};
 use crate::case::sop::{self, SopError};
 use crate::case::store::{CaseError, CaseStore};
-use crate::case::{Actor, ApplicantRecord, Case, CaseId, EventKind, State};
+use crate::case::{Actor, ApplicantRecord, Case, CaseId, EventKind, LetterFile, State};
 use crate::config::{Config, Person};
+use crate::daemon::{Desk, Services};
+use crate::letter::{LetterData, render_docx, render_pdf};
+use crate::outbound::compose::MailFile;
 use crate::outbound::{OutgoingMail, compose};
 use crate::report;
+use crate::rules::Rules;
+use crate::signature::{SignedInfo, TrustAnchors, Verdict, verify_pdf};
 use crate::web::accounts::{Account, Accounts, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +66,23 @@ pub enum Command {
     /// The files a verifier uploads to BSrE's certificate-management app.
     Package {
         id: String,
+    },
+    /// Drafts the recommendation letter and sends it to the Kadis for signing; with a reason
+    /// when the checklist is not complete.
+    Draft {
+        id: String,
+        reason: Option<String>,
+        by: String,
+    },
+    /// The latest drafted letter's files (PDF and DOCX), to read before or after sending.
+    Letter {
+        id: String,
+    },
+    /// A signed letter a verifier received otherwise than by the Kadis's reply.
+    Sign {
+        id: String,
+        pdf: Vec<u8>,
+        by: String,
     },
     Report {
         from: Option<NaiveDate>,
@@ -292,18 +314,14 @@ fn store_error(e: CaseError) -> Reply {
 
 /// Runs one staff command against the store. Mails it causes go to the outbox in the same
 /// transaction as the change.
-pub fn execute(command: &Command, config: &Config, store: &CaseStore, now: DateTime<Utc>) -> Reply {
-    match run(command, config, store, now) {
+pub fn execute(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Reply {
+    match run(command, desk, now) {
         Ok(reply) | Err(reply) => reply,
     }
 }
 
-fn run(
-    command: &Command,
-    config: &Config,
-    store: &CaseStore,
-    now: DateTime<Utc>,
-) -> Result<Reply, Reply> {
+fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, Reply> {
+    let (config, store) = (desk.config, desk.store);
     let office = &config.office;
     let change = |id: &str,
                   done: String,
@@ -541,6 +559,119 @@ fn run(
             reply.files = files;
             Ok(reply)
         }
+        Command::Draft { id, reason, by } => {
+            let case = get_case(store, id)?;
+            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if !case.complete() && reason.is_none() {
+                return Err(Reply::refused(format!(
+                    "Daftar periksa kasus {} belum lengkap ({}). Selesaikan dahulu, atau buat \
+                     surat dengan alasan: sertel case {} draft --reason \"...\".",
+                    case.id,
+                    case.problems().join(", "),
+                    case.id
+                )));
+            }
+            let data = LetterData::from_record(&case.applicant)
+                .map_err(|e| Reply::refused(format!("Kasus {}: {}", case.id, e.keterangan())))?;
+            let template = &desk.rules.letter;
+            let made = render_pdf(template, &data)
+                .and_then(|pdf| render_docx(template, &data).map(|docx| (pdf, docx)));
+            let (pdf, docx) = made.map_err(|e| {
+                tracing::error!(error = %e, "letter could not be drafted");
+                Reply::refused(format!("Surat rekomendasi gagal dibuat: {e}"))
+            })?;
+            let actor = Actor::Staff(by.clone());
+            let (pdf_sha256, docx_sha256) = (
+                crate::case::store::sha256_hex(&pdf),
+                crate::case::store::sha256_hex(&docx),
+            );
+            let id = case.id;
+            let files = letter_files(id, &pdf, &docx);
+            let updated =
+                store.update_with_blobs(id, now, &[&pdf, &docx], |case| -> Result<_, SopError> {
+                    start_verifying(case, &actor, now)?;
+                    case.transition(
+                        State::RekomendasiDikirim,
+                        actor.clone(),
+                        now,
+                        reason.map(str::to_string),
+                    )?;
+                    case.letters.push(LetterFile::Draft {
+                        at: now,
+                        pdf_sha256: pdf_sha256.clone(),
+                        docx_sha256: docx_sha256.clone(),
+                    });
+                    case.record(
+                        actor.clone(),
+                        EventKind::LetterDrafted {
+                            pdf_sha256: pdf_sha256.clone(),
+                            docx_sha256: docx_sha256.clone(),
+                            override_reason: reason.map(str::to_string),
+                        },
+                        None,
+                        now,
+                    );
+                    let [pdf, docx] = files.clone();
+                    Ok(vec![compose::letter_for_signing(
+                        office, case, pdf, docx, reason, now,
+                    )])
+                });
+            match updated {
+                Ok(Ok(())) => {
+                    let mut reply = Reply::ok(format!(
+                        "Surat rekomendasi kasus {id} dibuat dan dikirim ke Kadis untuk \
+                         ditandatangani."
+                    ));
+                    reply.files = files.into_iter().map(ReplyFile::from).collect();
+                    Ok(reply)
+                }
+                Ok(Err(e)) => Err(Reply::refused(e.keterangan())),
+                Err(e) => Err(store_error(e)),
+            }
+        }
+        Command::Letter { id } => {
+            let case = get_case(store, id)?;
+            let Some((pdf, docx)) = case.draft() else {
+                return Err(Reply::refused(format!(
+                    "Kasus {} belum memiliki surat rekomendasi.",
+                    case.id
+                )));
+            };
+            let get = |sha256: &str| {
+                store.blob(sha256).map_err(store_error)?.ok_or_else(|| {
+                    Reply::refused(format!("Berkas surat kasus {} hilang.", case.id))
+                })
+            };
+            let mut reply = Reply::ok(format!("Surat rekomendasi kasus {}.", case.id));
+            reply.files = letter_files(case.id, &get(pdf)?, &get(docx)?)
+                .into_iter()
+                .map(ReplyFile::from)
+                .collect();
+            Ok(reply)
+        }
+        Command::Sign { id, pdf, by } => {
+            let case = get_case(store, id)?;
+            let info = check_signed_letter(pdf, &case, desk.anchors, now).map_err(|reason| {
+                Reply::refused(format!(
+                    "Surat bertanda tangan untuk kasus {} tidak diterima: {reason}",
+                    case.id
+                ))
+            })?;
+            let actor = Actor::Staff(by.clone());
+            let sha256 = crate::case::store::sha256_hex(pdf);
+            let id = case.id;
+            match store.update_with_blobs(id, now, &[pdf], |case| {
+                accept_signed_letter(case, config, &info, &sha256, actor.clone(), now)
+            }) {
+                Ok(Ok(())) => Ok(Reply::ok(format!(
+                    "Surat bertanda tangan kasus {id} diterima (penanda tangan: {}); \
+                     verifikator diberi tahu.",
+                    info.signer_name
+                ))),
+                Ok(Err(e)) => Err(Reply::refused(e.keterangan())),
+                Err(e) => Err(store_error(e)),
+            }
+        }
         Command::Report { from, to, csv } => {
             let cases = store.list().map_err(store_error)?;
             let r = report::compute(&cases, &config.standards, *from, *to, now);
@@ -551,6 +682,114 @@ fn run(
             }))
         }
     }
+}
+
+/// Whether `pdf` is this case's recommendation letter with a valid electronic signature: the
+/// case waits for it, every signature verifies and chains to `anchors`, and the signed text
+/// names the applicant's NIK. The reason, in Indonesian, when it is not.
+pub fn check_signed_letter(
+    pdf: &[u8],
+    case: &Case,
+    anchors: &TrustAnchors,
+    now: DateTime<Utc>,
+) -> Result<SignedInfo, String> {
+    if case.state != State::RekomendasiDikirim {
+        return Err(format!(
+            "kasus {} berstatus {}; surat bertanda tangan hanya diterima selama surat \
+             rekomendasi menunggu tanda tangan Kadis.",
+            case.id,
+            case.state.label_id()
+        ));
+    }
+    let info = match verify_pdf(pdf, anchors, now) {
+        Verdict::Valid(info) => info,
+        Verdict::Refused(refusal) => return Err(refusal.keterangan()),
+    };
+    let nik: Option<String> = case
+        .applicant
+        .nik
+        .as_deref()
+        .map(|n| n.chars().filter(char::is_ascii_digit).collect());
+    let text: String = crate::text::pdf::read(info.signed_revision(pdf))
+        .map(|c| c.text)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    match nik {
+        Some(nik) if !nik.is_empty() && text.contains(&nik) => Ok(info),
+        _ => Err(
+            "surat yang ditandatangani bukan surat rekomendasi untuk kasus ini: NIK \
+                  pemohon tidak tercantum di dalamnya."
+                .to_string(),
+        ),
+    }
+}
+
+/// Keeps a signed letter that passed [`check_signed_letter`] and tells the case's verifier
+/// (every verifier when none is assigned).
+pub fn accept_signed_letter(
+    case: &mut Case,
+    config: &Config,
+    info: &SignedInfo,
+    sha256: &str,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<OutgoingMail>, SopError> {
+    case.transition(State::Ditandatangani, actor.clone(), now, None)?;
+    case.letters.push(LetterFile::Signed {
+        at: now,
+        sha256: sha256.to_string(),
+        signer: info.signer_name.clone(),
+    });
+    case.record(
+        actor,
+        EventKind::LetterSigned {
+            sha256: sha256.to_string(),
+            signer: info.signer_name.clone(),
+        },
+        None,
+        now,
+    );
+    let office = &config.office;
+    let assigned: Vec<&Person> = office
+        .verifiers
+        .iter()
+        .filter(|v| case.verifier.as_deref() == Some(v.email.as_str()))
+        .collect();
+    let to = if assigned.is_empty() {
+        office.verifiers.iter().collect()
+    } else {
+        assigned
+    };
+    Ok(to
+        .into_iter()
+        .map(|v| compose::letter_signed(office, case, v, &info.signer_name, now))
+        .collect())
+}
+
+impl From<MailFile> for ReplyFile {
+    fn from(f: MailFile) -> ReplyFile {
+        ReplyFile {
+            name: f.filename,
+            bytes: f.bytes,
+        }
+    }
+}
+
+fn letter_files(id: CaseId, pdf: &[u8], docx: &[u8]) -> [MailFile; 2] {
+    [
+        MailFile {
+            filename: format!("{id}_surat_rekomendasi.pdf"),
+            content_type: "application/pdf",
+            bytes: pdf.to_vec(),
+        },
+        MailFile {
+            filename: format!("{id}_surat_rekomendasi.docx"),
+            content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            bytes: docx.to_vec(),
+        },
+    ]
 }
 
 fn get_case(store: &CaseStore, id: &str) -> Result<Case, Reply> {
@@ -652,12 +891,7 @@ fn timings_json(timings: &[sop::StepTiming]) -> serde_json::Value {
 
 /// Serves staff commands on the daemon's control socket until the task is dropped. Only
 /// users who can open the socket file (the data directory's owner) can reach it.
-pub async fn serve(
-    listener: UnixListener,
-    config: Arc<Config>,
-    store: CaseStore,
-    mail_waiting: Arc<Notify>,
-) {
+pub async fn serve(listener: UnixListener, services: Arc<Services>, mail_waiting: Arc<Notify>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -669,7 +903,7 @@ pub async fn serve(
         }
         let reply = match serde_json::from_str::<Command>(&line) {
             Ok(command) => {
-                let reply = execute(&command, &config, &store, Utc::now());
+                let reply = execute(&command, &services.desk(), Utc::now());
                 mail_waiting.notify_one();
                 reply
             }
@@ -683,7 +917,7 @@ pub async fn serve(
 
 /// Sends a command to the running daemon, or runs it on the store directly when no daemon
 /// is running.
-pub async fn submit(command: &Command, config: &Config) -> Reply {
+pub async fn submit(command: &Command, config: &Config, rules: &Rules) -> Reply {
     let socket = socket_path(&config.storage.data_dir);
     if let Ok(stream) = UnixStream::connect(&socket).await {
         let (read, mut write) = stream.into_split();
@@ -701,8 +935,24 @@ pub async fn submit(command: &Command, config: &Config) -> Reply {
             "Daemon sertel sedang berjalan tetapi tidak menjawab; coba lagi sebentar lagi.",
         );
     }
+    let anchors = match TrustAnchors::from_pem_files(&config.signing.trust_anchors) {
+        Ok(anchors) => anchors,
+        Err(e) => {
+            return Reply::refused(format!(
+                "Sertifikat CA tepercaya pada [signing] tidak dapat dibaca: {e}"
+            ));
+        }
+    };
     match CaseStore::open(&config.storage.data_dir) {
-        Ok(store) => execute(command, config, &store, Utc::now()),
+        Ok(store) => {
+            let desk = Desk {
+                config,
+                rules,
+                store: &store,
+                anchors: &anchors,
+            };
+            execute(command, &desk, Utc::now())
+        }
         Err(e) => Reply::refused(format!(
             "Basis data kasus di {} tidak dapat dibuka: {e}",
             config.storage.data_dir.display()

@@ -14,6 +14,7 @@ use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
 use sertel::intake::maildir::Maildir;
 use sertel::outbound::folder::FolderTransport;
 use sertel::rules::Rules;
+use sertel::signature::TrustAnchors;
 use sertel::staff::{Command, execute};
 
 fn config(root: &Path) -> Config {
@@ -47,6 +48,7 @@ struct Office {
     config: Config,
     rules: Rules,
     store: CaseStore,
+    anchors: TrustAnchors,
 }
 
 impl Office {
@@ -59,6 +61,7 @@ impl Office {
             config,
             rules: Rules::builtin(),
             store,
+            anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
         }
     }
 
@@ -67,6 +70,7 @@ impl Office {
             config: &self.config,
             rules: &self.rules,
             store: &self.store,
+            anchors: &self.anchors,
         }
     }
 }
@@ -105,7 +109,7 @@ fn header(raw: &str, name: &str) -> String {
 #[tokio::test]
 async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
     let office = Office::new();
-    let (root, config, store) = (office.dir.path(), &office.config, &office.store);
+    let (root, store) = (office.dir.path(), &office.store);
     let desk = office.desk();
     let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
     let transport = FolderTransport::new(root.join("outbox")).unwrap();
@@ -223,8 +227,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             message: "Mohon lampirkan foto KTP.".into(),
             by: "verifikator1".into(),
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(reply.ok, "{}", reply.text);
@@ -258,8 +261,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
                 note: Some("KTP asli diperlihatkan".into()),
                 by: "verifikator1".into(),
             },
-            config,
-            store,
+            &desk,
             now(),
         )
     };
@@ -271,8 +273,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             id: "TTE-26-1".into(),
             json: false,
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(
@@ -286,8 +287,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             reason: "Bukan ASN".into(),
             by: "verifikator1".into(),
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(reject.ok, "{}", reject.text);
@@ -297,8 +297,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             verifier: "Verifikator Dua".into(),
             by: "kadis".into(),
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(
@@ -313,8 +312,7 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
             id: id.to_string(),
             json: false,
         },
-        config,
-        store,
+        &desk,
         now(),
     );
     assert!(shown.text.contains("verifikator1"), "{}", shown.text);
@@ -420,4 +418,188 @@ async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
         got.sort();
         assert_eq!(got, want, "sample {n} as {id}");
     }
+}
+
+/// A text-only application with every field the letter needs.
+fn full_application(from: &str, mid: &str, name: &str, nik: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nSubject: Permohonan TTE\r\nMessage-ID: <{mid}>\r\n\r\n\
+         Nama : {name}\r\nNIK : {nik}\r\nNIP : 198503122010011003\r\n\
+         Pangkat/Golongan : Penata Muda (III/a)\r\nJabatan : Pranata Komputer Ahli Pertama\r\n\
+         Unit Kerja : Dinas Pendidikan\r\nEmail : {from}\r\nNo. HP : 081234567890\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn the_letter_is_drafted_signed_checked_and_followed_to_bsre() {
+    let mut office = Office::new();
+    let ca = common::pdfsign::TestCa::new(&office.dir.path().join("ca"), "Uji Root", "Kadis Uji");
+    office.anchors = TrustAnchors::from_pem_files(&[ca.cert_path()]).unwrap();
+    let (root, store) = (office.dir.path(), &office.store);
+    let desk = office.desk();
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+    let people = [
+        (
+            "rahmat@gorontalokab.go.id",
+            "Rahmat Hasan Lamato",
+            "7502011203850001",
+        ),
+        (
+            "siti@gorontalokab.go.id",
+            "Siti Nur'aini Ḍamanhuri",
+            "7502015506900002",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (n, (from, name, nik)) in people.iter().enumerate() {
+        deliver(
+            root,
+            &format!("{n}.eml"),
+            &full_application(from, &format!("l{n}@x"), name, nik),
+        );
+        match process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
+            .await
+            .unwrap()
+        {
+            Outcome::Opened(id) => ids.push(id.to_string()),
+            other => panic!("{other:?}"),
+        }
+    }
+    let run = |command: Command| execute(&command, &desk, now());
+    let draft = |id: &str, reason: Option<&str>| {
+        run(Command::Draft {
+            id: id.into(),
+            reason: reason.map(str::to_string),
+            by: "verifikator1".into(),
+        })
+    };
+
+    for id in &ids {
+        let disposed = run(Command::Dispose {
+            id: id.clone(),
+            verifier: "Verifikator Satu".into(),
+            by: "kadis".into(),
+        });
+        assert!(disposed.ok, "{}", disposed.text);
+    }
+
+    // No KTP or SK: the checklist is not complete, so a draft needs the verifier's reason.
+    let refused = draft(&ids[0], None);
+    assert!(
+        !refused.ok && refused.text.contains("belum lengkap"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        store.get(ids[0].parse().unwrap()).unwrap().unwrap().state,
+        State::Disposisi
+    );
+    let mut letters = Vec::new();
+    for id in &ids {
+        let made = draft(id, Some("KTP diperiksa langsung di loket"));
+        assert!(made.ok, "{}", made.text);
+        assert_eq!(made.files.len(), 2);
+        assert!(made.files[0].name.ends_with("_surat_rekomendasi.pdf"));
+        assert!(made.files[1].name.ends_with("_surat_rekomendasi.docx"));
+        letters.push(made.files[0].bytes.clone());
+        let case = store.get(id.parse().unwrap()).unwrap().unwrap();
+        assert_eq!(case.state, State::RekomendasiDikirim);
+        assert!(case.draft().is_some());
+    }
+    let again = draft(&ids[0], Some("lagi"));
+    assert!(
+        !again.ok && again.text.contains("rekomendasi dikirim"),
+        "{}",
+        again.text
+    );
+    let to_kadis = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.mail.to == ["kadis@gorontalokab.go.id"]
+                && e.mail.purpose == sertel::case::Purpose::LetterForSigning
+        })
+        .count();
+    assert_eq!(to_kadis, 2);
+
+    // The test CA's certificates start today, after the fixed clock of the rest of the test.
+    let sign = |id: &str, pdf: Vec<u8>| {
+        let command = Command::Sign {
+            id: id.into(),
+            pdf,
+            by: "verifikator1".into(),
+        };
+        execute(&command, &desk, Utc::now())
+    };
+    let first = ids[0].parse().unwrap();
+    let before = store.get(first).unwrap().unwrap();
+    let signed = ca.sign(&letters[0]);
+    let mut tampered = signed.clone();
+    let at = tampered.len() / 4;
+    tampered[at] ^= 0x20;
+    for (pdf, words) in [
+        (letters[0].clone(), "tidak memuat tanda tangan"),
+        (tampered, "berubah setelah ditandatangani"),
+        (
+            ca.sign(&letters[1]),
+            "bukan surat rekomendasi untuk kasus ini",
+        ),
+        (b"bukan pdf".to_vec(), "rusak"),
+    ] {
+        let reply = sign(&ids[0], pdf);
+        assert!(
+            !reply.ok && reply.text.contains(words),
+            "{words}: {}",
+            reply.text
+        );
+        assert_eq!(
+            store.get(first).unwrap().unwrap(),
+            before,
+            "a refusal changes nothing"
+        );
+    }
+    let accepted = sign(&ids[0], signed.clone());
+    assert!(
+        accepted.ok && accepted.text.contains("Kadis Uji"),
+        "{}",
+        accepted.text
+    );
+    let case = store.get(first).unwrap().unwrap();
+    assert_eq!(case.state, State::Ditandatangani);
+    assert_eq!(
+        store.blob(case.signed_letter().unwrap()).unwrap().unwrap(),
+        signed
+    );
+
+    let mark = |state: &str| {
+        run(Command::Mark {
+            id: ids[0].clone(),
+            state: state.into(),
+            by: "verifikator1".into(),
+        })
+    };
+    let skip = mark("terbit");
+    assert!(
+        !skip.ok && skip.text.contains("hanya dapat diubah menjadi diajukan"),
+        "{}",
+        skip.text
+    );
+    let unknown = mark("selesai");
+    assert!(
+        !unknown.ok && unknown.text.contains("menunggu_passphrase"),
+        "{}",
+        unknown.text
+    );
+    assert!(mark("diajukan").ok);
+    // Without KTP and SK there is nothing complete to upload.
+    let package = run(Command::Package { id: ids[0].clone() });
+    assert!(
+        !package.ok && package.text.contains("lampiran KTP"),
+        "{}",
+        package.text
+    );
 }

@@ -416,3 +416,117 @@ fn sha384_and_sha512_digests_are_checked() {
         }
     }
 }
+
+#[test]
+fn a_byte_range_leaving_out_more_than_its_contents_is_refused() {
+    let start = find(&FIX.signed, b"/ByteRange [0 ") + "/ByteRange [".len();
+    let mut shifted = FIX.signed.clone();
+    shifted[start] = b'1';
+    assert!(
+        matches!(refusal(&shifted), Refusal::NotWholeFile { .. }),
+        "{:?}",
+        refusal(&shifted)
+    );
+
+    // The gap widened by one byte before /Contents' hex string: the excluded part is no
+    // longer only the signature.
+    let mut widened = FIX.signed.clone();
+    let numbers = String::from_utf8_lossy(&widened[start..start + 44]).into_owned();
+    let b: usize = numbers.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let text = format!("{:<10}", b - 1);
+    let at = start + numbers.find(&b.to_string()).unwrap();
+    widened[at..at + 10].copy_from_slice(text.as_bytes());
+    assert!(
+        matches!(refusal(&widened), Refusal::NotWholeFile { .. }),
+        "{:?}",
+        refusal(&widened)
+    );
+}
+
+#[test]
+fn signed_attributes_in_the_signers_own_order_are_accepted() {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+    use sha2::{Digest, Sha256};
+
+    let start = find(&FIX.signed, b"/Contents <") + "/Contents <".len();
+    let end = start + find(&FIX.signed[start..], b">");
+    let mut der = hex::decode(&FIX.signed[start..end]).unwrap();
+    assert_eq!(der[1], 0x82, "openssl's CMS is a few kilobytes");
+    der.truncate(4 + u16::from_be_bytes([der[2], der[3]]) as usize);
+
+    let signed: SignedData = ContentInfo::from_der(&der)
+        .unwrap()
+        .content
+        .decode_as()
+        .unwrap();
+    let signer = signed.signer_infos.0.get(0).unwrap();
+    let attrs = signer.signed_attrs.as_ref().unwrap();
+    let sorted = attrs.to_der().unwrap();
+    let mut reversed: Vec<u8> = Vec::new();
+    for attr in attrs.iter().rev() {
+        reversed.extend(attr.to_der().unwrap());
+    }
+    let header = sorted.len() - reversed.len();
+    let mut implicit = sorted.clone();
+    implicit[0] = 0xA0;
+    let at = find(&der, &implicit) + header;
+    assert_ne!(der[at..at + reversed.len()], reversed[..]);
+    der[at..at + reversed.len()].copy_from_slice(&reversed);
+
+    // Sign the signer's own (unsorted) order, as a non-conforming signer would.
+    let mut message = sorted[..header].to_vec();
+    message.extend(&reversed);
+    let pem = std::fs::read_to_string(FIX.ca.signer().key_path()).unwrap();
+    let key = RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
+    let signature = key
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&message))
+        .unwrap();
+    let old = signer.signature.as_bytes();
+    let sig_at = find(&der, old);
+    der[sig_at..sig_at + old.len()].copy_from_slice(&signature);
+
+    let mut pdf = FIX.signed.clone();
+    let hex = hex::encode_upper(&der);
+    pdf[start..start + hex.len()].copy_from_slice(hex.as_bytes());
+    match verify_pdf(&pdf, &FIX.anchors, now()) {
+        Verdict::Valid(info) => assert_eq!(info.signer_name, KADIS),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn trust_anchors_load_from_der_and_from_a_pem_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let der = dir.path().join("root.cer");
+    let status = Command::new("openssl")
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(FIX.other_ca.cert_path())
+        .arg("-out")
+        .arg(&der)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let signed = FIX.other_ca.sign(&FIX.letter);
+    let anchors = TrustAnchors::from_pem_files(&[der]).unwrap();
+    assert!(matches!(
+        verify_pdf(&signed, &anchors, now()),
+        Verdict::Valid(_)
+    ));
+
+    let mut bundle = std::fs::read(FIX.ca.cert_path()).unwrap();
+    bundle.extend(std::fs::read(FIX.other_ca.cert_path()).unwrap());
+    let anchors = TrustAnchors::from_pem(&bundle, "bundle.pem").unwrap();
+    assert_eq!(anchors.subjects().len(), 2);
+    assert!(matches!(
+        verify_pdf(&signed, &anchors, now()),
+        Verdict::Valid(_)
+    ));
+    assert!(matches!(
+        verify_pdf(&FIX.signed, &anchors, now()),
+        Verdict::Valid(_)
+    ));
+}

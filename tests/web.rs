@@ -16,7 +16,10 @@ use sertel::case::{
     ApplicantRecord, Case, ChecklistEntry, EventKind, MailRole, State, StoredAttachment, StoredMail,
 };
 use sertel::config::Config;
+use sertel::daemon::Services;
 use sertel::parse::parse_mail;
+use sertel::rules::Rules;
+use sertel::signature::TrustAnchors;
 use sertel::staff::{Command, execute};
 use sertel::web::accounts::{Role, hash_password};
 use sertel::web::{WebDesk, router};
@@ -78,8 +81,7 @@ fn png() -> Vec<u8> {
 
 struct Desk {
     _dir: tempfile::TempDir,
-    config: Arc<Config>,
-    store: CaseStore,
+    services: Arc<Services>,
     app: Router,
     id: String,
 }
@@ -100,8 +102,14 @@ impl Desk {
     /// account per role.
     fn new() -> Desk {
         let dir = tempfile::tempdir().unwrap();
-        let config = Arc::new(config(dir.path()));
+        let config = config(dir.path());
         let store = CaseStore::open(&config.storage.data_dir).unwrap();
+        let services = Arc::new(Services {
+            config,
+            rules: Rules::builtin(),
+            store: store.clone(),
+            anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
+        });
         for (name, role) in [
             ("rina", Role::Verifikator),
             ("kadis", Role::Kadis),
@@ -113,8 +121,7 @@ impl Desk {
                     role,
                     password_hash: hash_password(PASSWORD).unwrap(),
                 },
-                &config,
-                &store,
+                &services.desk(),
                 clock(),
             );
             assert!(reply.ok, "{}", reply.text);
@@ -191,16 +198,14 @@ impl Desk {
             })
             .unwrap();
         let web = WebDesk::new(
-            config.clone(),
-            store.clone(),
+            services.clone(),
             Arc::new(tokio::sync::Notify::new()),
             clock,
         )
         .unwrap();
         Desk {
             _dir: dir,
-            config,
-            store,
+            services,
             app: router(Arc::new(web)),
             id: id.to_string(),
         }
@@ -272,7 +277,11 @@ impl Desk {
     }
 
     fn case(&self) -> Case {
-        self.store.get(self.id.parse().unwrap()).unwrap().unwrap()
+        self.services
+            .store
+            .get(self.id.parse().unwrap())
+            .unwrap()
+            .unwrap()
     }
 }
 
@@ -608,7 +617,7 @@ async fn each_role_may_do_its_own_actions_only() {
         .unwrap();
     assert_eq!(assigned.actor.to_string(), "staf kadis (Kadis, web)");
     // The same mail the CLI's disposition queues.
-    assert_eq!(desk.store.outbox().unwrap().len(), 1);
+    assert_eq!(desk.services.store.outbox().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -629,7 +638,7 @@ async fn a_form_without_the_session_token_is_refused() {
         assert!(answer.text().contains("Token formulir tidak sah"));
     }
     assert_eq!(desk.case().state, State::Diterima);
-    assert!(desk.store.outbox().unwrap().is_empty());
+    assert!(desk.services.store.outbox().unwrap().is_empty());
     let logout = desk
         .post("/keluar", Some(&rina), &[("csrf", "salah")])
         .await;
@@ -649,8 +658,7 @@ async fn a_verifier_corrects_checks_requests_and_rejects() {
             verifier: "Verifikator Satu".into(),
             by: "kadis".into(),
         },
-        &desk.config,
-        &desk.store,
+        &desk.services.desk(),
         clock(),
     );
     assert!(disposed.ok, "{}", disposed.text);
@@ -711,7 +719,7 @@ async fn a_verifier_corrects_checks_requests_and_rejects() {
     .await;
     assert_eq!(requested.status, StatusCode::OK, "{}", requested.text());
     assert_eq!(desk.case().state, State::MenungguKelengkapan);
-    let queued = desk.store.outbox().unwrap();
+    let queued = desk.services.store.outbox().unwrap();
     // The disposition's mail to the verifier, then the request to the applicant.
     assert_eq!(queued.len(), 2);
     assert!(String::from_utf8_lossy(&queued[1].mail.raw).contains("Mohon kirim SK yang jelas"));
@@ -739,8 +747,7 @@ async fn the_cli_edit_is_the_same_command() {
             value: "0812-3456-7890".into(),
             by: "operator".into(),
         },
-        &desk.config,
-        &desk.store,
+        &desk.services.desk(),
         clock(),
     );
     assert!(reply.ok, "{}", reply.text);
@@ -755,8 +762,7 @@ async fn the_cli_edit_is_the_same_command() {
             value: "x".into(),
             by: "operator".into(),
         },
-        &desk.config,
-        &desk.store,
+        &desk.services.desk(),
         clock(),
     );
     assert!(
@@ -840,9 +846,8 @@ mod browser {
 
     use base64::Engine;
     use serde_json::{Value, json};
-    use sertel::daemon::{Desk as Pipeline, Outcome, ReplyLimiter, process_next};
+    use sertel::daemon::{Outcome, ReplyLimiter, process_next};
     use sertel::intake::maildir::Maildir;
-    use sertel::rules::Rules;
     use sertel::text::ocr::TesseractOcr;
 
     use super::*;
@@ -1125,17 +1130,12 @@ mod browser {
         }
         let desk = Desk::new();
         // A pre-filled case from the samples, through the daemon's own pipeline.
-        let inbox_dir = desk.config.intake.maildir.clone().unwrap();
+        let inbox_dir = desk.services.config.intake.maildir.clone().unwrap();
         let mut inbox = Maildir::open(&inbox_dir).unwrap();
         let sample =
             std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/001.eml")).unwrap();
         std::fs::write(inbox_dir.join("new/001.eml"), sample).unwrap();
-        let rules = Rules::builtin();
-        let pipeline = Pipeline {
-            config: &desk.config,
-            rules: &rules,
-            store: &desk.store,
-        };
+        let pipeline = desk.services.desk();
         let mut ocr = TesseractOcr::new("ind").unwrap();
         let mut limiter = ReplyLimiter::default();
         let outcome = process_next(&mut inbox, &pipeline, &mut ocr, &mut limiter, None, clock())
@@ -1232,7 +1232,7 @@ mod browser {
         })
         .await
         .unwrap();
-        let case = desk.store.get(store_case).unwrap().unwrap();
+        let case = desk.services.store.get(store_case).unwrap().unwrap();
         assert_eq!(case.state, State::MenungguKelengkapan);
         assert_eq!(
             case.applicant.unit.as_deref(),

@@ -20,9 +20,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use tokio::sync::Notify;
 
-use crate::case::store::CaseStore;
 use crate::case::{Case, CaseId};
-use crate::config::{Config, WebConfig};
+use crate::config::WebConfig;
+use crate::daemon::Services;
 use crate::staff::{self, Command, Reply};
 use accounts::{AccountError, Accounts, Role, Session};
 use pages::{Banner, QueueFilter};
@@ -46,8 +46,8 @@ pub enum WebError {
 
 /// What every handler shares.
 pub struct WebDesk {
-    pub config: Arc<Config>,
-    pub store: CaseStore,
+    /// The daemon's config, rules, store and trust anchors, shared with the control socket.
+    pub services: Arc<Services>,
     accounts: Accounts,
     web: WebConfig,
     /// Failed logins per lower-cased account name.
@@ -59,16 +59,14 @@ pub struct WebDesk {
 
 impl WebDesk {
     pub fn new(
-        config: Arc<Config>,
-        store: CaseStore,
+        services: Arc<Services>,
         mail_waiting: Arc<Notify>,
         clock: fn() -> DateTime<Utc>,
     ) -> Result<WebDesk, WebError> {
-        let accounts = Accounts::open(&store)?;
-        let web = config.web.clone().unwrap_or_default();
+        let accounts = Accounts::open(&services.store)?;
+        let web = services.config.web.clone().unwrap_or_default();
         Ok(WebDesk {
-            config,
-            store,
+            services,
             accounts,
             web,
             failures: Mutex::new(HashMap::new()),
@@ -217,7 +215,7 @@ fn forbidden(session: &Session, what: &str) -> Response {
 }
 
 async fn healthz(State(desk): State<Arc<WebDesk>>) -> Response {
-    match desk.store.next_due() {
+    match desk.services.store.next_due() {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check could not read the store");
@@ -228,10 +226,10 @@ async fn healthz(State(desk): State<Arc<WebDesk>>) -> Response {
 
 async fn metrics(State(desk): State<Arc<WebDesk>>) -> Response {
     let read = || -> Result<String, crate::case::store::CaseError> {
-        let cases = desk.store.list()?;
-        let outbox = desk.store.outbox()?.len();
-        let dead = desk.store.dead_letters()?.len();
-        let quarantined = desk.store.quarantined()?.len();
+        let cases = desk.services.store.list()?;
+        let outbox = desk.services.store.outbox()?.len();
+        let dead = desk.services.store.dead_letters()?.len();
+        let quarantined = desk.services.store.quarantined()?.len();
         Ok(pages::metrics_text(
             &cases,
             outbox,
@@ -419,10 +417,10 @@ async fn queue(
         Ok(session) => session,
         Err(response) => return *response,
     };
-    match desk.store.list() {
+    match desk.services.store.list() {
         Ok(cases) => html(
             StatusCode::OK,
-            pages::queue_page(&session, &desk.config, &cases, &filter, desk.now()),
+            pages::queue_page(&session, &desk.services.config, &cases, &filter, desk.now()),
         ),
         Err(e) => server_error("queue could not read the cases", e),
     }
@@ -440,7 +438,7 @@ fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, Instea
         ))
     };
     let id: CaseId = id.parse().map_err(|_| not_found())?;
-    match desk.store.get(id) {
+    match desk.services.store.get(id) {
         Ok(Some(case)) => Ok(case),
         Ok(None) => Err(not_found()),
         Err(e) => Err(Box::new(server_error("case could not be read", e))),
@@ -452,7 +450,7 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
         Ok(case) => case,
         Err(response) => return *response,
     };
-    let mails = match desk.store.case_mails(case.id) {
+    let mails = match desk.services.store.case_mails(case.id) {
         Ok(mails) => mails,
         Err(e) => return server_error("case mails could not be read", e),
     };
@@ -460,12 +458,12 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
         Some(Banner::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    let sources = files::text_lines(&desk.store, &case);
+    let sources = files::text_lines(&desk.services.store, &case);
     html(
         status,
         pages::case_page(
             session,
-            &desk.config,
+            &desk.services.config,
             &case,
             &mails,
             &sources,
@@ -510,7 +508,7 @@ async fn picture(
         Ok(case) => case,
         Err(response) => return *response,
     };
-    let store = desk.store.clone();
+    let store = desk.services.store.clone();
     let shown =
         tokio::task::spawn_blocking(move || files::picture(&store, &case, n, q.halaman)).await;
     match shown {
@@ -533,7 +531,7 @@ async fn download(
         Ok(case) => case,
         Err(response) => return *response,
     };
-    match files::download(&desk.store, &case, n) {
+    match files::download(&desk.services.store, &case, n) {
         Ok(response) => response,
         Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
     }
@@ -575,7 +573,7 @@ fn act(
         return forbidden(&session, what);
     }
     let command = command(web_actor(&session));
-    let Reply { ok, text, .. } = staff::execute(&command, &desk.config, &desk.store, desk.now());
+    let Reply { ok, text, .. } = staff::execute(&command, &desk.services.desk(), desk.now());
     desk.mail_waiting.notify_one();
     let banner = if ok {
         Banner::Done(text)
@@ -750,13 +748,13 @@ async fn report_page(
         Err(response) => return *response,
     };
     let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    let cases = match desk.store.list() {
+    let cases = match desk.services.store.list() {
         Ok(cases) => cases,
         Err(e) => return server_error("report could not read the cases", e),
     };
     let report = crate::report::compute(
         &cases,
-        &desk.config.standards,
+        &desk.services.config.standards,
         date(&q.from),
         date(&q.to),
         desk.now(),

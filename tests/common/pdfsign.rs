@@ -244,6 +244,11 @@ fn issue(dir: &Path, label: &str, signer_name: &str, validity: &Validity, key: K
 }
 
 impl Signer {
+    /// The signer's private key, PKCS#8 PEM.
+    pub fn key_path(&self) -> &Path {
+        &self.key
+    }
+
     /// `pdf` with one more revision holding a signature field on page 1 and its signature
     /// (SHA-256, the CA chain in the CMS).
     pub fn sign(&self, pdf: &[u8]) -> Vec<u8> {
