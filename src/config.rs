@@ -37,6 +37,8 @@ pub struct Config {
     pub standards: Standards,
     #[serde(default)]
     pub replies: Replies,
+    /// The web desk; without a `[web]` section the daemon serves no web pages.
+    pub web: Option<WebConfig>,
     #[serde(default)]
     pub signing: Signing,
 }
@@ -48,6 +50,42 @@ pub struct Signing {
     /// accepted (the BSrE root); empty refuses every signed letter.
     #[serde(default)]
     pub trust_anchors: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// Address and port to listen on; loopback by default, with nginx in front for TLS.
+    #[serde(default = "default_listen")]
+    pub listen: std::net::SocketAddr,
+    /// Mark the session cookie `Secure` (sent over HTTPS only). Browsers also send it to
+    /// http://127.0.0.1 and http://localhost, so only turn it off for another plain-HTTP host.
+    #[serde(default = "default_true")]
+    pub secure_cookie: bool,
+    /// Failed logins one account name may get in 15 minutes before further attempts are
+    /// refused until the window passes.
+    #[serde(default = "default_login_attempts")]
+    pub login_attempts: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            listen: default_listen(),
+            secure_cookie: true,
+            login_attempts: default_login_attempts(),
+        }
+    }
+}
+
+fn default_listen() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_true() -> bool {
+    true
+}
+fn default_login_attempts() -> u32 {
+    5
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -313,6 +351,10 @@ mod tests {
         assert!(config.intake.imap.is_some() && config.outbound.smtp.is_some());
         assert!(config.is_staff("KADIS@gorontalokab.go.id"));
         assert!(!config.is_staff("pemohon@gorontalokab.go.id"));
+        let web = config.web.unwrap();
+        assert_eq!(web.listen.to_string(), "127.0.0.1:8080");
+        assert!(web.secure_cookie);
+        assert_eq!(web.login_attempts, 5);
     }
 
     #[test]

@@ -29,7 +29,8 @@
 //!
 //! [`daemon::process_next`] is one step (one mail from inbox to stored case and queued
 //! replies); [`staff`] holds the verifiers' and the Kadis's actions and the control socket the
-//! CLI reaches them through; [`config`] is the daemon's TOML file.
+//! CLI reaches them through; [`web`] is the verifiers' and the Kadis's desk in the browser,
+//! whose actions are the same staff commands; [`config`] is the daemon's TOML file.
 //!
 //! The typed values every stage shares (NIK, NIP, phone, email, names) live in [`applicant`];
 //! [`rules`] loads the rule files; [`letter`] drafts the recommendation letter to BSrE (PDF and
@@ -56,3 +57,4 @@ pub mod signature;
 pub mod staff;
 pub mod synth;
 pub mod text;
+pub mod web;

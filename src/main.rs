@@ -23,6 +23,8 @@ use sertel::signature::TrustAnchors;
 use sertel::staff::{self, Command};
 use sertel::text::ocr::TesseractOcr;
 use sertel::text::{ReadError, read_bytes};
+use sertel::web::accounts::{Role, hash_password};
+use sertel::web::{self, WebDesk};
 
 #[derive(Parser)]
 #[command(
@@ -169,6 +171,20 @@ enum Cmd {
         #[arg(long, env = "USER", default_value = "staf")]
         by: String,
     },
+    /// Perbaiki satu isian data pemohon (nama, nik, nip, jabatan, pangkat, unit, hp, surel).
+    Edit {
+        id: String,
+        /// Kunci isian: nama, nik, nip, jabatan, pangkat, unit, hp atau surel.
+        field: String,
+        value: String,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
+    /// Kelola akun meja web.
+    User {
+        #[command(subcommand)]
+        action: UserCmd,
+    },
     /// Buat contoh permohonan sintetis (bukan data orang sungguhan) untuk uji dan tolok ukur.
     Synth {
         #[arg(long)]
@@ -178,6 +194,24 @@ enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Buat akun (atau ganti peran dan kata sandinya); kata sandi dibaca dari masukan standar
+    /// atau ditanyakan bila dijalankan di terminal.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Verifikator,
+    Kadis,
+    Admin,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -427,6 +461,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli.rules.as_deref(),
             Command::Reject { id, reason, by },
         ),
+        Cmd::Edit {
+            id,
+            field,
+            value,
+            by,
+        } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Edit {
+                id,
+                field,
+                value,
+                by,
+            },
+        ),
+        Cmd::User {
+            action: UserCmd::Add { name, role },
+        } => {
+            let password = read_password()?;
+            if password.chars().count() < 10 {
+                bail!("kata sandi terlalu pendek: paling sedikit 10 karakter");
+            }
+            let password_hash =
+                hash_password(&password).context("kata sandi tidak dapat di-hash")?;
+            let role = match role {
+                RoleArg::Verifikator => Role::Verifikator,
+                RoleArg::Kadis => Role::Kadis,
+                RoleArg::Admin => Role::Admin,
+            };
+            staff(
+                &cli.config,
+                cli.rules.as_deref(),
+                Command::UserAdd {
+                    name,
+                    role,
+                    password_hash,
+                },
+            )
+        }
         Cmd::Synth { out, count, seed } => {
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;
@@ -439,6 +512,61 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 out.display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The new password: asked twice without echo on a terminal, else the first line of stdin.
+fn read_password() -> Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let ask = |prompt: &str| -> Result<String> {
+        eprint!("{prompt}");
+        std::io::stderr().flush()?;
+        let _echo_off = EchoOff::new();
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        eprintln!();
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    };
+    let first = ask("Kata sandi baru: ")?;
+    if ask("Ulangi kata sandi: ")? != first {
+        bail!("kedua kata sandi tidak sama");
+    }
+    Ok(first)
+}
+
+/// Terminal echo turned off on stdin until dropped.
+struct EchoOff(Option<libc::termios>);
+
+impl EchoOff {
+    fn new() -> EchoOff {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a termios the call itself filled in.
+        unsafe {
+            let mut term: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut term) != 0 {
+                return EchoOff(None);
+            }
+            let saved = term;
+            term.c_lflag &= !libc::ECHO;
+            libc::tcsetattr(0, libc::TCSANOW, &term);
+            EchoOff(Some(saved))
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(saved) = &self.0 {
+            // SAFETY: restores the settings read in `new`.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, saved);
+            }
         }
     }
 }
@@ -521,6 +649,16 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
         services.clone(),
         mail_waiting.clone(),
     ));
+    let web = match &services.config.web {
+        Some(web_config) => {
+            let listener = web::bind(web_config).await?;
+            let desk = WebDesk::new(services.clone(), mail_waiting.clone(), chrono::Utc::now)
+                .context("meja web tidak dapat disiapkan")?;
+            tracing::info!(listen = %web_config.listen, "web desk listening");
+            Some(tokio::spawn(web::serve(listener, Arc::new(desk))))
+        }
+        None => None,
+    };
 
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -551,6 +689,9 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
         (None, None) => bail!("[intake] tidak berisi imap maupun maildir"),
     };
     control.abort();
+    if let Some(web) = web {
+        web.abort();
+    }
     let _ = std::fs::remove_file(&socket);
     result
 }

@@ -1,7 +1,7 @@
 //! Staff actions of SOP steps 2–11 (show a case, dispose, request documents, check an item by
-//! hand, reject, draft and sign the letter, mark the BSrE steps, package, report) and the
-//! control socket that lets the CLI run them inside the daemon, which holds the case database
-//! open. Every answer is in Indonesian.
+//! hand, correct a field, reject, draft and sign the letter, mark the BSrE steps, package,
+//! report), web desk accounts, and the control socket that lets the CLI run them inside the
+//! daemon, which holds the case database open. Every answer is in Indonesian.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,9 +12,10 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::Notify;
 
+use crate::applicant::{EmailAddress, Nik, Nip, Phone};
 use crate::case::sop::{self, SopError};
 use crate::case::store::{CaseError, CaseStore};
-use crate::case::{Actor, Case, CaseId, EventKind, LetterFile, State};
+use crate::case::{Actor, ApplicantRecord, Case, CaseId, EventKind, LetterFile, State};
 use crate::config::{Config, Person};
 use crate::daemon::{Desk, Services};
 use crate::letter::{LetterData, render_docx, render_pdf};
@@ -23,6 +24,7 @@ use crate::outbound::{OutgoingMail, compose};
 use crate::report;
 use crate::rules::Rules;
 use crate::signature::{SignedInfo, TrustAnchors, Verdict, verify_pdf};
+use crate::web::accounts::{Account, Accounts, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
@@ -87,6 +89,128 @@ pub enum Command {
         to: Option<NaiveDate>,
         csv: bool,
     },
+    /// Corrects one of the applicant's fields (`field` is a [`Field`] key).
+    Edit {
+        id: String,
+        field: String,
+        value: String,
+        by: String,
+    },
+    /// Creates or replaces a web desk account; the CLI hashes the password, so it never
+    /// crosses the control socket.
+    UserAdd {
+        name: String,
+        role: Role,
+        password_hash: String,
+    },
+}
+
+/// The applicant's fields a verifier may correct, by the key the CLI and the web use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Nama,
+    Nik,
+    Nip,
+    Jabatan,
+    Pangkat,
+    Unit,
+    Hp,
+    Surel,
+}
+
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::Nama,
+        Field::Nik,
+        Field::Nip,
+        Field::Jabatan,
+        Field::Pangkat,
+        Field::Unit,
+        Field::Hp,
+        Field::Surel,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Nama => "nama",
+            Field::Nik => "nik",
+            Field::Nip => "nip",
+            Field::Jabatan => "jabatan",
+            Field::Pangkat => "pangkat",
+            Field::Unit => "unit",
+            Field::Hp => "hp",
+            Field::Surel => "surel",
+        }
+    }
+
+    /// Indonesian, as on the case page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Nama => "Nama",
+            Field::Nik => "NIK",
+            Field::Nip => "NIP",
+            Field::Jabatan => "Jabatan",
+            Field::Pangkat => "Pangkat/Gol.",
+            Field::Unit => "Unit Kerja",
+            Field::Hp => "No. HP",
+            Field::Surel => "Surel",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key.trim())
+    }
+
+    pub fn get(self, a: &ApplicantRecord) -> Option<&str> {
+        match self {
+            Field::Nama => a.name.as_deref(),
+            Field::Nik => a.nik.as_deref(),
+            Field::Nip => a.nip.as_deref(),
+            Field::Jabatan => a.position.as_deref(),
+            Field::Pangkat => a.rank.as_deref(),
+            Field::Unit => a.unit.as_deref(),
+            Field::Hp => a.phone.as_deref(),
+            Field::Surel => a.email.as_deref(),
+        }
+    }
+
+    fn slot(self, a: &mut ApplicantRecord) -> &mut Option<String> {
+        match self {
+            Field::Nama => &mut a.name,
+            Field::Nik => &mut a.nik,
+            Field::Nip => &mut a.nip,
+            Field::Jabatan => &mut a.position,
+            Field::Pangkat => &mut a.rank,
+            Field::Unit => &mut a.unit,
+            Field::Hp => &mut a.phone,
+            Field::Surel => &mut a.email,
+        }
+    }
+
+    /// The value in its canonical form, or why it is not one (Indonesian).
+    pub fn normalize(self, value: &str) -> Result<String, String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!("{} tidak boleh kosong.", self.label()));
+        }
+        match self {
+            Field::Nik => Nik::parse(value)
+                .map(|n| n.as_str().to_string())
+                .map_err(|e| e.keterangan()),
+            Field::Nip => Nip::parse(value)
+                .map(|n| n.as_str().to_string())
+                .map_err(|e| e.keterangan()),
+            Field::Hp => Phone::parse(value)
+                .map(|p| p.as_str().to_string())
+                .map_err(|e| e.keterangan()),
+            Field::Surel => EmailAddress::parse(value)
+                .map(|e| e.as_str().to_string())
+                .map_err(|e| e.keterangan()),
+            Field::Nama | Field::Jabatan | Field::Pangkat | Field::Unit => {
+                Ok(value.split_whitespace().collect::<Vec<_>>().join(" "))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +229,7 @@ pub struct ReplyFile {
 }
 
 /// The states a verifier marks by hand after the letter is signed.
-const MARKABLE: [State; 5] = [
+pub const MARKABLE: [State; 5] = [
     State::Diajukan,
     State::MenungguAktivasi,
     State::Disetujui,
@@ -327,6 +451,65 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     Ok(Vec::new())
                 },
             )
+        }
+        Command::Edit {
+            id,
+            field,
+            value,
+            by,
+        } => {
+            let Some(f) = Field::from_key(field) else {
+                let keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
+                return Err(Reply::refused(format!(
+                    "Isian tidak dikenal: \"{field}\". Isian yang dapat diubah: {}.",
+                    keys.join(", ")
+                )));
+            };
+            let value = f.normalize(value).map_err(Reply::refused)?;
+            let actor = Actor::Staff(by.clone());
+            change(id, format!("{} kasus {id} diubah.", f.label()), &|case| {
+                if case.state.is_closed() {
+                    return Err(SopError::Closed {
+                        case: case.id,
+                        state: case.state,
+                    });
+                }
+                start_verifying(case, &actor, now)?;
+                let from = f.slot(&mut case.applicant).replace(value.clone());
+                case.record(
+                    actor.clone(),
+                    EventKind::FieldEdited {
+                        field: f.key().to_string(),
+                        from,
+                        to: value.clone(),
+                    },
+                    None,
+                    now,
+                );
+                Ok(Vec::new())
+            })
+        }
+        Command::UserAdd {
+            name,
+            role,
+            password_hash,
+        } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().any(char::is_control) {
+                return Err(Reply::refused("Nama pengguna tidak boleh kosong."));
+            }
+            let accounts = Accounts::open(store)
+                .map_err(|e| Reply::refused(format!("Basis data akun gagal dibuka: {e}")))?;
+            accounts
+                .put(&Account {
+                    name: name.to_string(),
+                    role: *role,
+                    hash: password_hash.clone(),
+                })
+                .map_err(|e| Reply::refused(format!("Akun gagal disimpan: {e}")))?;
+            Ok(Reply::ok(format!(
+                "Pengguna {name} ({role}) disimpan; ia dapat masuk ke meja web."
+            )))
         }
         Command::Reject { id, reason, by } => {
             let actor = Actor::Staff(by.clone());

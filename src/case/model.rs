@@ -233,6 +233,12 @@ pub enum EventKind {
     DocumentsRequested {
         message: String,
     },
+    /// A verifier corrected one of the applicant's fields (a `staff::Field` key).
+    FieldEdited {
+        field: String,
+        from: Option<String>,
+        to: String,
+    },
     /// The recommendation letter was drafted (PDF and DOCX), with the verifier's reason when the
     /// checklist was not complete.
     LetterDrafted {

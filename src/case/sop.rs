@@ -52,6 +52,8 @@ pub enum SopError {
         /// The item ids the case does have, to tell staff what they may have meant.
         known: Vec<String>,
     },
+    #[error("case {case} is {}, closed to changes", .state.as_str())]
+    Closed { case: CaseId, state: State },
 }
 
 impl SopError {
@@ -87,6 +89,12 @@ impl SopError {
                 "Kasus {case} tidak memiliki butir daftar periksa \"{item}\". Butir yang ada: {}.",
                 known.join(", ")
             ),
+            SopError::Closed { case, state } => {
+                format!(
+                    "Kasus {case} sudah {} dan tidak dapat diubah lagi.",
+                    word(*state)
+                )
+            }
         }
     }
 }
@@ -574,7 +582,8 @@ fn timing_words(t: &StepTiming) -> String {
     }
 }
 
-fn event_words(what: &EventKind) -> String {
+/// One history event in words for staff (Indonesian), the NIK masked.
+pub fn event_words(what: &EventKind) -> String {
     match what {
         EventKind::Opened => "permohonan diterima, kasus dibuka".to_string(),
         EventKind::MailAdded { attachments } => {
@@ -604,6 +613,20 @@ fn event_words(what: &EventKind) -> String {
         }
         EventKind::DocumentsRequested { message } => {
             format!("kelengkapan diminta dari pemohon: {message}")
+        }
+        EventKind::FieldEdited { field, from, to } => {
+            let shown = |v: &str| {
+                if field == "nik" {
+                    crate::applicant::nik::mask_nik_like(v)
+                } else {
+                    v.to_string()
+                }
+            };
+            format!(
+                "isian {field} diubah dari \"{}\" menjadi \"{}\"",
+                from.as_deref().map(shown).unwrap_or_else(|| "-".into()),
+                shown(to)
+            )
         }
         EventKind::MailQueued {
             outbox,

@@ -771,6 +771,12 @@ impl CaseStore {
         })
     }
 
+    /// A tree of this database for records that live beside the cases (the web desk's
+    /// accounts and sessions), outside the case transactions.
+    pub fn tree(&self, name: &str) -> Result<Tree, CaseError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
     pub fn get(&self, id: CaseId) -> Result<Option<Case>, CaseError> {
         self.cases
             .get(case_key(id))?

@@ -1,7 +1,18 @@
 //! The OCR edge: a small trait the pipeline calls, and its tesseract implementation.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
 use image::GrayImage;
 use tesseract::{PageSegMode, Tesseract};
+
+/// Microseconds tesseract has spent reading since the process started, for `/metrics`.
+static OCR_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// Seconds tesseract has spent reading in this process.
+pub fn ocr_seconds() -> f64 {
+    OCR_MICROS.load(Ordering::Relaxed) as f64 / 1e6
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OcrError {
@@ -137,7 +148,11 @@ impl Ocr for TesseractOcr {
         };
         // The bindings consume the handle on every call; a failed call loses it, and the next
         // call starts a fresh one.
-        let (api, tsv) = Self::run(api, image, mode)?;
+        let started = Instant::now();
+        let ran = Self::run(api, image, mode);
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        OCR_MICROS.fetch_add(micros, Ordering::Relaxed);
+        let (api, tsv) = ran?;
         self.api = Some(api);
         Ok(parse_tsv(&tsv))
     }

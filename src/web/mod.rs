@@ -1,0 +1,766 @@
+//! The verifiers' and the Kadis's web desk, served by the daemon: login, the queue, the case
+//! page with its actions (each one a [`staff::Command`], the CLI's own code path), attachments,
+//! the report with its charts, `/healthz` and `/metrics`. Pages are rendered on the server by [`pages`]; everything that
+//! came from a mail is escaped there.
+
+pub mod accounts;
+pub mod files;
+pub mod pages;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Deserialize;
+use tokio::sync::Notify;
+
+use crate::case::{Case, CaseId};
+use crate::config::WebConfig;
+use crate::daemon::Services;
+use crate::staff::{self, Command, Reply};
+use accounts::{AccountError, Accounts, Role, Session};
+use pages::{Banner, QueueFilter};
+
+const SESSION_COOKIE: &str = "sertel_sesi";
+/// Double-submit token of the login form, which has no session yet.
+const LOGIN_COOKIE: &str = "sertel_masuk";
+/// The window over which failed logins are counted.
+const LOGIN_WINDOW: TimeDelta = TimeDelta::minutes(15);
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("accounts: {0}")]
+    Accounts(#[from] AccountError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// What every handler shares.
+pub struct WebDesk {
+    /// The daemon's config, rules, store and trust anchors, shared with the control socket.
+    pub services: Arc<Services>,
+    accounts: Accounts,
+    web: WebConfig,
+    /// Failed logins per lower-cased account name.
+    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
+    /// Woken after every action, so that the mails it queued go out at once.
+    mail_waiting: Arc<Notify>,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl WebDesk {
+    pub fn new(
+        services: Arc<Services>,
+        mail_waiting: Arc<Notify>,
+        clock: fn() -> DateTime<Utc>,
+    ) -> Result<WebDesk, WebError> {
+        let accounts = Accounts::open(&services.store)?;
+        let web = services.config.web.clone().unwrap_or_default();
+        Ok(WebDesk {
+            services,
+            accounts,
+            web,
+            failures: Mutex::new(HashMap::new()),
+            mail_waiting,
+            clock,
+        })
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}
+
+/// Every route of the desk, with the security headers on every answer.
+pub fn router(desk: Arc<WebDesk>) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/antrian") }))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/gaya.css", get(stylesheet))
+        .route("/masuk", get(login_form).post(login))
+        .route("/keluar", post(logout))
+        .route("/antrian", get(queue))
+        .route("/kasus/{id}", get(case_page))
+        .route("/kasus/{id}/lampiran/{n}/unduh", get(download))
+        .route("/kasus/{id}/lampiran/{n}/gambar", get(picture))
+        .route("/kasus/{id}/disposisi", post(act_dispose))
+        .route("/kasus/{id}/minta", post(act_request))
+        .route("/kasus/{id}/periksa", post(act_check))
+        .route("/kasus/{id}/tolak", post(act_reject))
+        .route("/kasus/{id}/ubah", post(act_edit))
+        .route("/kasus/{id}/tahap", post(act_mark))
+        .route("/laporan", get(report_page))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(desk)
+}
+
+/// Serves the desk on `listener` until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, desk: Arc<WebDesk>) {
+    if let Err(e) = axum::serve(listener, router(desk)).await {
+        tracing::error!(error = %e, "web desk stopped");
+    }
+}
+
+/// Binds the configured address; the daemon refuses to start when it cannot.
+pub async fn bind(web: &WebConfig) -> Result<tokio::net::TcpListener, WebError> {
+    tokio::net::TcpListener::bind(web.listen)
+        .await
+        .map_err(|source| WebError::Listen {
+            addr: web.listen,
+            source,
+        })
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let defaults = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// Equal strings, compared in time that does not depend on where they differ.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn html(status: StatusCode, body: maud::Markup) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body.into_string(),
+    )
+        .into_response()
+}
+
+fn server_error(what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "{what}");
+    html(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        pages::message_page(
+            None,
+            "Terjadi kesalahan",
+            "Data tidak dapat dibaca saat ini. Coba lagi sebentar lagi atau hubungi admin.",
+        ),
+    )
+}
+
+/// The answer a handler gives instead of going on (boxed: a `Response` is large).
+type Instead = Box<Response>;
+
+/// The logged-in person, or the answer to give instead (the login page for a stranger).
+fn signed_in(desk: &WebDesk, headers: &HeaderMap) -> Result<Session, Instead> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Err(Box::new(Redirect::to("/masuk").into_response()));
+    };
+    match desk.accounts.session(token, desk.now()) {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(Box::new(Redirect::to("/masuk").into_response())),
+        Err(e) => Err(Box::new(server_error("session lookup failed", e))),
+    }
+}
+
+fn forbidden(session: &Session, what: &str) -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        pages::message_page(
+            Some(session),
+            "Tidak berwenang",
+            &format!(
+                "Peran Anda ({}) tidak berwenang untuk {what}.",
+                session.role.as_str()
+            ),
+        ),
+    )
+}
+
+async fn healthz(State(desk): State<Arc<WebDesk>>) -> Response {
+    match desk.services.store.next_due() {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check could not read the store");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unreadable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(desk): State<Arc<WebDesk>>) -> Response {
+    let read = || -> Result<String, crate::case::store::CaseError> {
+        let cases = desk.services.store.list()?;
+        let outbox = desk.services.store.outbox()?.len();
+        let dead = desk.services.store.dead_letters()?.len();
+        let quarantined = desk.services.store.quarantined()?.len();
+        Ok(pages::metrics_text(
+            &cases,
+            outbox,
+            dead,
+            quarantined,
+            crate::text::ocr::ocr_seconds(),
+        ))
+    };
+    match read() {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => server_error("metrics could not read the store", e),
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        pages::STYLESHEET,
+    )
+        .into_response()
+}
+
+fn login_response(desk: &WebDesk, status: StatusCode, message: Option<&str>) -> Response {
+    let token = match accounts::random_token() {
+        Ok(token) => token,
+        Err(e) => return server_error("no random token for the login form", e),
+    };
+    let mut response = html(status, pages::login_page(&token, message));
+    let cookie = format!(
+        "{LOGIN_COOKIE}={token}; Path=/masuk; HttpOnly; SameSite=Strict{}",
+        if desk.web.secure_cookie {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn login_form(State(desk): State<Arc<WebDesk>>, headers: HeaderMap) -> Response {
+    if signed_in(&desk, &headers).is_ok() {
+        return Redirect::to("/antrian").into_response();
+    }
+    login_response(&desk, StatusCode::OK, None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    csrf: String,
+}
+
+async fn login(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
+    if expected.is_empty() || !same_token(expected, &form.csrf) {
+        return login_response(
+            &desk,
+            StatusCode::FORBIDDEN,
+            Some("Formulir kedaluwarsa atau tidak sah. Silakan masuk lagi."),
+        );
+    }
+    let now = desk.now();
+    let who = form.name.trim().to_lowercase();
+    let limit = desk.web.login_attempts as usize;
+    {
+        let mut failures = desk.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let recent = failures.entry(who.clone()).or_default();
+        recent.retain(|at| now - *at < LOGIN_WINDOW);
+        if recent.len() >= limit {
+            tracing::warn!("login refused: too many failed attempts for one account");
+            return login_response(
+                &desk,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("Terlalu banyak percobaan masuk yang gagal. Coba lagi 15 menit lagi."),
+            );
+        }
+    }
+    let accounts = desk.accounts.clone();
+    let (name, password) = (form.name.clone(), form.password.clone());
+    let verified = tokio::task::spawn_blocking(move || accounts.verify(&name, &password)).await;
+    let account = match verified {
+        Ok(Ok(Some(account))) => account,
+        Ok(Ok(None)) => {
+            let mut failures = desk.failures.lock().unwrap_or_else(|e| e.into_inner());
+            failures.entry(who).or_default().push(now);
+            return login_response(
+                &desk,
+                StatusCode::UNAUTHORIZED,
+                Some("Nama pengguna atau kata sandi salah."),
+            );
+        }
+        Ok(Err(e)) => return server_error("login could not read the accounts", e),
+        Err(e) => return server_error("login check panicked", e),
+    };
+    desk.failures
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&who);
+    let (token, _) = match desk.accounts.start(&account, now) {
+        Ok(started) => started,
+        Err(e) => return server_error("session could not be stored", e),
+    };
+    tracing::info!(user = %account.name, role = %account.role, "web login");
+    let mut response = Redirect::to("/antrian").into_response();
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        accounts::SESSION_IDLE.num_seconds(),
+        if desk.web.secure_cookie {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    if !same_token(&session.csrf, &form.csrf) {
+        return csrf_refused(&session);
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = desk.accounts.end(token)
+    {
+        return server_error("session could not be ended", e);
+    }
+    let mut response = Redirect::to("/masuk").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("sertel_sesi=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+fn csrf_refused(session: &Session) -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        pages::message_page(
+            Some(session),
+            "Formulir ditolak",
+            "Token formulir tidak sah atau kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+        ),
+    )
+}
+
+async fn queue(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Query(filter): Query<QueueFilter>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    match desk.services.store.list() {
+        Ok(cases) => html(
+            StatusCode::OK,
+            pages::queue_page(&session, &desk.services.config, &cases, &filter, desk.now()),
+        ),
+        Err(e) => server_error("queue could not read the cases", e),
+    }
+}
+
+fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, Instead> {
+    let not_found = || {
+        Box::new(html(
+            StatusCode::NOT_FOUND,
+            pages::message_page(
+                Some(session),
+                "Kasus tidak ditemukan",
+                &format!("Tidak ada kasus bernomor {id}."),
+            ),
+        ))
+    };
+    let id: CaseId = id.parse().map_err(|_| not_found())?;
+    match desk.services.store.get(id) {
+        Ok(Some(case)) => Ok(case),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(Box::new(server_error("case could not be read", e))),
+    }
+}
+
+fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banner>) -> Response {
+    let case = match load_case(desk, session, id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    let mails = match desk.services.store.case_mails(case.id) {
+        Ok(mails) => mails,
+        Err(e) => return server_error("case mails could not be read", e),
+    };
+    let status = match &banner {
+        Some(Banner::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let sources = files::text_lines(&desk.services.store, &case);
+    html(
+        status,
+        pages::case_page(
+            session,
+            &desk.services.config,
+            &case,
+            &mails,
+            &sources,
+            banner.as_ref(),
+            desk.now(),
+        ),
+    )
+}
+
+async fn case_page(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match signed_in(&desk, &headers) {
+        Ok(session) => render_case(&desk, &session, &id, None),
+        Err(response) => *response,
+    }
+}
+
+#[derive(Deserialize)]
+struct PictureQuery {
+    #[serde(default = "first_page")]
+    halaman: u32,
+}
+
+fn first_page() -> u32 {
+    1
+}
+
+async fn picture(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, usize)>,
+    Query(q): Query<PictureQuery>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let case = match load_case(&desk, &session, &id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    let store = desk.services.store.clone();
+    let shown =
+        tokio::task::spawn_blocking(move || files::picture(&store, &case, n, q.halaman)).await;
+    match shown {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        Err(e) => server_error("rendering an attachment panicked", e),
+    }
+}
+
+async fn download(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, usize)>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let case = match load_case(&desk, &session, &id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    match files::download(&desk.services.store, &case, n) {
+        Ok(response) => response,
+        Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+    }
+}
+
+/// Who may do an action.
+#[derive(Clone, Copy)]
+enum Needs {
+    Dispose,
+    Verify,
+}
+
+/// Runs one staff command for the signed-in person after the role and CSRF checks, and
+/// answers with the case page and the command's reply on it.
+fn act(
+    desk: &WebDesk,
+    headers: &HeaderMap,
+    id: &str,
+    csrf: &str,
+    needs: Needs,
+    command: impl FnOnce(String) -> Command,
+) -> Response {
+    let session = match signed_in(desk, headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    if !same_token(&session.csrf, csrf) {
+        return csrf_refused(&session);
+    }
+    let allowed = match needs {
+        Needs::Dispose => session.role.may_dispose(),
+        Needs::Verify => session.role.may_verify(),
+    };
+    if !allowed {
+        let what = match needs {
+            Needs::Dispose => "mendisposisikan kasus (tugas Kadis)",
+            Needs::Verify => "memverifikasi kasus (tugas verifikator)",
+        };
+        return forbidden(&session, what);
+    }
+    let command = command(web_actor(&session));
+    let Reply { ok, text, .. } = staff::execute(&command, &desk.services.desk(), desk.now());
+    desk.mail_waiting.notify_one();
+    let banner = if ok {
+        Banner::Done(text)
+    } else {
+        Banner::Refused(text)
+    };
+    render_case(desk, &session, id, Some(banner))
+}
+
+/// The name an action is recorded under in the case history.
+fn web_actor(session: &Session) -> String {
+    let role = match session.role {
+        Role::Verifikator => "verifikator",
+        Role::Kadis => "Kadis",
+        Role::Admin => "admin",
+    };
+    format!("{} ({role}, web)", session.name)
+}
+
+#[derive(Deserialize)]
+struct DisposeForm {
+    csrf: String,
+    verifier: String,
+}
+
+async fn act_dispose(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<DisposeForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Dispose, |by| {
+        Command::Dispose {
+            id: case,
+            verifier: form.verifier,
+            by,
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct RequestForm {
+    csrf: String,
+    message: String,
+}
+
+async fn act_request(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RequestForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+        Command::Request {
+            id: case,
+            message: form.message,
+            by,
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct CheckForm {
+    csrf: String,
+    item: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn act_check(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CheckForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+        Command::Check {
+            id: case,
+            item: form.item,
+            note: Some(form.note.trim().to_string()).filter(|n| !n.is_empty()),
+            by,
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct RejectForm {
+    csrf: String,
+    reason: String,
+}
+
+async fn act_reject(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RejectForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+        Command::Reject {
+            id: case,
+            reason: form.reason,
+            by,
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    csrf: String,
+    field: String,
+    value: String,
+}
+
+async fn act_edit(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<EditForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+        Command::Edit {
+            id: case,
+            field: form.field,
+            value: form.value,
+            by,
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct MarkForm {
+    csrf: String,
+    state: String,
+}
+
+async fn act_mark(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<MarkForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+        Command::Mark {
+            id: case,
+            state: form.state,
+            by,
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+async fn report_page(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    let cases = match desk.services.store.list() {
+        Ok(cases) => cases,
+        Err(e) => return server_error("report could not read the cases", e),
+    };
+    let report = crate::report::compute(
+        &cases,
+        &desk.services.config.standards,
+        date(&q.from),
+        date(&q.to),
+        desk.now(),
+    );
+    html(
+        StatusCode::OK,
+        pages::report_page(&session, &report, q.from.trim(), q.to.trim()),
+    )
+}

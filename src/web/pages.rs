@@ -1,0 +1,738 @@
+//! The desk's HTML, rendered on the server with maud, which escapes every value it is given:
+//! subjects, bodies, filenames and fields that came from a mail show as text, never as markup.
+//! All words are Indonesian. Also the Prometheus text of `/metrics`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+
+use super::accounts::Session;
+use super::files::{PdfText, viewable};
+use crate::applicant::nik::mask_nik_like;
+use crate::case::sop::{self, event_words, wita_time};
+use crate::case::{Case, MailRole, State, StoredMail};
+use crate::config::Config;
+use crate::report::Report;
+use crate::staff::{Field, MARKABLE};
+
+/// The one stylesheet (served at `/gaya.css`; the CSP allows no inline style).
+pub const STYLESHEET: &str = include_str!("gaya.css");
+
+/// The outcome of an action, shown at the top of the case page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Banner {
+    Done(String),
+    Refused(String),
+}
+
+/// The queue's filters, from the query string; empty values mean "all".
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueFilter {
+    pub state: Option<String>,
+    pub unit: Option<String>,
+    pub verifier: Option<String>,
+    /// Part of the applicant's name or of the case number.
+    pub q: Option<String>,
+}
+
+impl QueueFilter {
+    fn get(value: &Option<String>) -> Option<&str> {
+        value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    pub fn admits(&self, case: &Case) -> bool {
+        let lower = |s: &str| s.to_lowercase();
+        if let Some(state) = Self::get(&self.state)
+            && case.state.as_str() != state
+        {
+            return false;
+        }
+        if let Some(unit) = Self::get(&self.unit)
+            && !case
+                .applicant
+                .unit
+                .as_deref()
+                .is_some_and(|u| lower(u).contains(&lower(unit)))
+        {
+            return false;
+        }
+        if let Some(verifier) = Self::get(&self.verifier)
+            && !case
+                .verifier
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case(verifier))
+        {
+            return false;
+        }
+        if let Some(q) = Self::get(&self.q) {
+            let q = lower(q);
+            let in_name = case
+                .applicant
+                .name
+                .as_deref()
+                .is_some_and(|n| lower(n).contains(&q));
+            if !in_name && !lower(&case.id.to_string()).contains(&q) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// "2 hari 3 jam", "4 jam 10 menit", "7 menit".
+pub fn age_words(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - since).num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    if days > 0 {
+        format!("{days} hari {hours} jam")
+    } else if hours > 0 {
+        format!("{hours} jam {mins} menit")
+    } else {
+        format!("{mins} menit")
+    }
+}
+
+fn state_rank(state: State) -> usize {
+    State::ALL
+        .iter()
+        .position(|s| *s == state)
+        .unwrap_or(State::ALL.len())
+}
+
+fn state_word(state: State) -> String {
+    state.as_str().replace('_', " ")
+}
+
+fn person_name(config: &Config, email: &str) -> String {
+    std::iter::once(&config.office.kadis)
+        .chain(&config.office.verifiers)
+        .find(|p| p.email.eq_ignore_ascii_case(email))
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| email.to_string())
+}
+
+/// Steps of this case past their time standard, by label.
+fn late_steps(case: &Case, config: &Config, now: DateTime<Utc>) -> Vec<&'static str> {
+    sop::timings(case, &config.standards, now)
+        .into_iter()
+        .filter(|t| t.met == Some(false))
+        .map(|t| t.label)
+        .collect()
+}
+
+fn layout(title: &str, session: Option<&Session>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="id" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Meja TTE" }
+                link rel="stylesheet" href="/gaya.css";
+            }
+            body {
+                header.atas {
+                    a.merek href="/antrian" { "Meja Sertifikat Elektronik" }
+                    @if let Some(s) = session {
+                        nav {
+                            a href="/antrian" { "Antrean" }
+                            a href="/laporan" { "Laporan" }
+                            span.siapa { (s.name) " · " (s.role.as_str()) }
+                            form.sebaris method="post" action="/keluar" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                button type="submit" { "Keluar" }
+                            }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// A page with one message (errors, refusals).
+pub fn message_page(session: Option<&Session>, title: &str, text: &str) -> Markup {
+    layout(
+        title,
+        session,
+        html! {
+            h1 { (title) }
+            p.pesan { (text) }
+            p { a href="/antrian" { "Kembali ke antrean" } }
+        },
+    )
+}
+
+pub fn login_page(csrf: &str, message: Option<&str>) -> Markup {
+    layout(
+        "Masuk",
+        None,
+        html! {
+            section.masuk {
+                h1 { "Masuk" }
+                @if let Some(m) = message { p.gagal role="alert" { (m) } }
+                form method="post" action="/masuk" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { "Nama pengguna" input name="name" autocomplete="username" required; }
+                    label {
+                        "Kata sandi"
+                        input type="password" name="password" autocomplete="current-password" required;
+                    }
+                    button type="submit" { "Masuk" }
+                }
+            }
+        },
+    )
+}
+
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn state_link(filter: &QueueFilter, state: Option<State>) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = state {
+        parts.push(format!("state={}", s.as_str()));
+    }
+    for (key, value) in [
+        ("unit", &filter.unit),
+        ("verifier", &filter.verifier),
+        ("q", &filter.q),
+    ] {
+        if let Some(v) = QueueFilter::get(value) {
+            parts.push(format!("{key}={}", encode(v)));
+        }
+    }
+    format!("/antrian?{}", parts.join("&"))
+}
+
+/// The queue: cases by state (oldest first within a state), filtered and searched.
+pub fn queue_page(
+    session: &Session,
+    config: &Config,
+    cases: &[Case],
+    filter: &QueueFilter,
+    now: DateTime<Utc>,
+) -> Markup {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for case in cases {
+        *counts.entry(state_rank(case.state)).or_default() += 1;
+    }
+    let mut shown: Vec<&Case> = cases.iter().filter(|c| filter.admits(c)).collect();
+    shown.sort_by_key(|c| (state_rank(c.state), c.opened_at, c.id));
+    let chosen = QueueFilter::get(&filter.state);
+    layout(
+        "Antrean",
+        Some(session),
+        html! {
+            h1 { "Antrean kasus" }
+            nav.status {
+                a href=(state_link(filter, None)) aria-current=[chosen.is_none().then_some("page")] {
+                    "Semua (" (cases.len()) ")"
+                }
+                @for state in State::ALL {
+                    @let n = counts.get(&state_rank(state)).copied().unwrap_or(0);
+                    a href=(state_link(filter, Some(state)))
+                        aria-current=[(chosen == Some(state.as_str())).then_some("page")] {
+                        (state_word(state)) " (" (n) ")"
+                    }
+                }
+            }
+            form.saring method="get" action="/antrian" {
+                @if let Some(s) = chosen { input type="hidden" name="state" value=(s); }
+                label { "Cari nama / nomor" input type="search" name="q" value=[QueueFilter::get(&filter.q)]; }
+                label { "Unit kerja" input name="unit" value=[QueueFilter::get(&filter.unit)]; }
+                label {
+                    "Verifikator"
+                    select name="verifier" {
+                        option value="" { "Semua" }
+                        @for v in &config.office.verifiers {
+                            option value=(v.email)
+                                selected[QueueFilter::get(&filter.verifier)
+                                    .is_some_and(|f| f.eq_ignore_ascii_case(&v.email))] { (v.name) }
+                        }
+                    }
+                }
+                button type="submit" { "Saring" }
+            }
+            @if shown.is_empty() {
+                p.kosong { "Tidak ada kasus yang cocok." }
+            } @else {
+                div.gulir {
+                    table.antrean {
+                        thead { tr {
+                            th { "Nomor" } th { "Pemohon" } th { "NIK" } th { "Unit kerja" }
+                            th { "Status" } th { "Umur" } th { "Verifikator" } th { "Waktu layanan" }
+                        } }
+                        tbody {
+                            @for case in &shown {
+                                @let late = late_steps(case, config, now);
+                                tr.terlambat[!late.is_empty()] {
+                                    td { a href={ "/kasus/" (case.id) } { (case.id) } }
+                                    td { (case.applicant.name.as_deref().unwrap_or("-")) }
+                                    td.nik { (case.applicant.nik.as_deref().map(mask_nik_like).unwrap_or_else(|| "-".into())) }
+                                    td { (case.applicant.unit.as_deref().unwrap_or("-")) }
+                                    td { span class={ "lencana s-" (case.state.as_str()) } { (state_word(case.state)) } }
+                                    td { (age_words(case.opened_at, now)) }
+                                    td { (case.verifier.as_deref().map(|v| person_name(config, v)).unwrap_or_else(|| "-".into())) }
+                                    td {
+                                        @if late.is_empty() { "sesuai standar" }
+                                        @else { strong.lewat { "⚠ lewat standar: " (late.join(", ")) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Where a field is read from: the KTP for who the person is, the SK for the post.
+fn source_kind(field: Field) -> Option<&'static str> {
+    match field {
+        Field::Nama | Field::Nik => Some("ktp"),
+        Field::Nip | Field::Jabatan | Field::Pangkat | Field::Unit => Some("sk"),
+        Field::Hp | Field::Surel => None,
+    }
+}
+
+fn kind_word(kind: &str) -> &'static str {
+    match kind {
+        "ktp" => "KTP",
+        "sk" => "SK Jabatan",
+        "letter" => "Surat permohonan",
+        _ => "Lampiran lain",
+    }
+}
+
+fn status_word(status: &str) -> &'static str {
+    match status {
+        "ok" => "sesuai",
+        "missing" => "tidak ada",
+        "mismatch" => "tidak cocok",
+        "invalid" => "tidak sah",
+        "review" => "perlu diperiksa",
+        _ => "lain",
+    }
+}
+
+fn role_word(role: MailRole) -> &'static str {
+    match role {
+        MailRole::Application => "permohonan",
+        MailRole::FollowUp => "susulan",
+        MailRole::Duplicate => "permohonan ganda",
+        MailRole::Note => "catatan",
+        MailRole::Staff => "staf",
+    }
+}
+
+/// The lines of the case's PDF text (by attachment) that contain `value`.
+fn matching_lines<'a>(
+    case: &'a Case,
+    sources: &'a [Option<PdfText>],
+    kind: &str,
+    value: &str,
+) -> Vec<(usize, &'a str)> {
+    let needle = value.to_lowercase();
+    if needle.chars().count() < 3 {
+        return Vec::new();
+    }
+    case.attachments
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.kind == kind)
+        .filter_map(|(i, _)| Some((i, sources.get(i)?.as_ref()?)))
+        .flat_map(|(i, text)| {
+            text.lines
+                .iter()
+                .filter(|l| l.to_lowercase().contains(&needle))
+                .take(2)
+                .map(move |l| (i, l.as_str()))
+        })
+        .collect()
+}
+
+fn csrf_field(session: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf); }
+}
+
+/// One case: fields beside their sources, the attachments, the checklist with its actions,
+/// the actions of the person's role, the mail thread and the history.
+pub fn case_page(
+    session: &Session,
+    config: &Config,
+    case: &Case,
+    mails: &[(StoredMail, Vec<u8>)],
+    sources: &[Option<PdfText>],
+    banner: Option<&Banner>,
+    now: DateTime<Utc>,
+) -> Markup {
+    let id = case.id.to_string();
+    let open = !case.state.is_closed();
+    let verify = session.role.may_verify() && open;
+    let dispose = session.role.may_dispose() && open;
+    let timings = sop::timings(case, &config.standards, now);
+    layout(
+        &id,
+        Some(session),
+        html! {
+            h1 { "Kasus " (id) " " span class={ "lencana s-" (case.state.as_str()) } { (case.state.label_id()) } }
+            p.ringkas {
+                "Subjek: " q { (case.subject.as_deref().unwrap_or("-")) }
+                " · dibuka " (wita_time(case.opened_at)) " (" (age_words(case.opened_at, now)) " lalu)"
+                " · verifikator: " (case.verifier.as_deref().map(|v| person_name(config, v)).unwrap_or_else(|| "belum ada".into()))
+            }
+            @match banner {
+                Some(Banner::Done(text)) => p.berhasil role="status" { (text) },
+                Some(Banner::Refused(text)) => p.gagal role="alert" { (text) },
+                None => {},
+            }
+            section #data {
+                h2 { "Data pemohon" }
+                p.catatan {
+                    "Sumber tiap isian: gambar lampiran di samping (posisi potongan dan tingkat keyakinan "
+                    "tidak disimpan oleh pembacaan dokumen) dan, untuk PDF berteks, baris teks yang memuat isian."
+                }
+                div.gulir { table.isian {
+                    thead { tr { th { "Isian" } th { "Nilai" } th { "Sumber" } } }
+                    tbody {
+                        @for field in Field::ALL {
+                            @let value = field.get(&case.applicant);
+                            tr {
+                                th { (field.label()) }
+                                td {
+                                    @if verify {
+                                        form.ubah method="post" action={ "/kasus/" (id) "/ubah" } {
+                                            (csrf_field(session))
+                                            input type="hidden" name="field" value=(field.key());
+                                            input name="value" value=[value] aria-label=(field.label()) required;
+                                            button type="submit" { "Simpan" }
+                                        }
+                                    } @else {
+                                        (value.unwrap_or("-"))
+                                    }
+                                }
+                                td.sumber {
+                                    @match source_kind(field) {
+                                        None => "isi surel",
+                                        Some(kind) => {
+                                            @let first = case.attachments.iter().position(|a| a.kind == kind);
+                                            @match first {
+                                                Some(i) => a href={ "#lampiran-" (i) } { (kind_word(kind)) ": " (case.attachments[i].filename) },
+                                                None => { (kind_word(kind)) " tidak dilampirkan" },
+                                            }
+                                            @for (_, line) in matching_lines(case, sources, kind, value.unwrap_or("")) {
+                                                br; span.baris { "baris PDF: " q { (line) } }
+                                            }
+                                        },
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            section #lampiran {
+                h2 { "Lampiran (" (case.attachments.len()) ")" }
+                div.lampiran {
+                    @for (i, att) in case.attachments.iter().enumerate() {
+                        figure id={ "lampiran-" (i) } {
+                            @if viewable(&att.file_type) {
+                                @let pages = sources.get(i).and_then(|s| s.as_ref()).map(|s| s.pages).unwrap_or(1);
+                                @for page in 1..=pages.min(5) {
+                                    a href={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) } {
+                                        img src={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) }
+                                            alt={ (kind_word(&att.kind)) " " (att.filename) " halaman " (page) }
+                                            loading="lazy";
+                                    }
+                                }
+                            } @else {
+                                p.catatan { "Berkas jenis " (att.file_type) " tidak ditampilkan di halaman; silakan unduh." }
+                            }
+                            figcaption {
+                                strong { (kind_word(&att.kind)) } " · " (att.filename)
+                                " · " (att.size / 1024) " KB · "
+                                a href={ "/kasus/" (id) "/lampiran/" (i) "/unduh" } { "Unduh" }
+                            }
+                        }
+                    }
+                }
+            }
+            section #periksa {
+                h2 { "Daftar periksa" }
+                ul.periksa {
+                    @for item in &case.checklist {
+                        li class={ "butir st-" (item.status) } {
+                            span class={ "lencana st-" (item.status) } { (status_word(&item.status)) }
+                            " " strong { (item.label) }
+                            @if !item.detail.is_empty() { " — " (item.detail) }
+                            @if let Some(by) = &item.checked_by { " (diperiksa oleh " (by) ")" }
+                            @if verify && item.status != "ok" {
+                                div.aksi-butir {
+                                    form method="post" action={ "/kasus/" (id) "/periksa" } {
+                                        (csrf_field(session))
+                                        input type="hidden" name="item" value=(item.id);
+                                        input name="note" placeholder="Catatan (boleh kosong)" aria-label="Catatan";
+                                        button type="submit" { "Tandai sesuai" }
+                                    }
+                                    form method="post" action={ "/kasus/" (id) "/minta" } {
+                                        (csrf_field(session))
+                                        input name="message" value={ (item.label) ": " (item.detail) } aria-label="Pesan ke pemohon" required;
+                                        button type="submit" { "Minta ke pemohon" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section #tindakan {
+                h2 { "Tindakan" }
+                @if !open { p { "Kasus sudah " (state_word(case.state)) "; tidak ada tindakan lagi." } }
+                @if dispose {
+                    form.tindakan method="post" action={ "/kasus/" (id) "/disposisi" } {
+                        (csrf_field(session))
+                        label { "Disposisi ke verifikator"
+                            select name="verifier" {
+                                @for v in &config.office.verifiers {
+                                    option value=(v.email) selected[case.verifier.as_deref() == Some(v.email.as_str())] { (v.name) }
+                                }
+                            }
+                        }
+                        button type="submit" { "Disposisikan" }
+                    }
+                }
+                @if verify {
+                    form.tindakan method="post" action={ "/kasus/" (id) "/minta" } {
+                        (csrf_field(session))
+                        label { "Minta kelengkapan dari pemohon"
+                            textarea name="message" rows="3" required placeholder="Mis.: Mohon kirim ulang foto KTP yang lebih jelas." {}
+                        }
+                        button type="submit" { "Kirim permintaan" }
+                    }
+                    form.tindakan method="post" action={ "/kasus/" (id) "/tahap" } {
+                        (csrf_field(session))
+                        label { "Catat tahap BSrE (setelah surat ditandatangani)"
+                            select name="state" {
+                                @for state in MARKABLE {
+                                    option value=(state.as_str()) { (state_word(state)) }
+                                }
+                            }
+                        }
+                        button type="submit" { "Catat tahap" }
+                    }
+                    form.tindakan method="post" action={ "/kasus/" (id) "/tolak" } {
+                        (csrf_field(session))
+                        label { "Tolak permohonan dengan alasan"
+                            textarea name="reason" rows="2" required {}
+                        }
+                        button.bahaya type="submit" { "Tolak" }
+                    }
+                }
+            }
+            section #waktu {
+                h2 { "Waktu layanan" }
+                ul {
+                    @for t in &timings {
+                        li.terlambat[t.met == Some(false)] {
+                            "Langkah " (t.step) " · " (t.label) " · standar " (t.standard_minutes) " menit · "
+                            @match (t.started, t.finished, t.met) {
+                                (None, _, _) => "belum dimulai",
+                                (Some(_), Some(_), Some(true)) => "selesai dalam standar",
+                                (Some(_), Some(_), _) => strong.lewat { "selesai melewati standar" },
+                                (Some(_), None, Some(false)) => strong.lewat { "⚠ berjalan, sudah lewat standar" },
+                                (Some(_), None, _) => "berjalan, masih dalam standar",
+                            }
+                        }
+                    }
+                }
+            }
+            section #surel {
+                h2 { "Surel (" (mails.len()) ")" }
+                @for (mail, raw) in mails {
+                    @let parsed = crate::parse::parse_mail(raw).ok();
+                    article.surel {
+                        header {
+                            strong { (mail.subject.as_deref().unwrap_or("(tanpa subjek)")) }
+                            br;
+                            "Dari " (mail.from.as_deref().unwrap_or("-")) " · " (wita_time(mail.received_at))
+                            " · " (role_word(mail.role))
+                        }
+                        pre { (parsed.as_ref().map(|p| p.body.as_str()).unwrap_or("(isi surel tidak dapat dibaca)")) }
+                    }
+                }
+            }
+            section #riwayat {
+                h2 { "Riwayat" }
+                div.gulir { table.riwayat {
+                    thead { tr { th { "Waktu" } th { "Oleh" } th { "Kejadian" } } }
+                    tbody {
+                        @for event in &case.history {
+                            tr {
+                                td { (wita_time(event.at)) }
+                                td { (event.actor.to_string()) }
+                                td { (event_words(&event.what)) }
+                            }
+                        }
+                    }
+                } }
+            }
+        },
+    )
+}
+
+/// One horizontal bar chart as inline SVG: a bar per row scaled to `max`, its value written
+/// beside it, and an optional marker line per row (a time standard).
+fn bar_chart(title: &str, rows: &[(String, f64, String, Option<f64>)], max: f64) -> Markup {
+    const LABEL: f64 = 230.0;
+    const WIDTH: f64 = 640.0;
+    const BAR: f64 = 300.0;
+    const ROW: f64 = 26.0;
+    let height = ROW * rows.len().max(1) as f64 + 8.0;
+    let scale = |v: f64| {
+        if max > 0.0 {
+            BAR * (v / max).min(1.0)
+        } else {
+            0.0
+        }
+    };
+    html! {
+        figure.grafik {
+            figcaption { (title) }
+            svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
+                role="img" aria-label=(title) {
+                @if rows.is_empty() {
+                    text x="0" y="18" font-size="13" fill="#4a525c" { "Belum ada data." }
+                }
+                @for (i, (label, value, shown, marker)) in rows.iter().enumerate() {
+                    @let y = ROW * i as f64 + 4.0;
+                    text x=(LABEL - 6.0) y=(y + 15.0) font-size="13" text-anchor="end" fill="#1b1f24" { (label) }
+                    rect x=(LABEL) y=(y) width=(format!("{:.1}", scale(*value))) height="18" fill="#0b4f8a" {}
+                    text x=(format!("{:.1}", LABEL + scale(*value) + 6.0)) y=(y + 14.0) font-size="12" fill="#1b1f24" { (shown) }
+                    @if let Some(m) = marker {
+                        @let x = format!("{:.1}", LABEL + scale(*m));
+                        line x1=(x) x2=(x) y1=(y - 2.0) y2=(y + 20.0) stroke="#a12a00" stroke-width="2" {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The `sertel report` figures with three charts: lead time per step against its standard,
+/// cases per unit, and the share of each step finished within its standard.
+pub fn report_page(session: &Session, report: &Report, from: &str, to: &str) -> Markup {
+    let lead: Vec<(String, f64, String, Option<f64>)> = report
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let median = s.median_minutes? as f64;
+            Some((
+                format!("{} · {}", s.steps, s.label),
+                median,
+                format!("{median:.0} menit (n={})", s.finished),
+                s.standard_minutes.map(|m| m as f64),
+            ))
+        })
+        .collect();
+    let lead_max = lead
+        .iter()
+        .map(|r| r.1.max(r.3.unwrap_or(0.0)))
+        .fold(0.0, f64::max);
+    let units: Vec<(String, f64, String, Option<f64>)> = report
+        .per_unit
+        .iter()
+        .take(15)
+        .map(|(unit, n)| (unit.clone(), *n as f64, n.to_string(), None))
+        .collect();
+    let units_max = units.iter().map(|r| r.1).fold(0.0, f64::max);
+    let share: Vec<(String, f64, String, Option<f64>)> = report
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let p = s.within_percent()?;
+            Some((
+                format!("{} · {}", s.steps, s.label),
+                p,
+                format!("{p:.0}%"),
+                None,
+            ))
+        })
+        .collect();
+    layout(
+        "Laporan",
+        Some(session),
+        html! {
+            h1 { "Laporan layanan" }
+            form.saring method="get" action="/laporan" {
+                label { "Dari tanggal" input type="date" name="from" value=(from); }
+                label { "Sampai tanggal" input type="date" name="to" value=(to); }
+                button type="submit" { "Tampilkan" }
+            }
+            section {
+                p { "Jumlah kasus: " strong { (report.cases) } }
+                ul.status-ringkas {
+                    @for (state, n) in &report.per_state {
+                        @if *n > 0 { li { (state_word(*state)) ": " (n) } }
+                    }
+                }
+            }
+            section {
+                (bar_chart("Waktu tunggu per langkah (median, menit; garis merah = standar)", &lead, lead_max))
+                (bar_chart("Kasus per unit kerja", &units, units_max))
+                (bar_chart("Bagian yang selesai dalam standar waktu", &share, 100.0))
+            }
+        },
+    )
+}
+
+/// Prometheus text: counts only, no names or numbers of people.
+pub fn metrics_text(
+    cases: &[Case],
+    outbox: usize,
+    dead: usize,
+    quarantined: usize,
+    ocr_seconds: f64,
+) -> String {
+    let mails: usize = cases.iter().map(|c| c.mails.len()).sum::<usize>() + quarantined;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP sertel_mails_processed_total Mails stored with a case or quarantined.\n\
+         # TYPE sertel_mails_processed_total counter\n\
+         sertel_mails_processed_total {mails}\n\
+         # HELP sertel_mails_quarantined_total Mails that could not be processed.\n\
+         # TYPE sertel_mails_quarantined_total counter\n\
+         sertel_mails_quarantined_total {quarantined}\n\
+         # HELP sertel_ocr_seconds_total Seconds spent in tesseract since the daemon started.\n\
+         # TYPE sertel_ocr_seconds_total counter\n\
+         sertel_ocr_seconds_total {ocr_seconds:.3}\n\
+         # HELP sertel_outbox_depth Mails waiting to be sent.\n\
+         # TYPE sertel_outbox_depth gauge\n\
+         sertel_outbox_depth {outbox}\n\
+         # HELP sertel_dead_letters Mails the transport refused for good.\n\
+         # TYPE sertel_dead_letters gauge\n\
+         sertel_dead_letters {dead}\n\
+         # HELP sertel_cases Cases by SOP state.\n\
+         # TYPE sertel_cases gauge"
+    );
+    for state in State::ALL {
+        let n = cases.iter().filter(|c| c.state == state).count();
+        let _ = writeln!(out, "sertel_cases{{state=\"{}\"}} {n}", state.as_str());
+    }
+    out
+}

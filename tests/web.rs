@@ -1,0 +1,1251 @@
+//! The web desk's handlers, one request at a time through the `Router` (no server): login,
+//! sessions, CSRF, rate limit, every page and action for every role, attachments and their
+//! headers, escaping of what came from a mail, `/healthz` and `/metrics`. The case data is
+//! stored through the real case store; the attachments are a real PDF from the samples, a real
+//! PNG, and hostile HTML and SVG files.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::{DateTime, TimeZone, Utc};
+use sertel::case::store::{CaseStore, MailKey, sha256_hex};
+use sertel::case::{
+    ApplicantRecord, Case, ChecklistEntry, EventKind, MailRole, State, StoredAttachment, StoredMail,
+};
+use sertel::config::Config;
+use sertel::daemon::Services;
+use sertel::parse::parse_mail;
+use sertel::rules::Rules;
+use sertel::signature::TrustAnchors;
+use sertel::staff::{Command, execute};
+use sertel::web::accounts::{Role, hash_password};
+use sertel::web::{WebDesk, router};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "sandi-uji-panjang";
+const NIK: &str = "7502014107850133";
+
+fn clock() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap()
+}
+
+fn config(root: &Path) -> Config {
+    let text = format!(
+        r#"
+[office]
+name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
+address = "tte@gorontalokab.go.id"
+kadis = {{ name = "Kepala Dinas", email = "kadis@gorontalokab.go.id" }}
+verifiers = [
+  {{ name = "Verifikator Satu", email = "verifikator1@gorontalokab.go.id" }},
+  {{ name = "Verifikator Dua", email = "verifikator2@gorontalokab.go.id" }},
+]
+[storage]
+data_dir = "{data}"
+[intake]
+maildir = "{inbox}"
+[outbound]
+folder = "{outbox}"
+[web]
+listen = "127.0.0.1:0"
+login_attempts = 3
+"#,
+        data = root.join("data").display(),
+        inbox = root.join("inbox").display(),
+        outbox = root.join("outbox").display(),
+    );
+    Config::parse(&text, Path::new("test.toml")).unwrap()
+}
+
+/// The PDF attached to sample 002 (a scanned SK).
+fn sample_pdf() -> Vec<u8> {
+    let raw = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/002.eml")).unwrap();
+    parse_mail(&raw)
+        .unwrap()
+        .attachments
+        .into_iter()
+        .find(|a| a.filename.ends_with(".pdf"))
+        .unwrap()
+        .data
+}
+
+fn png() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 40, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    services: Arc<Services>,
+    app: Router,
+    id: String,
+}
+
+fn attachment(filename: &str, kind: &str, file_type: &str, bytes: &[u8]) -> StoredAttachment {
+    StoredAttachment {
+        filename: filename.into(),
+        kind: kind.into(),
+        file_type: file_type.into(),
+        size: bytes.len() as u64,
+        sha256: sha256_hex(bytes),
+        mail: Some("xss-1@pemohon.test".into()),
+    }
+}
+
+impl Desk {
+    /// A desk with one case in `diterima` whose mail has a script for a subject, and one
+    /// account per role.
+    fn new() -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path());
+        let store = CaseStore::open(&config.storage.data_dir).unwrap();
+        let services = Arc::new(Services {
+            config,
+            rules: Rules::builtin(),
+            store: store.clone(),
+            anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
+        });
+        for (name, role) in [
+            ("rina", Role::Verifikator),
+            ("kadis", Role::Kadis),
+            ("admin", Role::Admin),
+        ] {
+            let reply = execute(
+                &Command::UserAdd {
+                    name: name.into(),
+                    role,
+                    password_hash: hash_password(PASSWORD).unwrap(),
+                },
+                &services.desk(),
+                clock(),
+            );
+            assert!(reply.ok, "{}", reply.text);
+        }
+        let raw = format!(
+            "From: abdul@pemohon.test\r\nTo: tte@gorontalokab.go.id\r\n\
+             Subject: <script>alert(1)</script>\r\nMessage-ID: <xss-1@pemohon.test>\r\n\
+             Date: Mon, 23 Nov 2026 08:00:00 +0800\r\n\r\n\
+             Nama: Abdul <b>Rahman</b>\r\nNIK: {NIK}\r\n<img src=x onerror=alert(2)>\r\n"
+        )
+        .into_bytes();
+        let files: Vec<(StoredAttachment, Vec<u8>)> = [
+            ("ktp abdul.png", "ktp", "png", png()),
+            ("sk jabatan.pdf", "sk", "pdf", sample_pdf()),
+            (
+                "halaman.html",
+                "other",
+                "html",
+                b"<html><script>alert(3)</script></html>".to_vec(),
+            ),
+            (
+                "gambar.svg",
+                "other",
+                "text",
+                b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(4)\"/>".to_vec(),
+            ),
+        ]
+        .into_iter()
+        .map(|(name, kind, ty, bytes)| (attachment(name, kind, ty, &bytes), bytes))
+        .collect();
+        let key = MailKey::new(None, Some("xss-1@pemohon.test".into()), &raw);
+        let opened = clock() - chrono::TimeDelta::hours(2);
+        let sha = key.sha256.clone();
+        let id = store
+            .open_case(&key, &raw, &files, opened, |id| {
+                let applicant = ApplicantRecord {
+                    reply_to: "abdul@pemohon.test".into(),
+                    name: Some("Abdul <b>Rahman</b>".into()),
+                    nik: Some(NIK.into()),
+                    unit: Some("Dinas Kesehatan".into()),
+                    ..ApplicantRecord::default()
+                };
+                let mut case = Case::new(
+                    id,
+                    opened,
+                    applicant,
+                    Some("<script>alert(1)</script>".into()),
+                );
+                case.mails.push(StoredMail {
+                    sha256: sha.clone(),
+                    message_id: Some("xss-1@pemohon.test".into()),
+                    from: Some("abdul@pemohon.test".into()),
+                    subject: Some("<script>alert(1)</script>".into()),
+                    received_at: opened,
+                    role: MailRole::Application,
+                });
+                case.checklist = vec![
+                    ChecklistEntry {
+                        id: "ktp_attached".into(),
+                        status: "ok".into(),
+                        label: "KTP dilampirkan".into(),
+                        detail: String::new(),
+                        checked_by: None,
+                    },
+                    ChecklistEntry {
+                        id: "nip_valid".into(),
+                        status: "missing".into(),
+                        label: "NIP tercantum".into(),
+                        detail: "NIP tidak ditemukan".into(),
+                        checked_by: None,
+                    },
+                ];
+                (case, Vec::new())
+            })
+            .unwrap();
+        let web = WebDesk::new(
+            services.clone(),
+            Arc::new(tokio::sync::Notify::new()),
+            clock,
+        )
+        .unwrap();
+        Desk {
+            _dir: dir,
+            services,
+            app: router(Arc::new(web)),
+            id: id.to_string(),
+        }
+    }
+
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 26)
+            .await
+            .unwrap()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::get(path);
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
+        let body: Vec<String> = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        let mut request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        self.send(request.body(Body::from(body.join("&"))).unwrap())
+            .await
+    }
+
+    async fn try_login(&self, name: &str, password: &str) -> Answer {
+        let form = self.get("/masuk", None).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let token = form.cookie("sertel_masuk");
+        let csrf = form.csrf();
+        self.post(
+            "/masuk",
+            Some(&format!("sertel_masuk={token}")),
+            &[("name", name), ("password", password), ("csrf", &csrf)],
+        )
+        .await
+    }
+
+    /// Logs in; returns the session cookie and the CSRF token of its forms.
+    async fn login(&self, name: &str) -> (String, String) {
+        let answer = self.try_login(name, PASSWORD).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.text());
+        assert_eq!(answer.location(), "/antrian");
+        let set = answer.set_cookie("sertel_sesi");
+        for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+            assert!(set.contains(attr), "{set}");
+        }
+        let cookie = format!("sertel_sesi={}", answer.cookie("sertel_sesi"));
+        let queue = self.get("/antrian", Some(&cookie)).await;
+        assert_eq!(queue.status, StatusCode::OK);
+        (cookie, queue.csrf())
+    }
+
+    fn case(&self) -> Case {
+        self.services
+            .store
+            .get(self.id.parse().unwrap())
+            .unwrap()
+            .unwrap()
+    }
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+
+    fn location(&self) -> &str {
+        self.header(header::LOCATION)
+    }
+
+    fn set_cookie(&self, name: &str) -> String {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no cookie {name}"))
+    }
+
+    fn cookie(&self, name: &str) -> String {
+        let set = self.set_cookie(name);
+        set[name.len() + 1..].split(';').next().unwrap().to_string()
+    }
+
+    fn csrf(&self) -> String {
+        let text = self.text();
+        let at = text
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token");
+        let rest = &text[at + 19..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+}
+
+#[tokio::test]
+async fn logged_out_requests_get_the_login_page() {
+    let desk = Desk::new();
+    let id = &desk.id;
+    for path in [
+        "/antrian".to_string(),
+        format!("/kasus/{id}"),
+        format!("/kasus/{id}/lampiran/0/gambar"),
+        format!("/kasus/{id}/lampiran/0/unduh"),
+    ] {
+        let answer = desk.get(&path, None).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(answer.location(), "/masuk", "{path}");
+        let forged = desk.get(&path, Some("sertel_sesi=0123abcd")).await;
+        assert_eq!(forged.location(), "/masuk", "{path}");
+    }
+    for action in ["disposisi", "minta", "periksa", "tolak", "ubah"] {
+        let answer = desk
+            .post(
+                &format!("/kasus/{id}/{action}"),
+                None,
+                &[
+                    ("csrf", "x"),
+                    ("verifier", "verifikator1@gorontalokab.go.id"),
+                    ("message", "m"),
+                    ("item", "nip_valid"),
+                    ("reason", "r"),
+                    ("field", "nama"),
+                    ("value", "v"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.location(), "/masuk", "{action}");
+    }
+    assert_eq!(desk.case().state, State::Diterima);
+    assert_eq!(desk.case().history.len(), 1);
+    let login = desk.get("/masuk", None).await;
+    assert!(login.text().contains("Kata sandi"));
+    assert_eq!(desk.get("/", None).await.location(), "/antrian");
+}
+
+#[tokio::test]
+async fn login_needs_its_form_token_and_is_rate_limited() {
+    let desk = Desk::new();
+    // No login cookie: a forged cross-site login form.
+    let forged = desk
+        .post(
+            "/masuk",
+            None,
+            &[("name", "rina"), ("password", PASSWORD), ("csrf", "abc")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        forged
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("sertel_sesi="))
+    );
+
+    for _ in 0..3 {
+        let wrong = desk.try_login("rina", "salah sekali").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.text().contains("Nama pengguna atau kata sandi salah"));
+    }
+    // The right password no longer helps inside the window; another account still logs in.
+    let blocked = desk.try_login("RINA", PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.text().contains("Terlalu banyak percobaan"));
+    desk.login("kadis").await;
+}
+
+#[tokio::test]
+async fn queue_lists_masks_the_nik_filters_and_escapes() {
+    let desk = Desk::new();
+    let (cookie, _) = desk.login("rina").await;
+    let queue = desk.get("/antrian", Some(&cookie)).await;
+    let text = queue.text();
+    assert!(text.contains(&desk.id), "{text}");
+    assert!(text.contains("7502********0133"), "{text}");
+    assert!(!text.contains(NIK));
+    assert!(text.contains("Abdul &lt;b&gt;Rahman&lt;/b&gt;"));
+    assert!(!text.contains("<b>Rahman"));
+    // Opened two hours ago and still waiting for the Kadis: past the 15-minute standard.
+    assert!(text.contains("2 jam 0 menit"));
+    assert!(
+        text.contains("lewat standar: Disposisi oleh Kadis"),
+        "{text}"
+    );
+
+    let checks = [
+        ("/antrian?state=diterima", true),
+        ("/antrian?state=ditolak", false),
+        ("/antrian?q=abdul", true),
+        ("/antrian?q=siti", false),
+        ("/antrian?q=tte-2026-0001", true),
+        ("/antrian?unit=kesehatan", true),
+        ("/antrian?unit=pendidikan", false),
+        ("/antrian?verifier=verifikator1%40gorontalokab.go.id", false),
+    ];
+    for (path, listed) in checks {
+        let text = desk.get(path, Some(&cookie)).await.text();
+        assert_eq!(
+            text.contains(&format!("/kasus/{}", desk.id)),
+            listed,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn case_page_escapes_mail_content_and_sends_security_headers() {
+    let desk = Desk::new();
+    let (cookie, _) = desk.login("rina").await;
+    let page = desk
+        .get(&format!("/kasus/{}", desk.id), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = page.text();
+    assert!(
+        text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{text}"
+    );
+    assert!(!text.contains("<script"));
+    assert!(!text.contains("<img src=x"));
+    assert!(text.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    // The full NIK is on the case page only.
+    assert!(text.contains(NIK));
+    for part in [
+        "Data pemohon",
+        "Lampiran (4)",
+        "Daftar periksa",
+        "Surel (1)",
+        "Riwayat",
+    ] {
+        assert!(text.contains(part), "{part}");
+    }
+    let csp = page.header(header::CONTENT_SECURITY_POLICY);
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(page.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert_eq!(page.header(header::X_FRAME_OPTIONS), "DENY");
+    assert_eq!(page.header(header::CACHE_CONTROL), "no-store");
+
+    let missing = desk.get("/kasus/TTE-2026-0099", Some(&cookie)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let nonsense = desk.get("/kasus/%3Cscript%3E", Some(&cookie)).await;
+    assert_eq!(nonsense.status, StatusCode::NOT_FOUND);
+    assert!(!nonsense.text().contains("<script>"));
+}
+
+#[tokio::test]
+async fn attachments_are_pictures_or_downloads_never_inline_markup() {
+    let desk = Desk::new();
+    let (cookie, _) = desk.login("kadis").await;
+    let base = format!("/kasus/{}/lampiran", desk.id);
+
+    let image = desk.get(&format!("{base}/0/gambar"), Some(&cookie)).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(image.header(header::CONTENT_TYPE), "image/png");
+    assert_eq!(image.body, png());
+    assert!(
+        image
+            .header(header::CONTENT_DISPOSITION)
+            .starts_with("inline;")
+    );
+    assert_eq!(image.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert!(
+        image
+            .header(header::CONTENT_SECURITY_POLICY)
+            .contains("sandbox")
+    );
+
+    let page = desk
+        .get(&format!("{base}/1/gambar?halaman=1"), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let decoded = image::load_from_memory(&page.body).unwrap();
+    assert!(decoded.width() > 400 && decoded.height() > 400);
+
+    for n in [2, 3] {
+        let shown = desk.get(&format!("{base}/{n}/gambar"), Some(&cookie)).await;
+        assert_eq!(shown.status, StatusCode::NOT_FOUND, "{n}");
+        assert!(!shown.text().contains("alert"));
+        let file = desk.get(&format!("{base}/{n}/unduh"), Some(&cookie)).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(
+            file.header(header::CONTENT_TYPE),
+            "application/octet-stream"
+        );
+        assert!(
+            file.header(header::CONTENT_DISPOSITION)
+                .starts_with("attachment; filename=")
+        );
+        assert_eq!(file.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    }
+    let pdf = desk.get(&format!("{base}/1/unduh"), Some(&cookie)).await;
+    assert_eq!(pdf.body, sample_pdf());
+    assert_eq!(
+        pdf.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"sk_jabatan.pdf\""
+    );
+    let none = desk.get(&format!("{base}/9/unduh"), Some(&cookie)).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn each_role_may_do_its_own_actions_only() {
+    let desk = Desk::new();
+    let id = desk.id.clone();
+    let (rina, rina_csrf) = desk.login("rina").await;
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+
+    // A verifier cannot record a disposition; the Kadis cannot verify.
+    let refused = desk
+        .post(
+            &format!("/kasus/{id}/disposisi"),
+            Some(&rina),
+            &[
+                ("csrf", &rina_csrf),
+                ("verifier", "verifikator1@gorontalokab.go.id"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text().contains("tidak berwenang"));
+    for (action, field) in [("minta", "message"), ("tolak", "reason")] {
+        let refused = desk
+            .post(
+                &format!("/kasus/{id}/{action}"),
+                Some(&kadis),
+                &[("csrf", &kadis_csrf), (field, "x")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
+    }
+    assert_eq!(desk.case().state, State::Diterima);
+    assert!(desk.case().verifier.is_none());
+
+    // The Kadis's page offers the disposition, the verifier's does not.
+    let kadis_page = desk.get(&format!("/kasus/{id}"), Some(&kadis)).await.text();
+    assert!(kadis_page.contains("/disposisi\""));
+    assert!(!kadis_page.contains("/tolak\""));
+    let rina_page = desk.get(&format!("/kasus/{id}"), Some(&rina)).await.text();
+    assert!(!rina_page.contains("/disposisi\""));
+    assert!(rina_page.contains("/tolak\""));
+
+    let done = desk
+        .post(
+            &format!("/kasus/{id}/disposisi"),
+            Some(&kadis),
+            &[
+                ("csrf", &kadis_csrf),
+                ("verifier", "verifikator1@gorontalokab.go.id"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    assert!(done.text().contains("didisposisikan ke Verifikator Satu"));
+    let case = desk.case();
+    assert_eq!(case.state, State::Disposisi);
+    assert_eq!(
+        case.verifier.as_deref(),
+        Some("verifikator1@gorontalokab.go.id")
+    );
+    let assigned = case
+        .history
+        .iter()
+        .find(|e| matches!(e.what, EventKind::VerifierAssigned { .. }))
+        .unwrap();
+    assert_eq!(assigned.actor.to_string(), "staf kadis (Kadis, web)");
+    // The same mail the CLI's disposition queues.
+    assert_eq!(desk.services.store.outbox().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_form_without_the_session_token_is_refused() {
+    let desk = Desk::new();
+    let id = desk.id.clone();
+    let (rina, csrf) = desk.login("rina").await;
+    let (_, other_csrf) = desk.login("admin").await;
+    for token in ["", "0000", other_csrf.as_str()] {
+        let answer = desk
+            .post(
+                &format!("/kasus/{id}/minta"),
+                Some(&rina),
+                &[("csrf", token), ("message", "Kirim KTP")],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{token}");
+        assert!(answer.text().contains("Token formulir tidak sah"));
+    }
+    assert_eq!(desk.case().state, State::Diterima);
+    assert!(desk.services.store.outbox().unwrap().is_empty());
+    let logout = desk
+        .post("/keluar", Some(&rina), &[("csrf", "salah")])
+        .await;
+    assert_eq!(logout.status, StatusCode::FORBIDDEN);
+    let logout = desk.post("/keluar", Some(&rina), &[("csrf", &csrf)]).await;
+    assert_eq!(logout.location(), "/masuk");
+    assert_eq!(desk.get("/antrian", Some(&rina)).await.location(), "/masuk");
+}
+
+#[tokio::test]
+async fn a_verifier_corrects_checks_requests_and_rejects() {
+    let desk = Desk::new();
+    let id = desk.id.clone();
+    let disposed = execute(
+        &Command::Dispose {
+            id: id.clone(),
+            verifier: "Verifikator Satu".into(),
+            by: "kadis".into(),
+        },
+        &desk.services.desk(),
+        clock(),
+    );
+    assert!(disposed.ok, "{}", disposed.text);
+    let (rina, csrf) = desk.login("rina").await;
+    let post = |action: &'static str, form: Vec<(&'static str, String)>| {
+        let desk = &desk;
+        let rina = rina.clone();
+        let csrf = csrf.clone();
+        let id = id.clone();
+        async move {
+            let mut all = vec![("csrf", csrf)];
+            all.extend(form);
+            let form: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            desk.post(&format!("/kasus/{id}/{action}"), Some(&rina), &form)
+                .await
+        }
+    };
+
+    let bad = post(
+        "ubah",
+        vec![("field", "nik".into()), ("value", "1234".into())],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(desk.case().applicant.nik.as_deref(), Some(NIK));
+
+    let fixed = post(
+        "ubah",
+        vec![
+            ("field", "nama".into()),
+            ("value", "  Abdul   Rahman ".into()),
+        ],
+    )
+    .await;
+    assert_eq!(fixed.status, StatusCode::OK, "{}", fixed.text());
+    assert!(fixed.text().contains("Nama kasus"));
+    let case = desk.case();
+    assert_eq!(case.applicant.name.as_deref(), Some("Abdul Rahman"));
+    assert!(matches!(
+        &case.history.last().unwrap().what,
+        EventKind::FieldEdited { field, from: Some(from), to }
+            if field == "nama" && from == "Abdul <b>Rahman</b>" && to == "Abdul Rahman"
+    ));
+    assert!(fixed.text().contains("isian nama diubah dari"));
+
+    let checked = post(
+        "periksa",
+        vec![("item", "nip_valid".into()), ("note", "dicek di SK".into())],
+    )
+    .await;
+    assert_eq!(checked.status, StatusCode::OK);
+    assert!(desk.case().complete());
+
+    let requested = post(
+        "minta",
+        vec![("message", "Mohon kirim SK yang jelas".into())],
+    )
+    .await;
+    assert_eq!(requested.status, StatusCode::OK, "{}", requested.text());
+    assert_eq!(desk.case().state, State::MenungguKelengkapan);
+    let queued = desk.services.store.outbox().unwrap();
+    // The disposition's mail to the verifier, then the request to the applicant.
+    assert_eq!(queued.len(), 2);
+    assert!(String::from_utf8_lossy(&queued[1].mail.raw).contains("Mohon kirim SK yang jelas"));
+
+    let rejected = post("tolak", vec![("reason", "SK bukan milik pemohon".into())]).await;
+    assert_eq!(rejected.status, StatusCode::OK);
+    assert_eq!(desk.case().state, State::Ditolak);
+    // Closed: no more edits, and the refusal is shown, not an error.
+    let late = post(
+        "ubah",
+        vec![("field", "nama".into()), ("value", "X".into())],
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.text().contains("tidak dapat diubah lagi"));
+}
+
+#[tokio::test]
+async fn the_cli_edit_is_the_same_command() {
+    let desk = Desk::new();
+    let reply = execute(
+        &Command::Edit {
+            id: desk.id.clone(),
+            field: "hp".into(),
+            value: "0812-3456-7890".into(),
+            by: "operator".into(),
+        },
+        &desk.services.desk(),
+        clock(),
+    );
+    assert!(reply.ok, "{}", reply.text);
+    assert_eq!(
+        desk.case().applicant.phone.as_deref(),
+        Some("+6281234567890")
+    );
+    let unknown = execute(
+        &Command::Edit {
+            id: desk.id.clone(),
+            field: "alamat".into(),
+            value: "x".into(),
+            by: "operator".into(),
+        },
+        &desk.services.desk(),
+        clock(),
+    );
+    assert!(
+        !unknown.ok && unknown.text.contains("nama, nik, nip"),
+        "{}",
+        unknown.text
+    );
+}
+
+#[tokio::test]
+async fn report_charts_and_bsre_steps() {
+    let desk = Desk::new();
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+    let report = desk.get("/laporan", Some(&kadis)).await;
+    assert_eq!(report.status, StatusCode::OK);
+    let text = report.text();
+    assert!(text.contains("Jumlah kasus: <strong>1</strong>"), "{text}");
+    assert_eq!(text.matches("<svg").count(), 3);
+    assert!(text.contains("Kasus per unit kerja") && text.contains(">Dinas Kesehatan<"));
+    let later = desk.get("/laporan?from=2026-12-01&to=", Some(&kadis)).await;
+    assert!(later.text().contains("Jumlah kasus: <strong>0</strong>"));
+    assert_eq!(desk.get("/laporan", None).await.location(), "/masuk");
+
+    // Marking a BSrE step is a verifier's action, and the SOP refuses it before the letter.
+    let id = &desk.id;
+    let refused = desk
+        .post(
+            &format!("/kasus/{id}/tahap"),
+            Some(&kadis),
+            &[("csrf", &kadis_csrf), ("state", "diajukan")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let (rina, csrf) = desk.login("rina").await;
+    let early = desk
+        .post(
+            &format!("/kasus/{id}/tahap"),
+            Some(&rina),
+            &[("csrf", &csrf), ("state", "diajukan")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text().contains("class=\"gagal\""));
+    assert_eq!(desk.case().state, State::Diterima);
+}
+
+#[tokio::test]
+async fn health_and_metrics_carry_no_personal_data() {
+    let desk = Desk::new();
+    let health = desk.get("/healthz", None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.text(), "ok\n");
+    let metrics = desk.get("/metrics", None).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    let text = metrics.text();
+    for line in [
+        "sertel_mails_processed_total 1",
+        "sertel_outbox_depth 0",
+        "sertel_cases{state=\"diterima\"} 1",
+        "sertel_cases{state=\"ditolak\"} 0",
+        "# TYPE sertel_ocr_seconds_total counter",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line || l.starts_with(line)),
+            "{line}\n{text}"
+        );
+    }
+    assert!(!text.contains("Abdul") && !text.contains("7502") && !text.contains("TTE-"));
+    let css = desk.get("/gaya.css", None).await;
+    assert_eq!(css.header(header::CONTENT_TYPE), "text/css; charset=utf-8");
+}
+
+/// Real headless Chromium driven over WebDriver (chromedriver), against the desk served on a
+/// loopback port; screenshots go to `target/web-screenshots/`.
+mod browser {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command as Process, Stdio};
+    use std::time::{Duration, Instant};
+
+    use base64::Engine;
+    use serde_json::{Value, json};
+    use sertel::daemon::{Outcome, ReplyLimiter, process_next};
+    use sertel::intake::maildir::Maildir;
+    use sertel::text::ocr::TesseractOcr;
+
+    use super::*;
+
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+    /// The W3C key of a WebElement in JSON.
+    const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// One HTTP/1.1 exchange with chromedriver, JSON both ways.
+    fn call(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let body = body.map(Value::to_string).unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        // chromedriver may keep the connection open, so read until the response is whole.
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 65536];
+        loop {
+            let n = stream.read(&mut buf).unwrap();
+            raw.extend_from_slice(&buf[..n]);
+            if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+                let rest = &raw[end + 4..];
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok());
+                let whole = match length {
+                    Some(length) => rest.len() >= length,
+                    None => rest.ends_with(b"0\r\n\r\n"),
+                };
+                if whole || n == 0 {
+                    let rest = String::from_utf8_lossy(rest);
+                    let payload = if length.is_none() {
+                        dechunk(&rest)
+                    } else {
+                        rest.into_owned()
+                    };
+                    return serde_json::from_str(&payload).unwrap_or(Value::Null);
+                }
+            }
+            assert!(n > 0, "chromedriver closed the connection early");
+        }
+    }
+
+    fn dechunk(mut rest: &str) -> String {
+        let mut out = String::new();
+        while let Some((size, tail)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.push_str(&tail[..n]);
+            rest = &tail[n + 2..];
+        }
+        out
+    }
+
+    struct Browser {
+        driver: Child,
+        port: u16,
+        session: String,
+        base: String,
+        shots: PathBuf,
+        _profile: tempfile::TempDir,
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            call(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                None,
+            );
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+        }
+    }
+
+    impl Browser {
+        fn start(base: String) -> Browser {
+            let port = free_port();
+            let driver = Process::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(Instant::now() < deadline, "chromedriver did not start");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let profile = tempfile::tempdir().unwrap();
+            let args = [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,1600",
+            ]
+            .map(String::from)
+            .into_iter()
+            .chain([format!("--user-data-dir={}", profile.path().display())])
+            .collect::<Vec<_>>();
+            let caps = json!({"capabilities": {"alwaysMatch": {
+                "goog:chromeOptions": {"binary": CHROMIUM, "args": args}
+            }}});
+            let answer = call(port, "POST", "/session", Some(&caps));
+            let session = answer["value"]["sessionId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no WebDriver session: {answer}"))
+                .to_string();
+            let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web-screenshots");
+            std::fs::create_dir_all(&shots).unwrap();
+            Browser {
+                driver,
+                port,
+                session,
+                base,
+                shots,
+                _profile: profile,
+            }
+        }
+
+        fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+            let answer = call(
+                self.port,
+                method,
+                &format!("/session/{}{path}", self.session),
+                body.as_ref(),
+            );
+            answer["value"].clone()
+        }
+
+        fn open(&self, path: &str) {
+            self.cmd(
+                "POST",
+                "/url",
+                Some(json!({"url": format!("{}{path}", self.base)})),
+            );
+        }
+
+        fn find(&self, css: &str) -> String {
+            let v = self.cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            v[ELEMENT]
+                .as_str()
+                .unwrap_or_else(|| panic!("no element {css}: {v}"))
+                .to_string()
+        }
+
+        fn fill(&self, css: &str, text: &str) {
+            let el = self.find(css);
+            self.cmd("POST", &format!("/element/{el}/clear"), Some(json!({})));
+            self.cmd(
+                "POST",
+                &format!("/element/{el}/value"),
+                Some(json!({"text": text})),
+            );
+        }
+
+        fn click(&self, css: &str) {
+            let el = self.find(css);
+            self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));
+        }
+
+        /// The element's text, empty when there is no such element.
+        fn text(&self, css: &str) -> String {
+            let v = self.cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            let Some(el) = v[ELEMENT].as_str() else {
+                return String::new();
+            };
+            self.cmd("GET", &format!("/element/{el}/text"), None)
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        }
+
+        /// Waits up to ten seconds for `css` to hold `needle` (a click returns before the page
+        /// it leads to has loaded); panics with the page's text otherwise.
+        fn expect(&self, css: &str, needle: &str) {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if self.text(css).contains(needle) {
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{css} never showed {needle:?} on {}:\n{}",
+                    self.url(),
+                    self.text("body")
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+
+        fn script(&self, js: &str) -> Value {
+            self.cmd(
+                "POST",
+                "/execute/sync",
+                Some(json!({"script": js, "args": []})),
+            )
+        }
+
+        fn url(&self) -> String {
+            self.cmd("GET", "/url", None)
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        }
+
+        /// No `alert()` ran: WebDriver answers "no such alert".
+        fn no_alert(&self) -> bool {
+            let v = self.cmd("GET", "/alert/text", None);
+            v["error"] == "no such alert"
+        }
+
+        fn screenshot(&self, name: &str) -> usize {
+            let v = self.cmd("GET", "/screenshot", None);
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap())
+                .unwrap();
+            assert!(png.starts_with(b"\x89PNG"));
+            std::fs::write(self.shots.join(format!("{name}.png")), &png).unwrap();
+            png.len()
+        }
+
+        fn login(&self, name: &str) {
+            self.open("/masuk");
+            self.fill("input[name=name]", name);
+            self.fill("input[name=password]", PASSWORD);
+            self.click("button[type=submit]");
+            self.expect("h1", "Antrean kasus");
+        }
+
+        fn logout(&self) {
+            self.click("form[action='/keluar'] button");
+            self.expect("h1", "Masuk");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_verifier_works_a_sample_case_in_chromium() {
+        if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+            eprintln!(
+                "NOTICE: browser test skipped: {CHROMIUM} or {CHROMEDRIVER} is absent \
+                 (scripts/setup installs chromium and chromium-driver)"
+            );
+            return;
+        }
+        let desk = Desk::new();
+        // A pre-filled case from the samples, through the daemon's own pipeline.
+        let inbox_dir = desk.services.config.intake.maildir.clone().unwrap();
+        let mut inbox = Maildir::open(&inbox_dir).unwrap();
+        let sample =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/001.eml")).unwrap();
+        std::fs::write(inbox_dir.join("new/001.eml"), sample).unwrap();
+        let pipeline = desk.services.desk();
+        let mut ocr = TesseractOcr::new("ind").unwrap();
+        let mut limiter = ReplyLimiter::default();
+        let outcome = process_next(&mut inbox, &pipeline, &mut ocr, &mut limiter, None, clock())
+            .await
+            .unwrap();
+        let Outcome::Opened(sample_id) = outcome else {
+            panic!("{outcome:?}")
+        };
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = desk.app.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let xss_id = desk.id.clone();
+        let browser_base = base.clone();
+        let (weights, store_case) = tokio::task::spawn_blocking(move || {
+            let b = Browser::start(browser_base);
+            // The Kadis disposes the sample case, and cannot reject (a verifier's action),
+            // even with a hand-made form.
+            b.login("kadis");
+            b.open(&format!("/kasus/{sample_id}"));
+            b.click("form.tindakan[action$='/disposisi'] button");
+            b.expect("p.berhasil", "didisposisikan");
+            b.open(&format!("/kasus/{xss_id}"));
+            b.script(
+                "const f = document.createElement('form'); f.method = 'post';\
+                 f.action = location.pathname + '/tolak';\
+                 const c = document.querySelector('input[name=csrf]').cloneNode();\
+                 const r = document.createElement('input'); r.name = 'reason'; r.value = 'x';\
+                 f.append(c, r); document.body.append(f); f.submit();",
+            );
+            b.expect("h1", "Tidak berwenang");
+            b.screenshot("0-peran-ditolak");
+            b.logout();
+
+            b.login("rina");
+            let queue = b.screenshot("1-antrean");
+            eprintln!(
+                "page weight: queue of 2 cases {} bytes of HTML",
+                b.script("return new Blob([document.documentElement.outerHTML]).size")
+            );
+            assert!(b.text("table.antrean").contains("Dewi Hulukati"));
+
+            // The pre-filled sample case: KTP and SK beside the fields.
+            b.click(&format!("a[href='/kasus/{sample_id}']"));
+            b.expect("h1", &sample_id.to_string());
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while b.script("return Array.from(document.images).every(i => i.complete)") != json!(true) {
+                assert!(Instant::now() < deadline, "attachment pictures never loaded");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let case = b.screenshot("2-kasus");
+            let weight = "return new Blob([document.documentElement.outerHTML]).size";
+            eprintln!("page weight: sample case page {} bytes of HTML", b.script(weight));
+            let images = b.script(
+                "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 100).length",
+            );
+            assert!(images.as_u64().unwrap() >= 2, "{images}");
+
+            // Correct a field.
+            b.fill("form.ubah input[name=value][aria-label='Unit Kerja']", "Dinas Kesehatan Kabupaten Gorontalo");
+            b.click("form.ubah:has(input[aria-label='Unit Kerja']) button");
+            b.expect("p.berhasil", "Unit Kerja kasus");
+            assert!(b.text("#riwayat").contains("isian unit diubah"));
+            b.screenshot("3-isian-diubah");
+
+            // Request a document.
+            b.fill("form.tindakan textarea[name=message]", "Mohon kirim ulang foto KTP yang lebih jelas.");
+            b.click("form.tindakan[action$='/minta'] button");
+            b.expect("p.berhasil", "Permintaan kelengkapan");
+            assert!(b.text("h1").contains("menunggu kelengkapan"));
+            b.screenshot("4-kelengkapan-diminta");
+
+            // A forged form token is refused.
+            b.script("document.querySelector('form.tindakan[action$=\"/tolak\"] input[name=csrf]').value = 'palsu';");
+            b.fill("form.tindakan textarea[name=reason]", "uji");
+            b.click("form.tindakan[action$='/tolak'] button");
+            b.expect("h1", "Formulir ditolak");
+
+            // The script subject shows as text and never runs.
+            b.open(&format!("/kasus/{xss_id}"));
+            b.expect("p.ringkas", "<script>alert(1)</script>");
+            assert!(b.no_alert());
+            b.screenshot("5-subjek-xss");
+
+            // On a phone screen.
+            b.cmd("POST", "/window/rect", Some(json!({"width": 390, "height": 844})));
+            b.open(&format!("/kasus/{sample_id}"));
+            b.screenshot("6-kasus-ponsel");
+            b.cmd("POST", "/window/rect", Some(json!({"width": 1280, "height": 1600})));
+            b.logout();
+            ((queue, case), sample_id)
+        })
+        .await
+        .unwrap();
+        let case = desk.services.store.get(store_case).unwrap().unwrap();
+        assert_eq!(case.state, State::MenungguKelengkapan);
+        assert_eq!(
+            case.applicant.unit.as_deref(),
+            Some("Dinas Kesehatan Kabupaten Gorontalo")
+        );
+        assert_eq!(
+            case.verifier.as_deref(),
+            Some("verifikator1@gorontalokab.go.id")
+        );
+        assert_eq!(desk.case().state, State::Diterima);
+        eprintln!(
+            "screenshots: queue {} bytes, case {} bytes",
+            weights.0, weights.1
+        );
+    }
+}
