@@ -113,6 +113,20 @@ impl Status {
         }
     }
 
+    /// The words for a stored status (`"ok"` → "sesuai"); an unknown one is shown as stored.
+    pub fn label_of(stored: &str) -> &str {
+        [
+            Status::Ok,
+            Status::Missing,
+            Status::Mismatch,
+            Status::Invalid,
+            Status::Review,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == stored)
+        .map_or(stored, |s| s.label_id())
+    }
+
     pub fn label_id(self) -> &'static str {
         match self {
             Status::Ok => "sesuai",

@@ -22,6 +22,14 @@ impl DocKind {
         }
     }
 
+    /// The words for a stored kind (`"sk"` → "SK Jabatan"); an unknown one is shown as stored.
+    pub fn label_of(stored: &str) -> &str {
+        [DocKind::Ktp, DocKind::Sk, DocKind::Letter, DocKind::Other]
+            .into_iter()
+            .find(|k| k.as_str() == stored)
+            .map_or(stored, |k| k.label_id())
+    }
+
     pub fn label_id(self) -> &'static str {
         match self {
             DocKind::Ktp => "KTP",

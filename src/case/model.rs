@@ -396,6 +396,19 @@ pub enum MailRole {
     Staff,
 }
 
+impl MailRole {
+    /// Words for people (Indonesian).
+    pub fn label_id(self) -> &'static str {
+        match self {
+            MailRole::Application => "permohonan",
+            MailRole::FollowUp => "susulan",
+            MailRole::Duplicate => "permohonan ganda",
+            MailRole::Note => "catatan",
+            MailRole::Staff => "dari staf",
+        }
+    }
+}
+
 /// A mail kept with the case; its raw bytes are in the blob tree under `sha256`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredMail {

@@ -6,10 +6,12 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::model::{
-    Actor, ApplicantRecord, Case, CaseId, Event, EventKind, LetterFile, MailRole, Purpose,
-    SCHEMA_VERSION, State, WITA,
+    Actor, ApplicantRecord, Case, CaseId, Event, EventKind, LetterFile, Purpose, SCHEMA_VERSION,
+    State, WITA,
 };
 use crate::applicant::nik::mask_niks_in;
+use crate::checklist::Status;
+use crate::classify::DocKind;
 use crate::config::Standards;
 
 /// Whether the SOP lets a case move from `from` to `to`.
@@ -462,7 +464,7 @@ pub fn render(case: &Case, timings: &[StepTiming], now: DateTime<Utc>) -> String
             out,
             "  {mark} {} — {}: {}{by}",
             item.label,
-            status_word(&item.status),
+            Status::label_of(&item.status),
             item.detail
         );
     }
@@ -476,7 +478,7 @@ pub fn render(case: &Case, timings: &[StepTiming], now: DateTime<Utc>) -> String
             out,
             "  - {} [{}, {}, {}]",
             att.filename,
-            kind_word(&att.kind),
+            DocKind::label_of(&att.kind),
             att.file_type,
             size_words(att.size)
         );
@@ -510,7 +512,7 @@ pub fn render(case: &Case, timings: &[StepTiming], now: DateTime<Utc>) -> String
             out,
             "  - {}  {} dari {}: {}",
             wita_time(mail.received_at),
-            role_word(mail.role),
+            mail.role.label_id(),
             mail.from.as_deref().unwrap_or(none),
             mail.subject.as_deref().unwrap_or("(tanpa subjek)")
         );
@@ -676,38 +678,6 @@ fn purpose_words(purpose: Purpose) -> &'static str {
     }
 }
 
-fn role_word(role: MailRole) -> &'static str {
-    match role {
-        MailRole::Application => "permohonan",
-        MailRole::FollowUp => "susulan",
-        MailRole::Duplicate => "permohonan ganda",
-        MailRole::Note => "catatan",
-        MailRole::Staff => "dari staf",
-    }
-}
-
-/// The checklist's status words, as `sertel inspect` prints them.
-fn status_word(status: &str) -> &str {
-    match status {
-        "ok" => "sesuai",
-        "missing" => "belum ada",
-        "mismatch" => "tidak cocok",
-        "invalid" => "tidak sah",
-        "review" => "perlu diperiksa",
-        other => other,
-    }
-}
-
-fn kind_word(kind: &str) -> &str {
-    match kind {
-        "ktp" => "KTP",
-        "sk" => "SK Jabatan",
-        "letter" => "Surat permohonan",
-        "other" => "Lampiran lain",
-        other => other,
-    }
-}
-
 fn size_words(bytes: u64) -> String {
     if bytes < 1024 {
         format!("{bytes} bita")
@@ -719,7 +689,7 @@ fn size_words(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::model::{ChecklistEntry, StoredAttachment, StoredMail};
+    use crate::case::model::{ChecklistEntry, MailRole, StoredAttachment, StoredMail};
     use chrono::{Duration, TimeZone};
 
     // Synthetic NIK (Kab. Gorontalo, man born 12-03-85, sequence 0001), as in the NIK tests.

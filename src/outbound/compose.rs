@@ -858,10 +858,7 @@ fn attachments(b: &mut String, list: Vec<&crate::case::StoredAttachment>, headin
         let _ = writeln!(b, "  (tidak ada lampiran)");
     }
     for a in list {
-        let kind = [DocKind::Ktp, DocKind::Sk, DocKind::Letter, DocKind::Other]
-            .into_iter()
-            .find(|k| k.as_str() == a.kind)
-            .map_or(a.kind.as_str(), |k| k.label_id());
+        let kind = DocKind::label_of(&a.kind);
         let _ = writeln!(
             b,
             "  - {} ({kind}, {})",
@@ -889,17 +886,6 @@ fn applicant_can_fix(item: &ChecklistEntry) -> bool {
     matches!(item.status.as_str(), "missing" | "mismatch" | "invalid")
 }
 
-fn status_word(status: &str) -> &str {
-    match status {
-        "ok" => Status::Ok.label_id(),
-        "missing" => Status::Missing.label_id(),
-        "mismatch" => Status::Mismatch.label_id(),
-        "invalid" => Status::Invalid.label_id(),
-        "review" => Status::Review.label_id(),
-        other => other,
-    }
-}
-
 fn checklist(b: &mut String, items: &[ChecklistEntry], heading: &str) {
     let _ = writeln!(b, "{heading}");
     if items.is_empty() {
@@ -916,7 +902,7 @@ fn checklist(b: &mut String, items: &[ChecklistEntry], heading: &str) {
             b,
             "  {mark} {} — {} — {}{by}",
             one_line(&item.label),
-            status_word(&item.status),
+            Status::label_of(&item.status),
             one_line(&item.detail)
         );
     }
@@ -928,7 +914,7 @@ fn item_line(b: &mut String, item: &ChecklistEntry) {
         b,
         "  - {} ({}): {}",
         one_line(&item.label),
-        status_word(&item.status),
+        Status::label_of(&item.status),
         one_line(&item.detail)
     );
 }

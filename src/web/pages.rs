@@ -13,7 +13,9 @@ use super::accounts::Session;
 use super::files::{PdfText, viewable};
 use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
-use crate::case::{Case, MailRole, State, StoredMail};
+use crate::case::{Case, State, StoredMail};
+use crate::checklist::Status;
+use crate::classify::DocKind;
 use crate::config::Config;
 use crate::report::Report;
 use crate::staff::{Field, MARKABLE};
@@ -310,36 +312,6 @@ fn source_kind(field: Field) -> Option<&'static str> {
     }
 }
 
-fn kind_word(kind: &str) -> &'static str {
-    match kind {
-        "ktp" => "KTP",
-        "sk" => "SK Jabatan",
-        "letter" => "Surat permohonan",
-        _ => "Lampiran lain",
-    }
-}
-
-fn status_word(status: &str) -> &'static str {
-    match status {
-        "ok" => "sesuai",
-        "missing" => "tidak ada",
-        "mismatch" => "tidak cocok",
-        "invalid" => "tidak sah",
-        "review" => "perlu diperiksa",
-        _ => "lain",
-    }
-}
-
-fn role_word(role: MailRole) -> &'static str {
-    match role {
-        MailRole::Application => "permohonan",
-        MailRole::FollowUp => "susulan",
-        MailRole::Duplicate => "permohonan ganda",
-        MailRole::Note => "catatan",
-        MailRole::Staff => "staf",
-    }
-}
-
 /// The lines of the case's PDF text (by attachment) that contain `value`.
 fn matching_lines<'a>(
     case: &'a Case,
@@ -432,8 +404,8 @@ pub fn case_page(
                                         Some(kind) => {
                                             @let first = case.attachments.iter().position(|a| a.kind == kind);
                                             @match first {
-                                                Some(i) => a href={ "#lampiran-" (i) } { (kind_word(kind)) ": " (case.attachments[i].filename) },
-                                                None => { (kind_word(kind)) " tidak dilampirkan" },
+                                                Some(i) => a href={ "#lampiran-" (i) } { (DocKind::label_of(kind)) ": " (case.attachments[i].filename) },
+                                                None => { (DocKind::label_of(kind)) " tidak dilampirkan" },
                                             }
                                             @for (_, line) in matching_lines(case, sources, kind, value.unwrap_or("")) {
                                                 br; span.baris { "baris PDF: " q { (line) } }
@@ -456,7 +428,7 @@ pub fn case_page(
                                 @for page in 1..=pages.min(5) {
                                     a href={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) } {
                                         img src={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) }
-                                            alt={ (kind_word(&att.kind)) " " (att.filename) " halaman " (page) }
+                                            alt={ (DocKind::label_of(&att.kind)) " " (att.filename) " halaman " (page) }
                                             loading="lazy";
                                     }
                                 }
@@ -464,7 +436,7 @@ pub fn case_page(
                                 p.catatan { "Berkas jenis " (att.file_type) " tidak ditampilkan di halaman; silakan unduh." }
                             }
                             figcaption {
-                                strong { (kind_word(&att.kind)) } " · " (att.filename)
+                                strong { (DocKind::label_of(&att.kind)) } " · " (att.filename)
                                 " · " (att.size / 1024) " KB · "
                                 a href={ "/kasus/" (id) "/lampiran/" (i) "/unduh" } { "Unduh" }
                             }
@@ -477,7 +449,7 @@ pub fn case_page(
                 ul.periksa {
                     @for item in &case.checklist {
                         li class={ "butir st-" (item.status) } {
-                            span class={ "lencana st-" (item.status) } { (status_word(&item.status)) }
+                            span class={ "lencana st-" (item.status) } { (Status::label_of(&item.status)) }
                             " " strong { (item.label) }
                             @if !item.detail.is_empty() { " — " (item.detail) }
                             @if let Some(by) = &item.checked_by { " (diperiksa oleh " (by) ")" }
@@ -570,7 +542,7 @@ pub fn case_page(
                             strong { (mail.subject.as_deref().unwrap_or("(tanpa subjek)")) }
                             br;
                             "Dari " (mail.from.as_deref().unwrap_or("-")) " · " (wita_time(mail.received_at))
-                            " · " (role_word(mail.role))
+                            " · " (mail.role.label_id())
                         }
                         pre { (parsed.as_ref().map(|p| p.body.as_str()).unwrap_or("(isi surel tidak dapat dibaca)")) }
                     }
