@@ -1247,6 +1247,32 @@ mod browser {
             "screenshots: queue {} bytes, case {} bytes",
             weights.0, weights.1
         );
+
+        // The verifier drafts the letter of the other case and sees its first page.
+        super::ready_for_letter(&desk);
+        let xss_id = desk.id.clone();
+        tokio::task::spawn_blocking(move || {
+            let b = Browser::start(base);
+            b.login("rina");
+            b.open(&format!("/kasus/{xss_id}"));
+            b.fill(
+                "form.tindakan[action$='/surat'] textarea[name=reason]",
+                "NIP diperiksa manual di SIMPEG",
+            );
+            b.click("form.tindakan[action$='/surat'] button");
+            b.expect("p.berhasil", "dikirim ke Kadis");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let loaded = "const i = document.querySelector('#surat img');\
+                          return i.complete && i.naturalWidth > 100";
+            while b.script(loaded) != json!(true) {
+                assert!(Instant::now() < deadline, "letter preview never loaded");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            b.screenshot("7-surat-pratinjau");
+        })
+        .await
+        .unwrap();
+        assert_eq!(desk.case().state, State::RekomendasiDikirim);
     }
 }
 
