@@ -1247,5 +1247,240 @@ mod browser {
             "screenshots: queue {} bytes, case {} bytes",
             weights.0, weights.1
         );
+
+        // The verifier drafts the letter of the other case and sees its first page.
+        super::ready_for_letter(&desk);
+        let xss_id = desk.id.clone();
+        tokio::task::spawn_blocking(move || {
+            let b = Browser::start(base);
+            b.login("rina");
+            b.open(&format!("/kasus/{xss_id}"));
+            b.fill(
+                "form.tindakan[action$='/surat'] textarea[name=reason]",
+                "NIP diperiksa manual di SIMPEG",
+            );
+            b.click("form.tindakan[action$='/surat'] button");
+            b.expect("p.berhasil", "dikirim ke Kadis");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let loaded = "const i = document.querySelector('#surat img');\
+                          return i.complete && i.naturalWidth > 100";
+            while b.script(loaded) != json!(true) {
+                assert!(Instant::now() < deadline, "letter preview never loaded");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            b.screenshot("7-surat-pratinjau");
+        })
+        .await
+        .unwrap();
+        assert_eq!(desk.case().state, State::RekomendasiDikirim);
     }
+}
+
+/// The case disposed to Rina, with a record complete enough for a letter.
+fn ready_for_letter(desk: &Desk) {
+    let run = |command: Command| {
+        let reply = execute(&command, &desk.services.desk(), clock());
+        assert!(reply.ok, "{}", reply.text);
+    };
+    run(Command::Dispose {
+        id: desk.id.clone(),
+        verifier: "Verifikator Satu".into(),
+        by: "kadis".into(),
+    });
+    for (field, value) in [
+        ("nama", "Siti Nuraini"),
+        ("nik", "7501034506900002"),
+        ("nip", "199006052015032002"),
+        ("jabatan", "Analis Kebijakan Ahli Muda"),
+        ("pangkat", "Penata Tingkat I (III/d)"),
+        ("unit", "Badan Perencanaan Pembangunan Daerah"),
+        ("hp", "0812-3456-7890"),
+        ("surel", "siti.nuraini@gorontalokab.go.id"),
+    ] {
+        run(Command::Edit {
+            id: desk.id.clone(),
+            field: field.into(),
+            value: value.into(),
+            by: "rina".into(),
+        });
+    }
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_verifier_drafts_the_letter_and_the_page_previews_it() {
+    let desk = Desk::new();
+    let id = desk.id.clone();
+    ready_for_letter(&desk);
+    let (rina, csrf) = desk.login("rina").await;
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+    // The corrections started the verification.
+    assert_eq!(desk.case().state, State::Verifikasi);
+    let page = desk.get(&format!("/kasus/{id}"), Some(&rina)).await.text();
+    assert!(page.contains("Susun surat rekomendasi"));
+    assert!(!page.contains("/surat/gambar"));
+
+    // The Kadis may not draft, a foreign token is refused, and an incomplete checklist
+    // without a reason is refused with the reason why.
+    let path = format!("/kasus/{id}/surat");
+    let refused = desk
+        .post(
+            &path,
+            Some(&kadis),
+            &[("csrf", &kadis_csrf), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = desk
+        .post(
+            &path,
+            Some(&rina),
+            &[("csrf", &kadis_csrf), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text().contains("Token formulir tidak sah"));
+    let refused = desk
+        .post(&path, Some(&rina), &[("csrf", &csrf), ("reason", " ")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().contains("belum lengkap"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(desk.case().state, State::Verifikasi);
+    assert!(desk.case().draft().is_none());
+
+    let done = desk
+        .post(
+            &path,
+            Some(&rina),
+            &[
+                ("csrf", &csrf),
+                ("reason", "NIP diperiksa manual di SIMPEG"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    assert!(done.text().contains("dikirim ke Kadis"));
+    assert_eq!(desk.case().state, State::RekomendasiDikirim);
+    let page = done.text();
+    for link in ["/surat/gambar\"", "/surat/pdf\"", "/surat/docx\"", "/ttd\""] {
+        assert!(page.contains(link), "{link}");
+    }
+    assert!(!page.contains("Susun surat rekomendasi"));
+
+    let pdf = desk
+        .get(&format!("/kasus/{id}/surat/pdf"), Some(&kadis))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with(b"%PDF"));
+    assert!(
+        pdf.header(header::CONTENT_DISPOSITION)
+            .starts_with("attachment; filename=\"")
+    );
+    assert_eq!(pdf.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert!(pdftotext(&pdf.body).contains("Siti Nuraini"));
+    let docx = desk
+        .get(&format!("/kasus/{id}/surat/docx"), Some(&rina))
+        .await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert!(docx.body.starts_with(b"PK"));
+    assert!(docx.header(header::CONTENT_DISPOSITION).contains(".docx"));
+    let picture = desk
+        .get(&format!("/kasus/{id}/surat/gambar"), Some(&rina))
+        .await;
+    assert_eq!(picture.status, StatusCode::OK);
+    assert_eq!(picture.header(header::CONTENT_TYPE), "image/png");
+    assert!(picture.body.starts_with(b"\x89PNG"));
+    assert_eq!(
+        desk.get(&format!("/kasus/{id}/surat/gambar"), None)
+            .await
+            .location(),
+        "/masuk"
+    );
+}
+
+/// A multipart upload of `pdf` as the signed letter, with `csrf`.
+fn signed_upload(path: &str, cookie: &str, csrf: &str, pdf: &[u8]) -> Request<Body> {
+    let boundary = "batas-uji-7d1f";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"surat.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(pdf);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post(path)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_unsigned_letter_upload_is_refused_with_the_reason() {
+    let desk = Desk::new();
+    let id = desk.id.clone();
+    ready_for_letter(&desk);
+    let (rina, csrf) = desk.login("rina").await;
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+    let done = desk
+        .post(
+            &format!("/kasus/{id}/surat"),
+            Some(&rina),
+            &[("csrf", &csrf), ("reason", "NIP diperiksa manual")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    let unsigned = desk
+        .get(&format!("/kasus/{id}/surat/pdf"), Some(&rina))
+        .await
+        .body;
+    let path = format!("/kasus/{id}/ttd");
+
+    let refused = desk
+        .send(signed_upload(&path, &kadis, &kadis_csrf, &unsigned))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = desk
+        .send(signed_upload(&path, &rina, &kadis_csrf, &unsigned))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text().contains("Token formulir tidak sah"));
+
+    let refused = desk
+        .send(signed_upload(&path, &rina, &csrf, &unsigned))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().contains("tidak diterima"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(desk.case().state, State::RekomendasiDikirim);
+    assert!(desk.case().signed_letter().is_none());
+
+    let too_big = vec![b'x'; 21 * 1024 * 1024];
+    let refused = desk
+        .send(signed_upload(&path, &rina, &csrf, &too_big))
+        .await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(desk.case().state, State::RekomendasiDikirim);
 }

@@ -177,27 +177,54 @@ pub fn picture(store: &CaseStore, case: &Case, n: usize, page: u32) -> Result<Re
                 .map_err(|e| render(e.to_string()))?;
             ("image/png", "png", png.into_inner())
         }
-        FileType::Pdf => {
-            let page = page.max(1).to_string();
-            let png = run_tool(
-                "pdftoppm",
-                &[
-                    "-png",
-                    "-r",
-                    PDF_DPI,
-                    "-f",
-                    &page,
-                    "-l",
-                    &page,
-                    "-singlefile",
-                    "-",
-                ],
-                &bytes,
-            )
-            .map_err(render)?;
-            ("image/png", "png", png)
-        }
+        FileType::Pdf => (
+            "image/png",
+            "png",
+            pdf_page_png(&bytes, page).map_err(render)?,
+        ),
         _ => return Err(FileError::NotPicture(name)),
     };
     Ok(file_response(content_type, inline(ext), body))
+}
+
+/// Page `page` (from 1) of a PDF rendered to PNG by `pdftoppm`.
+fn pdf_page_png(pdf: &[u8], page: u32) -> Result<Vec<u8>, String> {
+    let page = page.max(1).to_string();
+    run_tool(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            PDF_DPI,
+            "-f",
+            &page,
+            "-l",
+            &page,
+            "-singlefile",
+            "-",
+        ],
+        pdf,
+    )
+}
+
+/// A drafted letter file as a download, with the same headers as an attachment.
+pub fn letter_download(name: &str, bytes: Vec<u8>) -> Response {
+    file_response(
+        "application/octet-stream",
+        format!("attachment; filename=\"{}\"", header_filename(name)),
+        bytes,
+    )
+}
+
+/// The first page of a drafted letter PDF as a PNG, for the preview on the case page.
+pub fn letter_picture(name: &str, pdf: &[u8]) -> Result<Response, FileError> {
+    let png = pdf_page_png(pdf, 1).map_err(|message| FileError::Render {
+        what: name.to_string(),
+        message,
+    })?;
+    Ok(file_response(
+        "image/png",
+        format!("inline; filename=\"{}.png\"", header_filename(name)),
+        png,
+    ))
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,6 +32,9 @@ const SESSION_COOKIE: &str = "sertel_sesi";
 const LOGIN_COOKIE: &str = "sertel_masuk";
 /// The window over which failed logins are counted.
 const LOGIN_WINDOW: TimeDelta = TimeDelta::minutes(15);
+/// Largest signed letter accepted by upload: a one-page letter with its signature is far
+/// smaller, and the limit keeps a stray scan or video from filling memory.
+const SIGNED_LETTER_LIMIT: usize = 20 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -99,6 +102,12 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}/tolak", post(act_reject))
         .route("/kasus/{id}/ubah", post(act_edit))
         .route("/kasus/{id}/tahap", post(act_mark))
+        .route("/kasus/{id}/surat", post(act_draft))
+        .route("/kasus/{id}/surat/{kind}", get(letter))
+        .route(
+            "/kasus/{id}/ttd",
+            post(act_sign).layer(DefaultBodyLimit::max(SIGNED_LETTER_LIMIT)),
+        )
         .route("/laporan", get(report_page))
         .layer(middleware::from_fn(security_headers))
         .with_state(desk)
@@ -728,6 +737,114 @@ async fn act_mark(
             by,
         }
     })
+}
+
+#[derive(Deserialize)]
+struct DraftForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn act_draft(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<DraftForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+        Command::Draft {
+            id: case,
+            reason: Some(form.reason.trim().to_string()).filter(|r| !r.is_empty()),
+            by,
+        }
+    })
+}
+
+/// The latest drafted letter: `pdf` or `docx` as a download, `gambar` as its first page.
+async fn letter(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, kind)): Path<(String, String)>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let index = match kind.as_str() {
+        "pdf" | "gambar" => 0,
+        "docx" => 1,
+        _ => return (StatusCode::NOT_FOUND, "tidak ada\n").into_response(),
+    };
+    let reply = staff::execute(
+        &Command::Letter { id: id.clone() },
+        &desk.services.desk(),
+        desk.now(),
+    );
+    let Some(file) = reply.files.into_iter().nth(index).filter(|_| reply.ok) else {
+        return html(
+            StatusCode::NOT_FOUND,
+            pages::message_page(Some(&session), "Surat tidak tersedia", &reply.text),
+        );
+    };
+    if kind != "gambar" {
+        return files::letter_download(&file.name, file.bytes);
+    }
+    let shown =
+        tokio::task::spawn_blocking(move || files::letter_picture(&file.name, &file.bytes)).await;
+    match shown {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        Err(e) => server_error("rendering the letter panicked", e),
+    }
+}
+
+/// The signed letter upload: the form's fields are read first, then the checks and the
+/// command are those of every other action.
+async fn act_sign(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let (mut csrf, mut pdf) = (String::new(), Vec::new());
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return upload_refused(e),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return upload_refused(e),
+        };
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => pdf = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    let case = id.clone();
+    act(&desk, &headers, &id, &csrf, Needs::Verify, |by| {
+        Command::Sign { id: case, pdf, by }
+    })
+}
+
+fn upload_refused(e: axum::extract::multipart::MultipartError) -> Response {
+    tracing::warn!(error = %e, "signed letter upload unreadable");
+    html(
+        e.status(),
+        pages::message_page(
+            None,
+            "Unggahan ditolak",
+            &format!(
+                "Berkas tidak dapat diterima (paling besar {} MB). Kembali lalu coba lagi.",
+                SIGNED_LETTER_LIMIT / (1024 * 1024)
+            ),
+        ),
+    )
 }
 
 #[derive(Deserialize)]

@@ -444,6 +444,21 @@ pub fn case_page(
                     }
                 }
             }
+            @if case.draft().is_some() {
+                section #surat {
+                    h2 { "Surat rekomendasi" }
+                    figure {
+                        a href={ "/kasus/" (id) "/surat/gambar" } {
+                            img src={ "/kasus/" (id) "/surat/gambar" } alt="Halaman pertama surat rekomendasi" loading="lazy";
+                        }
+                        figcaption {
+                            "Draf terakhir · "
+                            a href={ "/kasus/" (id) "/surat/pdf" } { "Unduh PDF" } " · "
+                            a href={ "/kasus/" (id) "/surat/docx" } { "Unduh DOCX" }
+                        }
+                    }
+                }
+            }
             section #periksa {
                 h2 { "Daftar periksa" }
                 ul.periksa {
@@ -486,6 +501,24 @@ pub fn case_page(
                             }
                         }
                         button type="submit" { "Disposisikan" }
+                    }
+                }
+                @if verify && matches!(case.state, State::Disposisi | State::Verifikasi) {
+                    form.tindakan method="post" action={ "/kasus/" (id) "/surat" } {
+                        (csrf_field(session))
+                        label { "Alasan bila daftar periksa belum lengkap"
+                            textarea name="reason" rows="2" {}
+                        }
+                        button type="submit" { "Susun surat rekomendasi" }
+                    }
+                }
+                @if verify && case.state == State::RekomendasiDikirim {
+                    form.tindakan method="post" action={ "/kasus/" (id) "/ttd" } enctype="multipart/form-data" {
+                        (csrf_field(session))
+                        label { "Unggah surat bertanda tangan (PDF)"
+                            input type="file" name="file" accept="application/pdf" required;
+                        }
+                        button type="submit" { "Unggah surat bertanda tangan" }
                     }
                 }
                 @if verify {
