@@ -18,28 +18,7 @@ use sertel::signature::TrustAnchors;
 use sertel::staff::{Command, execute};
 
 fn config(root: &Path) -> Config {
-    let text = format!(
-        r#"
-[office]
-name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
-address = "tte@gorontalokab.go.id"
-kadis = {{ name = "Kepala Dinas", email = "kadis@gorontalokab.go.id" }}
-verifiers = [
-  {{ name = "Verifikator Satu", email = "verifikator1@gorontalokab.go.id" }},
-  {{ name = "Verifikator Dua", email = "verifikator2@gorontalokab.go.id" }},
-]
-[storage]
-data_dir = "{data}"
-[intake]
-maildir = "{inbox}"
-[outbound]
-folder = "{outbox}"
-"#,
-        data = root.join("data").display(),
-        inbox = root.join("inbox").display(),
-        outbox = root.join("outbox").display(),
-    );
-    Config::parse(&text, Path::new("test.toml")).unwrap()
+    common::office_config(root, "")
 }
 
 /// A desk in a temporary directory: Maildir inbox, `.eml` outbox, sled store, built-in rules.

@@ -4,6 +4,8 @@
 //! stored through the real case store; the attachments are a real PDF from the samples, a real
 //! PNG, and hostile HTML and SVG files.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -33,31 +35,10 @@ fn clock() -> DateTime<Utc> {
 }
 
 fn config(root: &Path) -> Config {
-    let text = format!(
-        r#"
-[office]
-name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
-address = "tte@gorontalokab.go.id"
-kadis = {{ name = "Kepala Dinas", email = "kadis@gorontalokab.go.id" }}
-verifiers = [
-  {{ name = "Verifikator Satu", email = "verifikator1@gorontalokab.go.id" }},
-  {{ name = "Verifikator Dua", email = "verifikator2@gorontalokab.go.id" }},
-]
-[storage]
-data_dir = "{data}"
-[intake]
-maildir = "{inbox}"
-[outbound]
-folder = "{outbox}"
-[web]
-listen = "127.0.0.1:0"
-login_attempts = 3
-"#,
-        data = root.join("data").display(),
-        inbox = root.join("inbox").display(),
-        outbox = root.join("outbox").display(),
-    );
-    Config::parse(&text, Path::new("test.toml")).unwrap()
+    common::office_config(
+        root,
+        "[web]\nlisten = \"127.0.0.1:0\"\nlogin_attempts = 3\n",
+    )
 }
 
 /// The PDF attached to sample 002 (a scanned SK).

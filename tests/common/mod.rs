@@ -77,3 +77,30 @@ pub fn expected_for(eml: &Path) -> Value {
     let path = eml.with_extension("expected.json");
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
+
+/// The config of a desk in `root` with no mail server: Maildir inbox, `.eml` outbox, the Kadis
+/// and two verifiers; `extra` is appended (more sections).
+pub fn office_config(root: &Path, extra: &str) -> sertel::config::Config {
+    let text = format!(
+        r#"
+[office]
+name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
+address = "tte@gorontalokab.go.id"
+kadis = {{ name = "Kepala Dinas", email = "kadis@gorontalokab.go.id" }}
+verifiers = [
+  {{ name = "Verifikator Satu", email = "verifikator1@gorontalokab.go.id" }},
+  {{ name = "Verifikator Dua", email = "verifikator2@gorontalokab.go.id" }},
+]
+[storage]
+data_dir = "{data}"
+[intake]
+maildir = "{inbox}"
+[outbound]
+folder = "{outbox}"
+{extra}"#,
+        data = root.join("data").display(),
+        inbox = root.join("inbox").display(),
+        outbox = root.join("outbox").display(),
+    );
+    sertel::config::Config::parse(&text, Path::new("test.toml")).unwrap()
+}
