@@ -427,6 +427,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             action: Some(CaseAction::Sign { file, by }),
             ..
         } => {
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("{}: berkas tidak dapat dibaca", file.display()))?
+                .len();
+            if size > staff::SIGNED_LETTER_LIMIT as u64 {
+                bail!(
+                    "{}: berkas lebih dari 20 MB, bukan surat rekomendasi",
+                    file.display()
+                );
+            }
             let pdf = std::fs::read(&file)
                 .with_context(|| format!("{}: berkas tidak dapat dibaca", file.display()))?;
             staff(

@@ -228,6 +228,10 @@ pub struct ReplyFile {
     pub bytes: Vec<u8>,
 }
 
+/// The largest signed letter staff may upload (CLI or web); a signed one-page letter is far
+/// smaller, and the command carries the bytes over the control socket.
+pub const SIGNED_LETTER_LIMIT: usize = 20 * 1024 * 1024;
+
 /// The states a verifier marks by hand after the letter is signed.
 pub const MARKABLE: [State; 5] = [
     State::Diajukan,

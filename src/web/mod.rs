@@ -32,9 +32,6 @@ const SESSION_COOKIE: &str = "sertel_sesi";
 const LOGIN_COOKIE: &str = "sertel_masuk";
 /// The window over which failed logins are counted.
 const LOGIN_WINDOW: TimeDelta = TimeDelta::minutes(15);
-/// Largest signed letter accepted by upload: a one-page letter with its signature is far
-/// smaller, and the limit keeps a stray scan or video from filling memory.
-const SIGNED_LETTER_LIMIT: usize = 20 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -106,7 +103,7 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}/surat/{kind}", get(letter))
         .route(
             "/kasus/{id}/ttd",
-            post(act_sign).layer(DefaultBodyLimit::max(SIGNED_LETTER_LIMIT)),
+            post(act_sign).layer(DefaultBodyLimit::max(crate::staff::SIGNED_LETTER_LIMIT)),
         )
         .route("/laporan", get(report_page))
         .layer(middleware::from_fn(security_headers))
@@ -841,7 +838,7 @@ fn upload_refused(e: axum::extract::multipart::MultipartError) -> Response {
             "Unggahan ditolak",
             &format!(
                 "Berkas tidak dapat diterima (paling besar {} MB). Kembali lalu coba lagi.",
-                SIGNED_LETTER_LIMIT / (1024 * 1024)
+                crate::staff::SIGNED_LETTER_LIMIT / (1024 * 1024)
             ),
         ),
     )
