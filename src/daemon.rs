@@ -659,21 +659,21 @@ fn signed_letter(
     } else {
         Actor::Staff(from.clone())
     };
-    let mut verdict = Err(String::new());
-    for att in mail
+    let mut first_refusal = None;
+    let accepted = mail
         .attachments
         .iter()
         .filter(|a| a.file_type == FileType::Pdf)
-    {
-        match staff::check_signed_letter(&att.data, case, desk.anchors, now) {
-            Ok(info) => {
-                verdict = Ok((hex::encode(Sha256::digest(&att.data)), info));
-                break;
-            }
-            Err(reason) if verdict.as_ref().is_err_and(String::is_empty) => verdict = Err(reason),
-            Err(_) => {}
-        }
-    }
+        .find_map(
+            |att| match staff::check_signed_letter(&att.data, case, desk.anchors, now) {
+                Ok(info) => Some((hex::encode(Sha256::digest(&att.data)), info)),
+                Err(reason) => {
+                    first_refusal.get_or_insert(reason);
+                    None
+                }
+            },
+        );
+    let verdict = accepted.ok_or_else(|| first_refusal.unwrap_or_default());
     let mut attachments = attachments_of(mail, None);
     for (a, _) in &mut attachments {
         if a.file_type == "pdf" {
