@@ -143,15 +143,7 @@ impl MailServers {
     pub fn write_sertel_config(&self, work: &Path, per_sender_per_hour: u32) -> PathBuf {
         let d = &self.domain;
         let config = format!(
-            r#"
-[office]
-name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
-address = "tte@{d}"
-kadis = {{ name = "Kepala Dinas", email = "kadis@{d}" }}
-verifiers = [
-  {{ name = "Verifikator Satu", email = "verifikator1@{d}" }},
-  {{ name = "Verifikator Dua", email = "verifikator2@{d}" }},
-]
+            r#"{office}
 [storage]
 data_dir = "{data}"
 [intake.imap]
@@ -170,6 +162,7 @@ ca_file = "{ca}"
 [replies]
 per_sender_per_hour = {per_sender_per_hour}
 "#,
+            office = office_section(d),
             data = work.join("data").display(),
             imaps = self.imaps_port,
             pw = self.password,
@@ -322,4 +315,20 @@ fn run_script(command: &str, dir: &Path) {
         "scripts/mailservers {command} {} failed: {status}",
         dir.display()
     );
+}
+
+/// The `[office]` section every test desk shares: the desk's inbox, the Kadis and two
+/// verifiers, all at `domain`.
+pub fn office_section(domain: &str) -> String {
+    format!(
+        r#"
+[office]
+name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
+address = "tte@{domain}"
+kadis = {{ name = "Kepala Dinas", email = "kadis@{domain}" }}
+verifiers = [
+  {{ name = "Verifikator Satu", email = "verifikator1@{domain}" }},
+  {{ name = "Verifikator Dua", email = "verifikator2@{domain}" }},
+]"#
+    )
 }

@@ -82,15 +82,7 @@ pub fn expected_for(eml: &Path) -> Value {
 /// and two verifiers; `extra` is appended (more sections).
 pub fn office_config(root: &Path, extra: &str) -> sertel::config::Config {
     let text = format!(
-        r#"
-[office]
-name = "Dinas Komunikasi dan Informatika Kabupaten Gorontalo"
-address = "tte@gorontalokab.go.id"
-kadis = {{ name = "Kepala Dinas", email = "kadis@gorontalokab.go.id" }}
-verifiers = [
-  {{ name = "Verifikator Satu", email = "verifikator1@gorontalokab.go.id" }},
-  {{ name = "Verifikator Dua", email = "verifikator2@gorontalokab.go.id" }},
-]
+        r#"{office}
 [storage]
 data_dir = "{data}"
 [intake]
@@ -98,6 +90,7 @@ maildir = "{inbox}"
 [outbound]
 folder = "{outbox}"
 {extra}"#,
+        office = mailservers::office_section("gorontalokab.go.id"),
         data = root.join("data").display(),
         inbox = root.join("inbox").display(),
         outbox = root.join("outbox").display(),
