@@ -53,6 +53,23 @@ fn peak_rss_mib(pid: u32) -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// User plus system CPU seconds the process has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces; the fields after it are plain numbers.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn case_count(config: &Path) -> usize {
     let out = Command::new(env!("CARGO_BIN_EXE_sertel"))
         .arg("--config")
@@ -200,11 +217,14 @@ async fn main() {
     }
     let all_acks = t.elapsed().as_secs_f64();
     peak = peak.max(peak_rss_mib(pid));
+    let cpu = cpu_seconds(pid);
     println!(
         "inbox empty (every case stored) after {all_cases:.1} s, every ack delivered after \
-         {all_acks:.1} s ({:.2} s per application); {} cases; daemon peak RSS {peak:.1} MiB",
+         {all_acks:.1} s ({:.2} s per application); {} cases; daemon peak RSS {peak:.1} MiB; \
+         daemon CPU {cpu:.1} s ({:.2} s per application)",
         all_acks / burst as f64,
-        case_count(&config)
+        case_count(&config),
+        cpu / burst as f64
     );
     daemon.kill().unwrap();
     daemon.wait().unwrap();

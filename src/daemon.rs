@@ -127,9 +127,9 @@ fn pause_point(stage: &str) {
 /// of the inbox. A crash between the two leaves it in the inbox, and the next run finds it
 /// recorded and only moves it.
 ///
-/// With a [`Lookahead`], the next waiting mail is read on a second core meanwhile, so a queue of
-/// applications with KTP photos goes through about twice as fast; cases are still stored one
-/// at a time, in inbox order.
+/// With a [`Lookahead`], this mail and the ones waiting behind it are read on the lookahead's
+/// threads, so a queue of applications with KTP photos keeps every core busy; cases are still
+/// stored one at a time, in inbox order.
 pub async fn process_next<M: Mailbox>(
     mailbox: &mut M,
     desk: &Desk<'_>,
@@ -138,7 +138,7 @@ pub async fn process_next<M: Mailbox>(
     lookahead: Option<&mut Lookahead>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DaemonError> {
-    let limit = if lookahead.is_some() { 2 } else { 1 };
+    let limit = lookahead.as_ref().map_or(1, |la| la.depth + 1);
     let mut waiting = mailbox.fetch_new(limit).await?.into_iter();
     let Some(fetched) = waiting.next() else {
         return Ok(Outcome::Idle);
@@ -146,13 +146,13 @@ pub async fn process_next<M: Mailbox>(
     pause_point("after_fetch");
     let read_ahead = match lookahead {
         Some(la) => {
-            let ready = la.take(&fetched.locator);
-            if ready.is_none()
-                && let Some(next) = waiting.next()
-            {
-                la.submit(next, today(now));
+            // This mail and the ones behind it go to the readers before the daemon waits for
+            // this one's reading, so they never stand idle while it does.
+            la.submit(&fetched, today(now));
+            for next in waiting {
+                la.submit(&next, today(now));
             }
-            ready
+            la.take(&fetched.locator).await
         }
         None => None,
     };
@@ -166,56 +166,83 @@ pub async fn process_next<M: Mailbox>(
     Ok(outcome)
 }
 
-/// Reads a waiting application on a thread of its own, with its own OCR engine, while the
-/// daemon handles the mail before it. Only the reading is done ahead: what the mail means for
-/// the cases is decided when its turn comes.
+/// Mails read ahead at once: one per core, as each reading keeps a core busy; more would only
+/// hold more images in memory.
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
+
+type ReadJob = (
+    Vec<u8>,
+    chrono::NaiveDate,
+    tokio::sync::oneshot::Sender<Option<Report>>,
+);
+
+/// Reads waiting applications on threads of their own, one OCR engine each, while the daemon
+/// handles the mails before them. Only the reading is done ahead: what a mail means for the
+/// cases is decided when its turn comes.
 pub struct Lookahead {
-    jobs: std::sync::mpsc::Sender<(
-        Vec<u8>,
-        chrono::NaiveDate,
-        std::sync::mpsc::Sender<Option<Report>>,
-    )>,
-    pending: Option<(Locator, std::sync::mpsc::Receiver<Option<Report>>)>,
+    jobs: std::sync::mpsc::Sender<ReadJob>,
+    /// Readings asked for, in inbox order.
+    pending: VecDeque<(Locator, tokio::sync::oneshot::Receiver<Option<Report>>)>,
+    /// How many mails are read ahead at most: one per reader keeps them all busy.
+    depth: usize,
 }
 
 impl Lookahead {
-    pub fn start(rules: Rules) -> Result<Lookahead, crate::text::ocr::OcrError> {
-        let mut ocr = crate::text::ocr::TesseractOcr::new("ind")?;
-        let (jobs, queue) = std::sync::mpsc::channel::<(
-            Vec<u8>,
-            chrono::NaiveDate,
-            std::sync::mpsc::Sender<Option<Report>>,
-        )>();
-        std::thread::spawn(move || {
-            for (raw, today, reply) in queue {
-                let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mail = parse_mail(&raw).ok()?;
-                    inspect_mails(&mail, &[], &rules, &mut ocr, today).ok()
-                }))
-                .ok()
-                .flatten();
-                let _ = reply.send(report);
-            }
-        });
+    pub fn start(rules: Rules, readers: usize) -> Result<Lookahead, crate::text::ocr::OcrError> {
+        let engines = (0..readers.max(1))
+            .map(|_| crate::text::ocr::TesseractOcr::new("ind"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let depth = engines.len();
+        let (jobs, queue) = std::sync::mpsc::channel::<ReadJob>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for mut ocr in engines {
+            let (queue, rules) = (queue.clone(), rules.clone());
+            std::thread::spawn(move || {
+                loop {
+                    // The lock is held only to take a job, never while reading one.
+                    let job = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv();
+                    let Ok((raw, today, reply)) = job else {
+                        return;
+                    };
+                    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let mail = parse_mail(&raw).ok()?;
+                        inspect_mails(&mail, &[], &rules, &mut ocr, today).ok()
+                    }))
+                    .ok()
+                    .flatten();
+                    let _ = reply.send(report);
+                }
+            });
+        }
         Ok(Lookahead {
             jobs,
-            pending: None,
+            pending: VecDeque::new(),
+            depth,
         })
     }
 
-    fn submit(&mut self, fetched: Fetched, today: chrono::NaiveDate) {
-        let (reply, report) = std::sync::mpsc::channel();
-        if self.jobs.send((fetched.raw, today, reply)).is_ok() {
-            self.pending = Some((fetched.locator, report));
+    fn submit(&mut self, fetched: &Fetched, today: chrono::NaiveDate) {
+        if self.pending.iter().any(|(at, _)| *at == fetched.locator) {
+            return;
+        }
+        let (reply, report) = tokio::sync::oneshot::channel();
+        if self.jobs.send((fetched.raw.clone(), today, reply)).is_ok() {
+            self.pending.push_back((fetched.locator.clone(), report));
         }
     }
 
     /// The report read ahead for this mail, waiting for it if the reading is still going on.
-    fn take(&mut self, locator: &Locator) -> Option<Report> {
-        match self.pending.take() {
-            Some((at, report)) if at == *locator => report.recv().ok().flatten(),
-            _ => None,
-        }
+    /// Readings of mails before it are dropped: those mails left the inbox some other way.
+    async fn take(&mut self, locator: &Locator) -> Option<Report> {
+        let at = self.pending.iter().position(|(l, _)| l == locator)?;
+        self.pending.drain(..at);
+        let (_, report) = self.pending.pop_front()?;
+        report.await.ok().flatten()
     }
 }
 
@@ -861,10 +888,10 @@ where
     };
 
     let mut limiter = ReplyLimiter::default();
-    let mut lookahead = match Lookahead::start(desk.rules.clone()) {
+    let mut lookahead = match Lookahead::start(desk.rules.clone(), readers()) {
         Ok(la) => Some(la),
         Err(e) => {
-            tracing::warn!(error = %e, "no second OCR engine; reading one mail at a time");
+            tracing::warn!(error = %e, "no OCR engines to read ahead; reading one mail at a time");
             None
         }
     };

@@ -263,10 +263,11 @@ fn load_rules(dir: Option<&Path>) -> Result<Rules> {
     }
 }
 
+const OCR_MISSING: &str =
+    "OCR tesseract (bahasa ind) tidak dapat dijalankan; pasang paket tesseract-ocr-ind";
+
 fn ocr() -> Result<TesseractOcr> {
-    TesseractOcr::new("ind").context(
-        "OCR tesseract (bahasa ind) tidak dapat dijalankan; pasang paket tesseract-ocr-ind",
-    )
+    TesseractOcr::new("ind").context(OCR_MISSING)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -365,7 +366,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Run => {
             let config = load_config(&cli.config)?;
             let rules = load_rules(cli.rules.as_deref())?;
-            let mut engine = ocr()?;
+            let mut engine = TesseractOcr::on_demand("ind").context(OCR_MISSING)?;
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()

@@ -361,7 +361,7 @@ async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
     let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
     let mut ocr = common::engine();
     let mut limiter = ReplyLimiter::default();
-    let mut lookahead = sertel::daemon::Lookahead::start(rules.clone()).unwrap();
+    let mut lookahead = sertel::daemon::Lookahead::start(rules.clone(), 2).unwrap();
     let names = ["001", "002", "003", "004", "005"];
     for n in names {
         deliver(root, &format!("{n}.eml"), &sample(n));

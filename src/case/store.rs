@@ -3,14 +3,16 @@
 //! Every write is one sled transaction over all trees, flushed to disk before the call returns,
 //! so a crash leaves either everything a mail caused or nothing of it. Records are JSON in an
 //! envelope carrying the schema number; blobs (raw mails, attachments, outgoing mails) are kept
-//! by SHA-256 and never deleted.
+//! by SHA-256 and never deleted, as files beside the database ([`BlobFiles`]), each written and
+//! synced before the transaction that refers to it commits.
 //!
 //! While a transaction runs, sled holds a process-wide lock that every other read waits for:
 //! the closures given to [`CaseStore::open_case`], [`CaseStore::add_mail`] and
 //! [`CaseStore::update`] must not call the store themselves.
 
 use std::convert::Infallible;
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
@@ -29,6 +31,73 @@ use crate::outbound::OutgoingMail;
 /// Lowercase hex SHA-256, the name blobs are kept under.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// Blobs as files, `<dir>/<first two hex digits>/<sha256>`. sled keeps every value it has
+/// written in memory for as long as the database is open, so a daemon that stored every
+/// attachment in it would grow by each mail's size; as files they cost memory only while read.
+#[derive(Clone)]
+struct BlobFiles {
+    dir: PathBuf,
+}
+
+impl BlobFiles {
+    fn open(dir: &Path) -> Result<BlobFiles, CaseError> {
+        std::fs::create_dir_all(dir).map_err(|e| blob_error(dir, e))?;
+        Ok(BlobFiles {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// `None` for a name that is not a SHA-256: such a name can never have been stored, and
+    /// must not reach the file system.
+    fn path(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        valid.then(|| self.dir.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Written to a temporary name, synced, renamed into place and the directory synced: once
+    /// this returns, the blob survives a crash, and a half-written one is never visible.
+    fn put(&self, sha256: &str, bytes: &[u8]) -> Result<(), CaseError> {
+        let path = self
+            .path(sha256)
+            .ok_or_else(|| CaseError::Misuse(format!("blob name {sha256:?} is not a sha256")))?;
+        if path.exists() {
+            return Ok(());
+        }
+        let parent = path.parent().expect("blob paths have a parent");
+        let io = |e| blob_error(&path, e);
+        std::fs::create_dir_all(parent).map_err(io)?;
+        let temp = parent.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        let mut file = std::fs::File::create(&temp).map_err(io)?;
+        file.write_all(bytes).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&temp, &path).map_err(io)?;
+        std::fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(io)
+    }
+
+    fn get(&self, sha256: &str) -> Result<Option<Vec<u8>>, CaseError> {
+        let Some(path) = self.path(sha256) else {
+            return Ok(None);
+        };
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(blob_error(&path, e)),
+        }
+    }
+}
+
+fn blob_error(path: &Path, source: std::io::Error) -> CaseError {
+    CaseError::Blob {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// How a processed mail is recognised when it shows up again.
@@ -121,6 +190,11 @@ pub enum CaseError {
     },
     #[error("mail already recorded: {0}")]
     AlreadyRecorded(Seen),
+    #[error("blob file {path}: {source}")]
+    Blob {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("sha256 of {what} does not match its bytes")]
     Checksum { what: String },
     /// The caller broke the store's contract; a bug, not bad data.
@@ -296,7 +370,7 @@ fn backoff(attempts: u32) -> TimeDelta {
 struct Tx<'a> {
     cases: &'a TransactionalTree,
     mails: &'a TransactionalTree,
-    blobs: &'a TransactionalTree,
+    files: &'a BlobFiles,
     outbox: &'a TransactionalTree,
     dead: &'a TransactionalTree,
     quarantine: &'a TransactionalTree,
@@ -349,11 +423,10 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Blob files are named by their content, so writing one again when sled retries the
+    /// transaction, or after a crash left it without a record, is harmless.
     fn put_blob<E>(&self, sha256: &str, bytes: &[u8]) -> TxResult<(), E> {
-        if self.blobs.get(sha256)?.is_none() {
-            self.blobs.insert(sha256, bytes)?;
-        }
-        Ok(())
+        Ok(self.files.put(sha256, bytes)?)
     }
 
     fn seen<E>(&self, key: &MailKey) -> TxResult<Option<Seen>, E> {
@@ -519,7 +592,9 @@ pub struct CaseStore {
     cases: Tree,
     /// How each processed mail ended: `loc:`, `mid:` and `sha:` keys → [`Seen`].
     mails: Tree,
-    blobs: Tree,
+    /// Blobs written before they became files; read, never written.
+    legacy_blobs: Tree,
+    files: BlobFiles,
     outbox: Tree,
     dead: Tree,
     quarantine: Tree,
@@ -541,7 +616,8 @@ impl CaseStore {
         let store = CaseStore {
             cases: db.open_tree("cases")?,
             mails: db.open_tree("mails")?,
-            blobs: db.open_tree("blobs")?,
+            legacy_blobs: db.open_tree("blobs")?,
+            files: BlobFiles::open(&dir.join("objects"))?,
             outbox: db.open_tree("outbox")?,
             dead: db.open_tree("dead")?,
             quarantine: db.open_tree("quarantine")?,
@@ -588,27 +664,24 @@ impl CaseStore {
         let trees = (
             &self.cases,
             &self.mails,
-            &self.blobs,
             &self.outbox,
             &self.dead,
             &self.quarantine,
             &self.meta,
             &self.idx,
         );
-        let result = trees.transaction(
-            |(cases, mails, blobs, outbox, dead, quarantine, meta, idx)| {
-                f(&Tx {
-                    cases,
-                    mails,
-                    blobs,
-                    outbox,
-                    dead,
-                    quarantine,
-                    meta,
-                    idx,
-                })
-            },
-        );
+        let result = trees.transaction(|(cases, mails, outbox, dead, quarantine, meta, idx)| {
+            f(&Tx {
+                cases,
+                mails,
+                files: &self.files,
+                outbox,
+                dead,
+                quarantine,
+                meta,
+                idx,
+            })
+        });
         match result {
             Ok(a) => {
                 self.db.flush()?;
@@ -836,7 +909,10 @@ impl CaseStore {
     }
 
     pub fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, CaseError> {
-        Ok(self.blobs.get(sha256)?.map(|b| b.to_vec()))
+        if let Some(bytes) = self.files.get(sha256)? {
+            return Ok(Some(bytes));
+        }
+        Ok(self.legacy_blobs.get(sha256)?.map(|b| b.to_vec()))
     }
 
     fn blob_of(&self, sha256: &str, owner: &str) -> Result<Vec<u8>, CaseError> {

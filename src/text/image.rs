@@ -1,6 +1,7 @@
 //! Images before OCR: safe decoding, then finding the card or page in a photo, straightening
 //! it, scaling it to a size tesseract reads well and evening out the light.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use image::imageops::{self, FilterType};
@@ -100,11 +101,10 @@ pub struct Prepared {
 
 /// Finds the document in the frame, straightens it, scales it and evens the light.
 pub fn prepare(img: &DynamicImage) -> Prepared {
-    let rgb = img.to_rgb8();
-    let (quad, outlined) = match find_outline(&rgb) {
+    let (quad, outlined) = match find_outline(img) {
         Some(quad) => (quad, true),
         None => {
-            let (w, h) = (rgb.width() as f32, rgb.height() as f32);
+            let (w, h) = (img.width() as f32, img.height() as f32);
             ([(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)], false)
         }
     };
@@ -121,7 +121,7 @@ pub fn prepare(img: &DynamicImage) -> Prepared {
         Shape::Page => PAGE_WIDTH.min(top.max(PAGE_WIDTH as f32 / 2.0) as u32 * 2),
     };
     let out_h = ((out_w as f32 / aspect).round() as u32).clamp(16, MAX_SIDE);
-    let value = value_channel(&rgb);
+    let value = value_channel(img);
     let straight = straighten(&value, quad, out_w, out_h);
     Prepared {
         gray: flatten_light(&straight),
@@ -131,12 +131,19 @@ pub fn prepare(img: &DynamicImage) -> Prepared {
 }
 
 /// Max of R, G, B: black print stays black while the KTP's blue or cyan background turns
-/// light, which a plain luma conversion would darken.
-fn value_channel(rgb: &RgbImage) -> GrayImage {
-    GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
-        let p = rgb.get_pixel(x, y).0;
-        Luma([p[0].max(p[1]).max(p[2])])
-    })
+/// light, which a plain luma conversion would darken. A gray scan is its own value channel.
+fn value_channel(img: &DynamicImage) -> Cow<'_, GrayImage> {
+    let of_rgb = |rgb: &RgbImage| {
+        GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+            let p = rgb.get_pixel(x, y).0;
+            Luma([p[0].max(p[1]).max(p[2])])
+        })
+    };
+    match img {
+        DynamicImage::ImageLuma8(gray) => Cow::Borrowed(gray),
+        DynamicImage::ImageRgb8(rgb) => Cow::Owned(of_rgb(rgb)),
+        other => Cow::Owned(of_rgb(&other.to_rgb8())),
+    }
 }
 
 fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
@@ -163,16 +170,24 @@ fn straighten(gray: &GrayImage, quad: [(f32, f32); 4], out_w: u32, out_h: u32) -
 /// The four corners (top-left, top-right, bottom-right, bottom-left, in full-size pixels) of
 /// the largest region that differs from the frame's border colour, when that region looks like
 /// a document lying in the frame rather than filling it.
-fn find_outline(rgb: &RgbImage) -> Option<[(f32, f32); 4]> {
-    let scale = (DETECT_SIDE as f32 / rgb.width().max(rgb.height()) as f32).min(1.0);
+fn find_outline(img: &DynamicImage) -> Option<[(f32, f32); 4]> {
+    let scale = (DETECT_SIDE as f32 / img.width().max(img.height()) as f32).min(1.0);
     let (sw, sh) = (
-        ((rgb.width() as f32 * scale) as u32).max(1),
-        ((rgb.height() as f32 * scale) as u32).max(1),
+        ((img.width() as f32 * scale) as u32).max(1),
+        ((img.height() as f32 * scale) as u32).max(1),
     );
     if sw < 32 || sh < 32 {
         return None;
     }
-    let small = imageops::resize(rgb, sw, sh, FilterType::Triangle);
+    // Only the thumbnail is made RGB: a full-size RGB copy of a scanned page is three times
+    // the page. Shrinking a gray image and then making it RGB gives the same pixels.
+    let small = match img {
+        DynamicImage::ImageRgb8(rgb) => imageops::resize(rgb, sw, sh, FilterType::Triangle),
+        DynamicImage::ImageLuma8(gray) => {
+            DynamicImage::ImageLuma8(imageops::resize(gray, sw, sh, FilterType::Triangle)).to_rgb8()
+        }
+        other => imageops::resize(&other.to_rgb8(), sw, sh, FilterType::Triangle),
+    };
     // A light blur keeps scanner noise and JPEG blocks from joining the background to the card.
     let small = imageproc::filter::gaussian_blur_f32(&small, 1.0);
     let background = border_median(&small);
@@ -415,11 +430,12 @@ mod tests {
                 *p = Rgb([200, 225, 240]);
             }
         }
+        let img = DynamicImage::ImageRgb8(img);
         let found = find_outline(&img).expect("card found");
         for (f, q) in found.iter().zip(quad.iter()) {
             assert!(dist(*f, *q) < 8.0, "{found:?} vs {quad:?}");
         }
-        let prepared = prepare(&DynamicImage::ImageRgb8(img));
+        let prepared = prepare(&img);
         assert!(prepared.outlined);
         assert_eq!(prepared.shape, Shape::Card);
         // A 490 px card is enlarged by MAX_CARD_UPSCALE, not blown up to CARD_WIDTH.
@@ -428,10 +444,34 @@ mod tests {
     }
 
     #[test]
+    fn a_gray_scan_is_prepared_as_its_rgb_copy_would_be() {
+        // A pale card-shaped block with print, on a white page: outline, straightening and
+        // light all take part.
+        let gray = GrayImage::from_fn(900, 1200, |x, y| {
+            let on_card = (150..750).contains(&x) && (200..580).contains(&y);
+            let print = on_card && y % 40 < 6 && x % 30 < 20;
+            Luma([if print {
+                20
+            } else if on_card {
+                215
+            } else {
+                250
+            }])
+        });
+        let rgb = DynamicImage::ImageLuma8(gray.clone()).to_rgb8();
+        let (a, b) = (
+            prepare(&DynamicImage::ImageLuma8(gray)),
+            prepare(&DynamicImage::ImageRgb8(rgb)),
+        );
+        assert_eq!((a.shape, a.outlined), (b.shape, b.outlined));
+        assert!(a.gray == b.gray, "the two preparations differ");
+    }
+
+    #[test]
     fn a_full_frame_scan_is_left_whole() {
-        let img = RgbImage::from_pixel(600, 800, Rgb([250, 250, 250]));
+        let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(600, 800, Rgb([250, 250, 250])));
         assert!(find_outline(&img).is_none());
-        let prepared = prepare(&DynamicImage::ImageRgb8(img));
+        let prepared = prepare(&img);
         assert!(!prepared.outlined);
         assert_eq!(prepared.shape, Shape::Page);
     }

@@ -84,6 +84,8 @@ pub trait Ocr {
 pub struct TesseractOcr {
     lang: String,
     api: Option<Tesseract>,
+    /// Whether the engine stays loaded between reads.
+    keep: bool,
 }
 
 impl TesseractOcr {
@@ -92,6 +94,19 @@ impl TesseractOcr {
         Ok(TesseractOcr {
             lang: lang.to_string(),
             api: Some(api),
+            keep: true,
+        })
+    }
+
+    /// An engine for occasional reads: loaded once here, so a missing language fails now, then
+    /// loaded for each read and let go after it. A loaded engine holds about 10 MB; the
+    /// daemon's own engine reads only what its read-ahead engines could not.
+    pub fn on_demand(lang: &str) -> Result<TesseractOcr, OcrError> {
+        Self::init(lang)?;
+        Ok(TesseractOcr {
+            lang: lang.to_string(),
+            api: None,
+            keep: false,
         })
     }
 
@@ -153,7 +168,9 @@ impl Ocr for TesseractOcr {
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         OCR_MICROS.fetch_add(micros, Ordering::Relaxed);
         let (api, tsv) = ran?;
-        self.api = Some(api);
+        if self.keep {
+            self.api = Some(api);
+        }
         Ok(parse_tsv(&tsv))
     }
 }
