@@ -8,9 +8,11 @@ use crate::applicant::{
     EmailAddress, NameMatch, Nik, Nip, Phone, name_distance, names_match, province_name,
     regency_name,
 };
+use crate::case::{Case, ChecklistEntry, StoredDocument};
 use crate::classify::{Basis, DocKind};
 use crate::extract::body::BodyForm;
 use crate::inspect::Document;
+use crate::staff::Field;
 use crate::text::{Source, Unreadable};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -205,6 +207,79 @@ pub fn evaluate(rules: &ChecklistRules, ev: &Evidence<'_>) -> Vec<Item> {
             })
         })
         .collect()
+}
+
+/// The checklist as stored: `items`, except those a person already checked by hand, which
+/// keep their verdict.
+pub fn merged(items: &[Item], before: &[ChecklistEntry]) -> Vec<ChecklistEntry> {
+    items
+        .iter()
+        .map(|item| {
+            before
+                .iter()
+                .find(|b| b.id == item.id && b.checked_by.is_some())
+                .cloned()
+                .unwrap_or_else(|| ChecklistEntry {
+                    id: item.id.clone(),
+                    status: item.status.as_str().to_string(),
+                    label: item.label.clone(),
+                    detail: item.detail.clone(),
+                    checked_by: None,
+                })
+        })
+        .collect()
+}
+
+/// The case's checklist run again from what the case keeps, reading no file: its stored
+/// documents and body form, with the latest edit of each field laid over the body form, and
+/// the items checked by hand kept. `None` for a case stored before documents were kept, whose
+/// checklist cannot be re-run.
+pub fn rerun(rules: &ChecklistRules, case: &Case, today: NaiveDate) -> Option<Vec<ChecklistEntry>> {
+    let mut body = case.body.clone()?;
+    for (key, value) in case.edits() {
+        if let Some(field) = Field::from_key(key) {
+            *field.body_slot(&mut body) = Some(value.to_string());
+        }
+    }
+    let documents: Vec<Document> = case
+        .documents
+        .iter()
+        .map(StoredDocument::document)
+        .collect();
+    let evidence = Evidence {
+        body: &body,
+        sender: Some(case.applicant.reply_to.as_str()),
+        documents: &documents,
+        today,
+    };
+    Some(merged(&evaluate(rules, &evidence), &case.checklist))
+}
+
+/// What changed between two stored checklists, one sentence each, for people.
+pub fn changes(before: &[ChecklistEntry], after: &[ChecklistEntry]) -> Vec<String> {
+    let mut out: Vec<String> = after
+        .iter()
+        .filter_map(|new| match before.iter().find(|old| old.id == new.id) {
+            Some(old) if old.status == new.status => None,
+            Some(_) => Some(format!(
+                "Butir {} kini {}",
+                new.id,
+                Status::label_of(&new.status)
+            )),
+            None => Some(format!(
+                "Butir {} ditambahkan: {}",
+                new.id,
+                Status::label_of(&new.status)
+            )),
+        })
+        .collect();
+    out.extend(
+        before
+            .iter()
+            .filter(|old| after.iter().all(|new| new.id != old.id))
+            .map(|old| format!("Butir {} tidak berlaku lagi", old.id)),
+    );
+    out
 }
 
 pub fn run(check: Check, s: &Settings, ev: &Evidence<'_>) -> Result<Verdict, NotApplicable> {

@@ -71,6 +71,12 @@ pub struct Report {
     pub checklist: Vec<Item>,
     pub problems: Vec<String>,
     pub complete: bool,
+    /// The body form the checklist used, every mail's overlaid; kept with the case.
+    #[serde(skip)]
+    pub body: BodyForm,
+    /// Every attachment as read, in mail order, with each field's source; kept with the case.
+    #[serde(skip)]
+    pub read: Vec<Document>,
 }
 
 pub fn inspect(
@@ -129,6 +135,8 @@ pub fn inspect_mails(
         complete: problems.is_empty(),
         problems,
         checklist,
+        body,
+        read: documents,
     })
 }
 
