@@ -307,7 +307,8 @@ pub fn render_text(r: &Report) -> String {
     out
 }
 
-fn field_label(key: &str) -> &str {
+/// A document field's name for people (Indonesian).
+pub fn field_label(key: &str) -> &str {
     match key {
         "nik" => "NIK",
         "name" => "Nama",

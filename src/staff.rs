@@ -189,6 +189,20 @@ impl Field {
         }
     }
 
+    /// What the applicant typed for this field into the mail body, if anything.
+    pub fn body_value(self, b: &BodyForm) -> Option<&str> {
+        match self {
+            Field::Nama => b.name.as_deref(),
+            Field::Nik => b.nik.as_deref(),
+            Field::Nip => b.nip.as_deref(),
+            Field::Jabatan => b.position.as_deref(),
+            Field::Pangkat => b.rank.as_deref(),
+            Field::Unit => b.unit.as_deref(),
+            Field::Hp => b.phone.as_deref(),
+            Field::Surel => b.email.as_deref(),
+        }
+    }
+
     /// The same field in the form the applicant typed into the mail body.
     pub fn body_slot(self, b: &mut BodyForm) -> &mut Option<String> {
         match self {
