@@ -534,25 +534,25 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     None,
                     now,
                 );
-                *rerun_words.borrow_mut() =
-                    match checklist::rerun(&desk.rules.checklist, case, crate::daemon::today(now)) {
-                        None => " Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan; \
+                *rerun_words.borrow_mut() = match checklist::rerun(
+                    &desk.rules.checklist,
+                    case,
+                    crate::daemon::today(now),
+                ) {
+                    None => " Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan; \
                                  daftar periksa tidak dijalankan ulang."
-                            .to_string(),
-                        Some(new) => {
-                            let changed = checklist::changes(&case.checklist, &new);
-                            case.checklist = new;
-                            if changed.is_empty() {
-                                " Daftar periksa dijalankan ulang; tidak ada butir yang berubah."
-                                    .to_string()
-                            } else {
-                                format!(
-                                    " Daftar periksa dijalankan ulang: {}.",
-                                    changed.join("; ")
-                                )
-                            }
+                        .to_string(),
+                    Some(new) => {
+                        let changed = checklist::changes(&case.checklist, &new);
+                        case.checklist = new;
+                        if changed.is_empty() {
+                            " Daftar periksa dijalankan ulang; tidak ada butir yang berubah."
+                                .to_string()
+                        } else {
+                            format!(" Daftar periksa dijalankan ulang: {}.", changed.join("; "))
                         }
-                    };
+                    }
+                };
                 Ok(Vec::new())
             })?;
             Ok(Reply::ok(format!("{}{}", reply.text, rerun_words.take())))

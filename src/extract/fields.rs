@@ -39,11 +39,14 @@ impl FieldSource {
     /// One source for a value read from several lines: their text joined, the least
     /// confidence, the box holding them all when they share one picture.
     pub fn joined<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Option<FieldSource> {
-        lines.into_iter().map(FieldSource::of).reduce(|a, b| FieldSource {
-            line: format!("{} / {}", a.line, b.line),
-            conf: a.conf.min(b.conf),
-            place: a.place.zip(b.place).and_then(|(x, y)| x.union(y)),
-        })
+        lines
+            .into_iter()
+            .map(FieldSource::of)
+            .reduce(|a, b| FieldSource {
+                line: format!("{} / {}", a.line, b.line),
+                conf: a.conf.min(b.conf),
+                place: a.place.zip(b.place).and_then(|(x, y)| x.union(y)),
+            })
     }
 }
 

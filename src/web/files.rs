@@ -119,7 +119,8 @@ pub fn crop(
     if right <= left || bottom <= top {
         return Err(no_crop());
     }
-    let part = image::imageops::crop_imm(&*picture, left, top, right - left, bottom - top).to_image();
+    let part =
+        image::imageops::crop_imm(&*picture, left, top, right - left, bottom - top).to_image();
     let mut png = Cursor::new(Vec::new());
     part.write_to(&mut png, image::ImageFormat::Png)
         .map_err(|e| render(e.to_string()))?;

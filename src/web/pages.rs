@@ -20,9 +20,9 @@ use crate::config::Config;
 use crate::extract::body::BodyForm;
 use crate::extract::{ktp, sk};
 use crate::inspect::field_label;
-use crate::text::Source;
 use crate::report::Report;
 use crate::staff::{Field, MARKABLE};
+use crate::text::Source;
 
 /// The one stylesheet (served at `/gaya.css`; the CSP allows no inline style).
 pub const STYLESHEET: &str = include_str!("gaya.css");
