@@ -617,6 +617,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn records_written_before_documents_were_kept_still_load() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 23, 1, 0, 0).unwrap();
+        let case = Case::new(
+            CaseId { year: 2026, seq: 3 },
+            now,
+            ApplicantRecord::default(),
+            None,
+        );
+        let mut old = serde_json::to_value(&case).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        assert!(fields.remove("documents").is_some() && fields.remove("body").is_some());
+        let back: Case = serde_json::from_value(old).unwrap();
+        assert_eq!(back, case);
+        assert!(back.documents.is_empty() && back.body.is_none());
+    }
+
+    #[test]
     fn case_ids_print_and_parse() {
         let id = CaseId { year: 2026, seq: 7 };
         assert_eq!(id.to_string(), "TTE-2026-0007");

@@ -296,6 +296,17 @@ mod tests {
             f.get("address"),
             Some("JL. AHMAD YANI NO. 5, RT/RW 001/002, KEL/DESA KAYUBULAN, KEC. LIMBOTO")
         );
+        assert_eq!(f.sources["nik"].line, "NIK : 7502015203850001");
+        assert_eq!(
+            f.sources["sex"].line,
+            "Jenis Kelamin : PEREMPUAN Gol. Darah : O"
+        );
+        assert!(
+            f.sources["address"]
+                .line
+                .starts_with("Alamat : JL. AHMAD YANI NO. 5 / RT/RW")
+        );
+        assert_eq!(f.sources.len(), KEYS.len());
     }
 
     #[test]

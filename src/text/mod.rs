@@ -451,6 +451,42 @@ mod tests {
     }
 
     #[test]
+    fn places_join_and_scale() {
+        let place = |left, top, width, height| Place {
+            image: 0,
+            bbox: Bbox {
+                left,
+                top,
+                width,
+                height,
+            },
+            image_width: 1000,
+            image_height: 600,
+        };
+        let both = place(100, 300, 200, 30)
+            .union(place(80, 340, 400, 30))
+            .unwrap();
+        assert_eq!(both.bbox, place(80, 300, 400, 70).bbox);
+        assert_eq!(
+            place(0, 0, 1, 1).union(Place {
+                image: 1,
+                ..place(0, 0, 1, 1)
+            }),
+            None
+        );
+        assert_eq!(both.scaled_to(1000, 600), both.bbox);
+        assert_eq!(
+            both.scaled_to(500, 300),
+            Bbox {
+                left: 40,
+                top: 150,
+                width: 200,
+                height: 35
+            }
+        );
+    }
+
+    #[test]
     fn nik_label_survives_common_misreads() {
         for w in ["NIK", "NIK:", "NlK", "N1K", "nik", "N|K"] {
             assert!(is_nik_label(w), "{w}");
