@@ -347,7 +347,7 @@ fn confidence_words(conf: f32) -> Markup {
 fn field_source(id: &str, n: usize, doc: &StoredDocument, key: &str) -> Markup {
     let source = doc.sources.get(key);
     html! {
-        @if let Some(place) = source.and_then(|s| s.place) {
+        @if source.is_some_and(|s| s.place.is_some()) {
             img.potongan src={ "/kasus/" (id) "/lampiran/" (n) "/potongan/" (key) }
                 alt={ "Potongan " (field_label(key)) " pada " (doc.filename) }
                 loading="lazy";
