@@ -81,7 +81,7 @@ impl ClassifyRules {
 }
 
 /// How the kind was decided, so the report can say why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     Content,

@@ -12,9 +12,10 @@ use tokio::sync::{Notify, watch};
 
 use crate::case::store::{CaseError, CaseStore, MailKey, Seen};
 use crate::case::{
-    Actor, ApplicantRecord, Case, CaseId, ChecklistEntry, EventKind, MailRole, State,
-    StoredAttachment, StoredMail,
+    Actor, ApplicantRecord, Case, CaseId, EventKind, MailRole, State, StoredAttachment,
+    StoredDocument, StoredMail,
 };
+use crate::checklist;
 use crate::classify::DocKind;
 use crate::config::{Config, Person};
 use crate::inspect::{Report, inspect_mails};
@@ -386,7 +387,7 @@ fn quarantine(
     Ok(Outcome::Quarantined(reason.to_string()))
 }
 
-fn today(now: DateTime<Utc>) -> chrono::NaiveDate {
+pub fn today(now: DateTime<Utc>) -> chrono::NaiveDate {
     // A mail at 07:30 WITA is today's in the office, though still yesterday in UTC.
     now.with_timezone(&crate::calendar::WITA).date_naive()
 }
@@ -443,24 +444,14 @@ fn applicant_record(report: &Report, reply_to: &str) -> ApplicantRecord {
     }
 }
 
-/// The report's checklist, keeping every item a person already checked by hand.
-fn merged_checklist(report: &Report, before: &[ChecklistEntry]) -> Vec<ChecklistEntry> {
-    report
-        .checklist
+/// Every attachment of `mails` as the report read it, linked to its stored bytes by SHA-256;
+/// the report read them in this order.
+fn stored_documents(mails: &[&ParsedMail], report: &Report) -> Vec<StoredDocument> {
+    mails
         .iter()
-        .map(|item| {
-            before
-                .iter()
-                .find(|b| b.id == item.id && b.checked_by.is_some())
-                .cloned()
-                .unwrap_or_else(|| ChecklistEntry {
-                    id: item.id.clone(),
-                    status: item.status.as_str().to_string(),
-                    label: item.label.clone(),
-                    detail: item.detail.clone(),
-                    checked_by: None,
-                })
-        })
+        .flat_map(|m| &m.attachments)
+        .zip(&report.read)
+        .map(|(att, doc)| StoredDocument::of(doc, hex::encode(Sha256::digest(&att.data))))
         .collect()
 }
 
@@ -539,7 +530,9 @@ fn application(
         case.mails
             .push(stored_mail(mail, key, MailRole::Application, now));
         case.attachments = attachments.iter().map(|(a, _)| a.clone()).collect();
-        case.checklist = merged_checklist(&report, &[]);
+        case.checklist = checklist::merged(&report.checklist, &[]);
+        case.documents = stored_documents(&[mail], &report);
+        case.body = Some(report.body.clone());
         if let Some(mid) = &mail.message_id {
             case.thread.push(mid.clone());
         }
@@ -636,6 +629,7 @@ fn to_existing(
     let report = inspect_mails(first, later, desk.rules, ocr, today(now))
         .map_err(|e| Failure::Stage(format!("lampiran tidak dapat dibaca: {e}")))?;
     let attachments = attachments_of(mail, Some(&report));
+    let documents = stored_documents(&earlier.iter().collect::<Vec<_>>(), &report);
     let may_reply = reply_allowed(desk, limiter, &from, now);
     desk.store
         .add_mail(id, key, raw, &attachments, now, |case: &mut Case| {
@@ -644,7 +638,11 @@ fn to_existing(
             case.attachments
                 .extend(attachments.iter().map(|(a, _)| a.clone()));
             case.applicant = applicant_record(&report, &case.applicant.reply_to);
-            case.checklist = merged_checklist(&report, &case.checklist);
+            staff::keep_edits(case);
+            case.documents = documents.clone();
+            case.body = Some(report.body.clone());
+            case.checklist = checklist::rerun(&desk.rules.checklist, case, today(now))
+                .unwrap_or_else(|| checklist::merged(&report.checklist, &case.checklist));
             case.record(
                 Actor::Applicant(from.clone()),
                 EventKind::MailAdded {

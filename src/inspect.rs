@@ -71,6 +71,12 @@ pub struct Report {
     pub checklist: Vec<Item>,
     pub problems: Vec<String>,
     pub complete: bool,
+    /// The body form the checklist used, every mail's overlaid; kept with the case.
+    #[serde(skip)]
+    pub body: BodyForm,
+    /// Every attachment as read, in mail order, with each field's source; kept with the case.
+    #[serde(skip)]
+    pub read: Vec<Document>,
 }
 
 pub fn inspect(
@@ -129,6 +135,8 @@ pub fn inspect_mails(
         complete: problems.is_empty(),
         problems,
         checklist,
+        body,
+        read: documents,
     })
 }
 
@@ -299,7 +307,8 @@ pub fn render_text(r: &Report) -> String {
     out
 }
 
-fn field_label(key: &str) -> &str {
+/// A document field's name for people (Indonesian).
+pub fn field_label(key: &str) -> &str {
     match key {
         "nik" => "NIK",
         "name" => "Nama",

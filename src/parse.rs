@@ -45,7 +45,7 @@ impl ParseError {
 }
 
 /// File types told apart by their first bytes, whatever the name or Content-Type claims.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileType {
     Pdf,

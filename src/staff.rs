@@ -16,8 +16,10 @@ use crate::applicant::{EmailAddress, Nik, Nip, Phone};
 use crate::case::sop::{self, SopError};
 use crate::case::store::{CaseError, CaseStore};
 use crate::case::{Actor, ApplicantRecord, Case, CaseId, EventKind, LetterFile, State};
+use crate::checklist;
 use crate::config::{Config, Person};
 use crate::daemon::{Desk, Services};
+use crate::extract::body::BodyForm;
 use crate::letter::{LetterData, render_docx, render_pdf};
 use crate::outbound::compose::MailFile;
 use crate::outbound::{OutgoingMail, compose};
@@ -187,6 +189,34 @@ impl Field {
         }
     }
 
+    /// What the applicant typed for this field into the mail body, if anything.
+    pub fn body_value(self, b: &BodyForm) -> Option<&str> {
+        match self {
+            Field::Nama => b.name.as_deref(),
+            Field::Nik => b.nik.as_deref(),
+            Field::Nip => b.nip.as_deref(),
+            Field::Jabatan => b.position.as_deref(),
+            Field::Pangkat => b.rank.as_deref(),
+            Field::Unit => b.unit.as_deref(),
+            Field::Hp => b.phone.as_deref(),
+            Field::Surel => b.email.as_deref(),
+        }
+    }
+
+    /// The same field in the form the applicant typed into the mail body.
+    pub fn body_slot(self, b: &mut BodyForm) -> &mut Option<String> {
+        match self {
+            Field::Nama => &mut b.name,
+            Field::Nik => &mut b.nik,
+            Field::Nip => &mut b.nip,
+            Field::Jabatan => &mut b.position,
+            Field::Pangkat => &mut b.rank,
+            Field::Unit => &mut b.unit,
+            Field::Hp => &mut b.phone,
+            Field::Surel => &mut b.email,
+        }
+    }
+
     /// The value in its canonical form, or why it is not one (Indonesian).
     pub fn normalize(self, value: &str) -> Result<String, String> {
         let value = value.trim();
@@ -255,6 +285,19 @@ impl Reply {
             text: text.into(),
             files: Vec::new(),
         }
+    }
+}
+
+/// Lays the verifiers' latest edits over an applicant record read again from the mails, so
+/// that a follow-up does not undo a correction.
+pub fn keep_edits(case: &mut Case) {
+    let edits: Vec<(Field, String)> = case
+        .edits()
+        .into_iter()
+        .filter_map(|(key, value)| Some((Field::from_key(key)?, value.to_string())))
+        .collect();
+    for (field, value) in edits {
+        *field.slot(&mut case.applicant) = Some(value);
     }
 }
 
@@ -471,7 +514,8 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
             };
             let value = f.normalize(value).map_err(Reply::refused)?;
             let actor = Actor::Staff(by.clone());
-            change(id, format!("{} kasus {id} diubah.", f.label()), &|case| {
+            let rerun_words = std::cell::RefCell::new(String::new());
+            let reply = change(id, format!("{} kasus {id} diubah.", f.label()), &|case| {
                 if case.state.is_closed() {
                     return Err(SopError::Closed {
                         case: case.id,
@@ -490,8 +534,28 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     None,
                     now,
                 );
+                *rerun_words.borrow_mut() = match checklist::rerun(
+                    &desk.rules.checklist,
+                    case,
+                    crate::daemon::today(now),
+                ) {
+                    None => " Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan; \
+                                 daftar periksa tidak dijalankan ulang."
+                        .to_string(),
+                    Some(new) => {
+                        let changed = checklist::changes(&case.checklist, &new);
+                        case.checklist = new;
+                        if changed.is_empty() {
+                            " Daftar periksa dijalankan ulang; tidak ada butir yang berubah."
+                                .to_string()
+                        } else {
+                            format!(" Daftar periksa dijalankan ulang: {}.", changed.join("; "))
+                        }
+                    }
+                };
                 Ok(Vec::new())
-            })
+            })?;
+            Ok(Reply::ok(format!("{}{}", reply.text, rerun_words.take())))
         }
         Command::UserAdd {
             name,

@@ -1,11 +1,20 @@
 //! What a case is: the applicant, the mails and attachments, the checklist, the SOP state, the
 //! people involved and the history of every event, as stored (serde) in sled.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::classify::{Basis, DocKind};
+use crate::extract::body::BodyForm;
+use crate::extract::fields::FieldSource;
+use crate::extract::{Fields, ktp, sk};
+use crate::inspect::Document;
+use crate::parse::FileType;
+use crate::text::{Source, Unreadable};
 
 /// The schema of [`Case`] records; a release that changes it migrates older records on open.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -443,6 +452,89 @@ pub struct Case {
     /// letters existed have none.
     #[serde(default)]
     pub letters: Vec<LetterFile>,
+    /// What was read from every attachment of the applicant's mails, for re-running the
+    /// checklist without OCR and for showing each field's source. Records written before
+    /// documents were kept have none.
+    #[serde(default)]
+    pub documents: Vec<StoredDocument>,
+    /// The form the applicant's mail bodies gave, as the checklist last used it; `None` for
+    /// records written before it was kept.
+    #[serde(default)]
+    pub body: Option<BodyForm>,
+}
+
+/// One attachment as the pipeline read it, linked to its [`StoredAttachment`] by SHA-256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredDocument {
+    pub sha256: String,
+    pub filename: String,
+    pub kind: DocKind,
+    pub basis: Basis,
+    pub file_type: FileType,
+    /// OCR, PDF text or plain text; `None` when the file could not be read.
+    pub source: Option<Source>,
+    pub fields: BTreeMap<String, Option<String>>,
+    pub confidence: BTreeMap<String, f32>,
+    pub sources: BTreeMap<String, FieldSource>,
+    pub unreadable: Option<Unreadable>,
+}
+
+/// The map with owned keys, as stored.
+fn owned<V: Clone>(m: &BTreeMap<&'static str, V>) -> BTreeMap<String, V> {
+    m.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+impl StoredDocument {
+    pub fn of(doc: &Document, sha256: String) -> StoredDocument {
+        StoredDocument {
+            sha256,
+            filename: doc.filename.clone(),
+            kind: doc.kind,
+            basis: doc.basis,
+            file_type: doc.file_type,
+            source: doc.source,
+            fields: owned(&doc.fields.values),
+            confidence: owned(&doc.fields.confidence),
+            sources: owned(&doc.fields.sources),
+            unreadable: doc.unreadable.clone(),
+        }
+    }
+
+    /// The document again as the checklist takes it. Field names outside the KTP's and SK's
+    /// keys (none are written) are dropped.
+    pub fn document(&self) -> Document {
+        let keys: &[&'static str] = match self.kind {
+            DocKind::Ktp => ktp::KEYS,
+            DocKind::Sk => sk::KEYS,
+            DocKind::Letter | DocKind::Other => &[],
+        };
+        let key = |k: &String| keys.iter().copied().find(|s| s == k);
+        let mut fields = Fields::with_keys(keys);
+        for (k, v) in &self.fields {
+            if let Some(k) = key(k) {
+                fields.values.insert(k, v.clone());
+            }
+        }
+        for (k, c) in &self.confidence {
+            if let Some(k) = key(k) {
+                fields.confidence.insert(k, *c);
+            }
+        }
+        for (k, src) in &self.sources {
+            if let Some(k) = key(k) {
+                fields.sources.insert(k, src.clone());
+            }
+        }
+        Document {
+            filename: self.filename.clone(),
+            kind: self.kind,
+            basis: self.basis,
+            file_type: self.file_type,
+            source: self.source,
+            fields,
+            unreadable: self.unreadable.clone(),
+        }
+    }
 }
 
 /// A recommendation letter kept with the case; its bytes are in the blob tree.
@@ -484,6 +576,17 @@ impl Case {
 }
 
 impl Case {
+    /// The latest value a verifier gave each field (by `staff::Field` key), oldest edit first.
+    pub fn edits(&self) -> BTreeMap<&str, &str> {
+        self.history
+            .iter()
+            .filter_map(|e| match &e.what {
+                EventKind::FieldEdited { field, to, .. } => Some((field.as_str(), to.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Ids of the checklist items that are not ok.
     pub fn problems(&self) -> Vec<&str> {
         self.checklist
@@ -512,6 +615,23 @@ impl Case {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_written_before_documents_were_kept_still_load() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 23, 1, 0, 0).unwrap();
+        let case = Case::new(
+            CaseId { year: 2026, seq: 3 },
+            now,
+            ApplicantRecord::default(),
+            None,
+        );
+        let mut old = serde_json::to_value(&case).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        assert!(fields.remove("documents").is_some() && fields.remove("body").is_some());
+        let back: Case = serde_json::from_value(old).unwrap();
+        assert_eq!(back, case);
+        assert!(back.documents.is_empty() && back.body.is_none());
+    }
 
     #[test]
     fn case_ids_print_and_parse() {

@@ -137,6 +137,8 @@ impl Case {
             verifier: None,
             linked: Vec::new(),
             letters: Vec::new(),
+            documents: Vec::new(),
+            body: None,
             history: vec![Event {
                 at: now,
                 actor: Actor::System,

@@ -13,7 +13,7 @@ use regex::{Captures, Regex};
 
 use crate::applicant::name::is_title;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BodyForm {
     pub name: Option<String>,
     pub nik: Option<String>,

@@ -3,15 +3,51 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::text::Line;
+use crate::text::{Line, Place};
 
-/// Field name → value (or null) and field name → confidence, as the report prints them.
+/// Field name → value (or null) and field name → confidence, as the report prints them, and
+/// where each value was read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Fields {
     pub values: BTreeMap<&'static str, Option<String>>,
     pub confidence: BTreeMap<&'static str, f32>,
+    /// Left out of the report, whose JSON the golden samples pin down.
+    #[serde(skip)]
+    pub sources: BTreeMap<&'static str, FieldSource>,
+}
+
+/// Where a field's value was read: the line's text, its confidence, and for OCR the place on
+/// the picture (for a value spread over several lines, the box holding them all).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldSource {
+    pub line: String,
+    pub conf: f32,
+    pub place: Option<Place>,
+}
+
+impl FieldSource {
+    pub fn of(line: &Line) -> FieldSource {
+        FieldSource {
+            line: line.text.clone(),
+            conf: line.conf,
+            place: line.place,
+        }
+    }
+
+    /// One source for a value read from several lines: their text joined, the least
+    /// confidence, the box holding them all when they share one picture.
+    pub fn joined<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Option<FieldSource> {
+        lines
+            .into_iter()
+            .map(FieldSource::of)
+            .reduce(|a, b| FieldSource {
+                line: format!("{} / {}", a.line, b.line),
+                conf: a.conf.min(b.conf),
+                place: a.place.zip(b.place).and_then(|(x, y)| x.union(y)),
+            })
+    }
 }
 
 impl Fields {
@@ -20,7 +56,23 @@ impl Fields {
         Fields {
             values: keys.iter().map(|k| (*k, None)).collect(),
             confidence: BTreeMap::new(),
+            sources: BTreeMap::new(),
         }
+    }
+
+    /// [`Fields::set`] with the line the value was read from, at that line's confidence.
+    pub fn set_from(&mut self, key: &'static str, value: String, line: &Line) {
+        self.set_with(key, value, line.conf, FieldSource::of(line));
+    }
+
+    /// [`Fields::set`] with its source; `conf` may differ from the source line's (a NIK two
+    /// readings disagree on is doubted more than its line).
+    pub fn set_with(&mut self, key: &'static str, value: String, conf: f32, source: FieldSource) {
+        if value.trim().is_empty() {
+            return;
+        }
+        self.set(key, value, conf);
+        self.sources.insert(key, source);
     }
 
     pub fn set(&mut self, key: &'static str, value: String, conf: f32) {
@@ -128,18 +180,18 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The first line carrying one of `labels`, with the value after it and the line's confidence.
-pub fn find_labelled<'a>(lines: &'a [Line], labels: &[&str]) -> Option<(&'a str, f32)> {
+/// The first line carrying one of `labels`, with the value after it.
+pub fn find_labelled<'a>(lines: &'a [Line], labels: &[&str]) -> Option<(&'a str, &'a Line)> {
     lines
         .iter()
-        .find_map(|l| after_label(&l.text, labels).map(|v| (v, l.conf)))
+        .find_map(|l| after_label(&l.text, labels).map(|v| (v, l)))
 }
 
 /// [`find_labelled`] for labels that must be followed by a separator.
-pub fn find_labelled_sep<'a>(lines: &'a [Line], labels: &[&str]) -> Option<(&'a str, f32)> {
+pub fn find_labelled_sep<'a>(lines: &'a [Line], labels: &[&str]) -> Option<(&'a str, &'a Line)> {
     lines
         .iter()
-        .find_map(|l| after_label_sep(&l.text, labels).map(|v| (v, l.conf)))
+        .find_map(|l| after_label_sep(&l.text, labels).map(|v| (v, l)))
 }
 
 /// Indonesian month names and their common abbreviations.

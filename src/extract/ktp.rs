@@ -1,6 +1,6 @@
 //! Stage 5 for KTP: typed fields from the card's text, the NIK from two independent readings.
 
-use super::fields::{Fields, after_label, find_labelled, parse_date, squash};
+use super::fields::{FieldSource, Fields, after_label, find_labelled, parse_date, squash};
 use crate::applicant::Nik;
 use crate::text::{Line, ReadText};
 
@@ -29,22 +29,22 @@ pub fn extract(read: &ReadText) -> Fields {
         let t = squash(&line.text);
         if let Some(rest) = t.strip_prefix("PROVINSI") {
             if !rest.is_empty() && f.get("province").is_none() {
-                f.set(
+                f.set_from(
                     "province",
                     format!("PROVINSI {}", words_after(&line.text, 1)),
-                    line.conf,
+                    line,
                 );
             }
         } else if (t.starts_with("KABUPATEN") || t.starts_with("KOTA"))
             && f.get("regency").is_none()
         {
-            f.set("regency", clean_upper(&line.text), line.conf);
+            f.set_from("regency", clean_upper(&line.text), line);
         }
     }
-    if let Some((v, c)) = find_labelled(lines, &["Nama"]) {
-        f.set("name", clean_name(v), c);
+    if let Some((v, line)) = find_labelled(lines, &["Nama"]) {
+        f.set_from("name", clean_name(v), line);
     }
-    if let Some((v, c)) = find_labelled(
+    if let Some((v, line)) = find_labelled(
         lines,
         &[
             "Tempat/Tgl Lahir",
@@ -59,37 +59,38 @@ pub fn extract(read: &ReadText) -> Fields {
                 v,
             ),
         };
-        f.set("birth_place", clean_upper(place), c);
+        f.set_from("birth_place", clean_upper(place), line);
         if let Some(d) = parse_date(date) {
-            f.set("birth_date", d, c);
+            f.set_from("birth_date", d, line);
         }
     }
-    if let Some((v, c)) = find_labelled(lines, &["Jenis Kelamin", "Jenis Kel"]) {
+    if let Some((v, line)) = find_labelled(lines, &["Jenis Kelamin", "Jenis Kel"]) {
         let s = squash(v);
         if s.starts_with("LAKI") || s.starts_with("LAK") {
-            f.set("sex", "LAKI-LAKI".into(), c);
+            f.set_from("sex", "LAKI-LAKI".into(), line);
         } else if s.starts_with("PEREM") || s.starts_with("PRM") || s.starts_with("PEREN") {
-            f.set("sex", "PEREMPUAN".into(), c);
+            f.set_from("sex", "PEREMPUAN".into(), line);
         }
     }
     let mut address = Vec::new();
-    let mut address_conf = 1.0f32;
+    let mut address_lines = Vec::new();
     for (labels, prefix) in [
         (&["Alamat"][..], ""),
         (&["RT/RW"][..], "RT/RW "),
         (&["Kel/Desa", "KelDesa"][..], "KEL/DESA "),
         (&["Kecamatan"][..], "KEC. "),
     ] {
-        if let Some((v, c)) = find_labelled(lines, labels) {
+        if let Some((v, line)) = find_labelled(lines, labels) {
             let v = clean_upper(v);
             if !v.is_empty() {
                 address.push(format!("{prefix}{v}"));
-                address_conf = address_conf.min(c);
+                address_lines.push(line);
             }
         }
     }
-    if !address.is_empty() {
-        f.set("address", address.join(", "), address_conf);
+    if let Some(source) = FieldSource::joined(address_lines) {
+        let conf = source.conf;
+        f.set_with("address", address.join(", "), conf, source);
     }
     for (key, labels) in [
         ("religion", &["Agama"][..]),
@@ -97,26 +98,36 @@ pub fn extract(read: &ReadText) -> Fields {
         ("occupation", &["Pekerjaan"][..]),
         ("valid_until", &["Berlaku Hingga"][..]),
     ] {
-        if let Some((v, c)) = find_labelled(lines, labels) {
-            f.set(key, clean_upper(v), c);
+        if let Some((v, line)) = find_labelled(lines, labels) {
+            f.set_from(key, clean_upper(v), line);
         }
     }
     if let Some((nik, conf)) = read_nik(read, &f) {
-        f.set("nik", nik, conf);
+        match nik_line(lines) {
+            Some(line) => f.set_with("nik", nik, conf, FieldSource::of(line)),
+            None => f.set("nik", nik, conf),
+        }
     }
     f
+}
+
+/// The line labelled NIK, where the number is printed.
+fn nik_line(lines: &[Line]) -> Option<&Line> {
+    lines.iter().find(|l| {
+        l.text
+            .split_whitespace()
+            .next()
+            .is_some_and(crate::text::is_nik_label)
+    })
 }
 
 /// The NIK from the card's text line and from the digits-only re-read. Only two readings that
 /// agree, parse as a NIK and agree with the printed birth date and sex keep their confidence.
 fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
-    let block = read.lines.iter().find_map(|l| {
-        let first = l.text.split_whitespace().next()?;
-        if !crate::text::is_nik_label(first) {
-            return None;
-        }
+    let block = nik_line(&read.lines).map(|l| {
+        let first = l.text.split_whitespace().next().unwrap_or_default();
         let value = after_label(&l.text, &["NIK"]).unwrap_or(&l.text[first.len()..]);
-        Some((number_of(value), l.conf))
+        (number_of(value), l.conf)
     });
     let reread = read.nik_digits.as_ref().map(|d| d.digits.as_str());
     let from_block = block
@@ -246,10 +257,7 @@ fn clean_name(s: &str) -> String {
 pub fn lines_of(text: &str, conf: f32) -> Vec<Line> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| Line {
-            text: l.trim().to_string(),
-            conf,
-        })
+        .map(|l| Line::text_only(l.trim(), conf))
         .collect()
 }
 
@@ -288,6 +296,17 @@ mod tests {
             f.get("address"),
             Some("JL. AHMAD YANI NO. 5, RT/RW 001/002, KEL/DESA KAYUBULAN, KEC. LIMBOTO")
         );
+        assert_eq!(f.sources["nik"].line, "NIK : 7502015203850001");
+        assert_eq!(
+            f.sources["sex"].line,
+            "Jenis Kelamin : PEREMPUAN Gol. Darah : O"
+        );
+        assert!(
+            f.sources["address"]
+                .line
+                .starts_with("Alamat : JL. AHMAD YANI NO. 5 / RT/RW")
+        );
+        assert_eq!(f.sources.len(), KEYS.len());
     }
 
     #[test]

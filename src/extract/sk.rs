@@ -1,6 +1,6 @@
 //! Stage 5 for SK Jabatan: the decree's number, date and subject, and the person it names.
 
-use super::fields::{Fields, after_label_sep, find_labelled_sep, parse_date, squash};
+use super::fields::{FieldSource, Fields, find_labelled_sep, parse_date, squash};
 use super::ktp::number_of;
 use crate::text::ReadText;
 
@@ -11,10 +11,10 @@ pub const KEYS: &[&str] = &[
 pub fn extract(read: &ReadText) -> Fields {
     let lines = &read.lines;
     let mut f = Fields::with_keys(KEYS);
-    if let Some((v, c)) = find_labelled_sep(lines, &["NOMOR", "Nomor"]) {
+    if let Some((v, line)) = find_labelled_sep(lines, &["NOMOR", "Nomor"]) {
         let v = v.trim_start_matches(':').trim();
         if v.chars().any(|c| c.is_ascii_digit()) {
-            f.set("number", v.to_string(), c);
+            f.set_from("number", v.to_string(), line);
         }
     }
     // "Ditetapkan di Limboto / pada tanggal 2 Maret 2026"; "berlaku pada tanggal ditetapkan"
@@ -27,11 +27,11 @@ pub fn extract(read: &ReadText) -> Fields {
         .or_else(|| lines.iter().rev().find(dated))
         && let Some(d) = parse_date(&line.text)
     {
-        f.set("date", d, line.conf);
+        f.set_from("date", d, line);
     }
     if let Some(i) = lines.iter().position(|l| squash(&l.text) == "TENTANG") {
         let mut about = Vec::new();
-        let mut conf = 1.0f32;
+        let mut about_lines = Vec::new();
         for l in lines.iter().skip(i + 1) {
             let s = squash(&l.text);
             if s.starts_with("BUPATI")
@@ -42,13 +42,14 @@ pub fn extract(read: &ReadText) -> Fields {
                 break;
             }
             about.push(l.text.trim().to_string());
-            conf = conf.min(l.conf);
+            about_lines.push(l);
             if about.len() >= 4 {
                 break;
             }
         }
-        if !about.is_empty() {
-            f.set("about", about.join(" "), conf);
+        if let Some(source) = FieldSource::joined(about_lines) {
+            let conf = source.conf;
+            f.set_with("about", about.join(" "), conf, source);
         }
     }
     // The person appointed is named after MEMUTUSKAN; labels before it belong to the preamble.
@@ -57,25 +58,23 @@ pub fn extract(read: &ReadText) -> Fields {
         .position(|l| squash(&l.text).starts_with("MEMUTUSKAN"))
         .unwrap_or(0);
     let body = &lines[start..];
-    if let Some((v, c)) = find_labelled_sep(body, &["Nama"]) {
-        f.set("name", v.trim_end_matches(';').trim().to_string(), c);
+    if let Some((v, line)) = find_labelled_sep(body, &["Nama"]) {
+        f.set_from("name", v.trim_end_matches(';').trim().to_string(), line);
     }
-    if let Some((v, c)) = body.iter().find_map(|l| {
-        after_label_sep(&l.text, &["NIP", "N.I.P", "NI PPPK", "NI-PPPK"]).map(|v| (v, l.conf))
-    }) {
+    if let Some((v, line)) = find_labelled_sep(body, &["NIP", "N.I.P", "NI PPPK", "NI-PPPK"]) {
         let digits = number_of(v);
         if digits.len() >= 8 {
-            f.set("nip", digits, c);
+            f.set_from("nip", digits, line);
         }
     }
     // A PPPK decree has no pangkat, only "Golongan : IX"; the rank is then "Golongan IX".
-    if let Some((v, c)) = find_labelled_sep(body, &["Golongan"])
+    if let Some((v, line)) = find_labelled_sep(body, &["Golongan"])
         && find_labelled_sep(body, &["Pangkat"]).is_none()
     {
-        f.set(
+        f.set_from(
             "rank",
             format!("Golongan {}", v.trim_end_matches(';').trim()),
-            c,
+            line,
         );
     }
     for (key, labels) in [
@@ -94,8 +93,8 @@ pub fn extract(read: &ReadText) -> Fields {
             &["Unit Kerja", "Unit Organisasi", "Satuan Kerja"][..],
         ),
     ] {
-        if let Some((v, c)) = find_labelled_sep(body, labels) {
-            f.set(key, v.trim_end_matches([';']).trim().to_string(), c);
+        if let Some((v, line)) = find_labelled_sep(body, labels) {
+            f.set_from(key, v.trim_end_matches([';']).trim().to_string(), line);
         }
     }
     f

@@ -1080,6 +1080,8 @@ mod tests {
                 role: MailRole::Application,
             }],
             letters: Vec::new(),
+            documents: Vec::new(),
+            body: None,
             attachments: vec![
                 attachment("ktp.jpg", "ktp", APPLICATION),
                 attachment("sk_cpns.pdf", "sk", FOLLOW_UP),

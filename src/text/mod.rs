@@ -6,7 +6,7 @@ pub mod ocr;
 pub mod pdf;
 
 use ::image::{DynamicImage, GrayImage, Luma};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use self::image::{ImageError, Prepared, Shape, decode, prepare};
 use self::ocr::{Ocr, OcrError, OcrLine, OcrMode};
@@ -16,7 +16,7 @@ use crate::parse::{Attachment, FileType};
 /// Scanned pages OCR'd from one PDF; application scans are one or two pages.
 const MAX_OCR_IMAGES: usize = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     PdfText,
@@ -29,6 +29,95 @@ pub struct Line {
     pub text: String,
     /// 0.0 ..= 1.0: the least confident word for OCR, 1.0 for a text layer.
     pub conf: f32,
+    /// Where OCR found the line; a text layer has no picture to point into.
+    pub place: Option<Place>,
+}
+
+impl Line {
+    /// A line of a text layer (or typed by hand): fully confident, nowhere on a picture.
+    pub fn text_only(text: impl Into<String>, conf: f32) -> Line {
+        Line {
+            text: text.into(),
+            conf,
+            place: None,
+        }
+    }
+}
+
+/// A rectangle in pixels of the prepared image tesseract saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bbox {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Bbox {
+    fn from_tuple((left, top, width, height): (u32, u32, u32, u32)) -> Bbox {
+        Bbox {
+            left,
+            top,
+            width,
+            height,
+        }
+    }
+
+    /// The smallest box holding both.
+    pub fn union(self, other: Bbox) -> Bbox {
+        let left = self.left.min(other.left);
+        let top = self.top.min(other.top);
+        let right = (self.left + self.width).max(other.left + other.width);
+        let bottom = (self.top + self.height).max(other.top + other.height);
+        Bbox {
+            left,
+            top,
+            width: right - left,
+            height: bottom - top,
+        }
+    }
+}
+
+/// Where on which picture a line was read. The prepared image's size is kept with the box:
+/// the preparation may change between the reading and a later crop, and the box is then
+/// scaled to the new size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    /// 0 for an image file; the index of the embedded image for a scanned PDF.
+    pub image: usize,
+    pub bbox: Bbox,
+    pub image_width: u32,
+    pub image_height: u32,
+}
+
+impl Place {
+    /// Both places as one, when they are on the same picture.
+    pub fn union(self, other: Place) -> Option<Place> {
+        (self.image == other.image
+            && (self.image_width, self.image_height) == (other.image_width, other.image_height))
+            .then(|| Place {
+                bbox: self.bbox.union(other.bbox),
+                ..self
+            })
+    }
+
+    /// The box in an image of `width` × `height` prepared from the same picture.
+    pub fn scaled_to(&self, width: u32, height: u32) -> Bbox {
+        if (width, height) == (self.image_width, self.image_height)
+            || self.image_width == 0
+            || self.image_height == 0
+        {
+            return self.bbox;
+        }
+        let sx = |v: u32| (u64::from(v) * u64::from(width) / u64::from(self.image_width)) as u32;
+        let sy = |v: u32| (u64::from(v) * u64::from(height) / u64::from(self.image_height)) as u32;
+        Bbox {
+            left: sx(self.bbox.left),
+            top: sy(self.bbox.top),
+            width: sx(self.bbox.width).max(1),
+            height: sy(self.bbox.height).max(1),
+        }
+    }
 }
 
 /// The NIK line read a second time, as digits only. Tesseract gives no usable confidence for
@@ -60,7 +149,7 @@ impl ReadText {
             source,
             lines: join_separators(text.lines().map(str::trim).filter(|l| !l.is_empty()))
                 .into_iter()
-                .map(|text| Line { text, conf: 1.0 })
+                .map(|text| Line::text_only(text, 1.0))
                 .collect(),
             shape: None,
             nik_digits: None,
@@ -87,7 +176,8 @@ fn join_separators<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
 }
 
 /// Why a document could not be read; shown to people, so each has an Indonesian explanation.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
 pub enum Unreadable {
     #[error("format {0:?} is not supported")]
     Format(FileType),
@@ -181,8 +271,8 @@ fn read_pdf(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
         return Ok(ReadText::from_plain(&content.text, Source::PdfText));
     }
     let mut merged: Option<ReadText> = None;
-    for img in content.images.iter().take(MAX_OCR_IMAGES) {
-        let read = match read_image(img, ocr) {
+    for (index, img) in content.images.iter().enumerate().take(MAX_OCR_IMAGES) {
+        let read = match read_image_at(img, index, ocr) {
             Ok(read) => read,
             Err(ReadError::Unreadable(_)) => continue,
             Err(e) => return Err(e),
@@ -198,7 +288,36 @@ fn read_pdf(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
     merged.ok_or(ReadError::Unreadable(Unreadable::NoText))
 }
 
+/// The prepared picture number `image` of an attachment (see [`Place::image`]), made again
+/// the way [`read_bytes`] made it for OCR, so that a stored [`Place`] points into it.
+pub fn prepared_picture(
+    data: &[u8],
+    file_type: FileType,
+    image: usize,
+) -> Result<GrayImage, Unreadable> {
+    let img = match file_type {
+        FileType::Pdf => pdf::read(data)
+            .map_err(|e| Unreadable::Broken(e.to_string()))?
+            .images
+            .into_iter()
+            .nth(image)
+            .ok_or(Unreadable::NoText)?,
+        t if t.is_image() && image == 0 => decode(data, t).map_err(image_unreadable)?,
+        other => return Err(Unreadable::Format(other)),
+    };
+    Ok(prepare(&img).gray)
+}
+
 pub fn read_image(img: &DynamicImage, ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
+    read_image_at(img, 0, ocr)
+}
+
+/// [`read_image`] of the attachment's picture number `image` (see [`Place::image`]).
+fn read_image_at(
+    img: &DynamicImage,
+    image: usize,
+    ocr: &mut dyn Ocr,
+) -> Result<ReadText, ReadError> {
     let prepared = prepare(img);
     let mode = match prepared.shape {
         Shape::Card => OcrMode::Block,
@@ -214,6 +333,12 @@ pub fn read_image(img: &DynamicImage, ocr: &mut dyn Ocr) -> Result<ReadText, Rea
         .map(|l| Line {
             text: l.text(),
             conf: word_confidence(l.words.iter()),
+            place: Some(Place {
+                image,
+                bbox: Bbox::from_tuple(l.bbox()),
+                image_width: prepared.gray.width(),
+                image_height: prepared.gray.height(),
+            }),
         })
         .collect();
     let legible: usize = lines
@@ -322,6 +447,42 @@ mod tests {
         assert_eq!(
             lines,
             ["KESATU : Mengangkat:", "Nama : Dewi, S.Sos.", "NIP : 1975"]
+        );
+    }
+
+    #[test]
+    fn places_join_and_scale() {
+        let place = |left, top, width, height| Place {
+            image: 0,
+            bbox: Bbox {
+                left,
+                top,
+                width,
+                height,
+            },
+            image_width: 1000,
+            image_height: 600,
+        };
+        let both = place(100, 300, 200, 30)
+            .union(place(80, 340, 400, 30))
+            .unwrap();
+        assert_eq!(both.bbox, place(80, 300, 400, 70).bbox);
+        assert_eq!(
+            place(0, 0, 1, 1).union(Place {
+                image: 1,
+                ..place(0, 0, 1, 1)
+            }),
+            None
+        );
+        assert_eq!(both.scaled_to(1000, 600), both.bbox);
+        assert_eq!(
+            both.scaled_to(500, 300),
+            Bbox {
+                left: 40,
+                top: 150,
+                width: 200,
+                height: 35
+            }
         );
     }
 

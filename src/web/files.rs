@@ -1,9 +1,14 @@
 //! Attachments as the desk serves them: downloads always as files, pictures only as raster
-//! images (PDF pages rendered by `pdftoppm`), never an HTML or SVG attachment inline; and the
-//! text lines of PDF attachments, shown beside the fields read from them.
+//! images (PDF pages rendered by `pdftoppm`), never an HTML or SVG attachment inline; the
+//! crop of the prepared picture a field was read from; and the text lines of PDF attachments,
+//! shown beside the fields read from them.
 
+use std::collections::VecDeque;
 use std::io::{Cursor, Write};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use image::GrayImage;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,6 +34,105 @@ pub enum FileError {
     NotPicture(String),
     #[error("cannot render {what}: {message}")]
     Render { what: String, message: String },
+    #[error("field {field} of attachment {n} has no place on a picture")]
+    NoCrop { n: usize, field: String },
+}
+
+/// Prepared pictures kept for the next crops: a case page asks for a crop per field, mostly
+/// of the same one or two photos, and preparing a photo costs far more than cropping it.
+const PREPARED_KEPT: usize = 4;
+
+/// The last few prepared pictures, by attachment SHA-256 and picture number.
+#[derive(Default)]
+pub struct PreparedCache {
+    kept: Mutex<VecDeque<(String, usize, Arc<GrayImage>)>>,
+}
+
+impl PreparedCache {
+    /// The prepared picture, made at most once while it stays in the cache: the lock is held
+    /// while preparing, so a page's crops of one photo, asked for together, wait for the
+    /// first instead of each preparing it again.
+    fn get(
+        &self,
+        sha256: &str,
+        image: usize,
+        make: impl FnOnce() -> Result<GrayImage, String>,
+    ) -> Result<Arc<GrayImage>, String> {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = kept.iter().position(|(s, i, _)| s == sha256 && *i == image) {
+            let entry = kept.remove(at).expect("position is in range");
+            let picture = entry.2.clone();
+            kept.push_back(entry);
+            return Ok(picture);
+        }
+        let picture = Arc::new(make()?);
+        if kept.len() >= PREPARED_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((sha256.to_string(), image, picture.clone()));
+        Ok(picture)
+    }
+}
+
+/// The part of the prepared picture of attachment `n` where `field` was read, with a margin,
+/// as a PNG. The picture is prepared again as it was for OCR; when the preparation has changed
+/// size since, the stored box is scaled to it.
+pub fn crop(
+    store: &CaseStore,
+    case: &Case,
+    n: usize,
+    field: &str,
+    cache: &PreparedCache,
+) -> Result<Response, FileError> {
+    let att = case.attachments.get(n).ok_or(FileError::NoAttachment(n))?;
+    let no_crop = || FileError::NoCrop {
+        n,
+        field: field.to_string(),
+    };
+    let place = case
+        .documents
+        .iter()
+        .find(|d| d.sha256 == att.sha256)
+        .and_then(|d| d.sources.get(field))
+        .and_then(|s| s.place)
+        .ok_or_else(no_crop)?;
+    let render = |message: String| FileError::Render {
+        what: att.filename.clone(),
+        message,
+    };
+    let picture = cache
+        .get(&att.sha256, place.image, || {
+            let bytes = store
+                .blob(&att.sha256)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "no stored bytes".to_string())?;
+            crate::text::prepared_picture(&bytes, FileType::sniff(&bytes), place.image)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(render)?;
+    let bbox = place.scaled_to(picture.width(), picture.height());
+    let margin = (bbox.height / 3).max(6);
+    let left = bbox.left.saturating_sub(margin).min(picture.width());
+    let top = bbox.top.saturating_sub(margin).min(picture.height());
+    let right = (bbox.left + bbox.width + margin).min(picture.width());
+    let bottom = (bbox.top + bbox.height + margin).min(picture.height());
+    if right <= left || bottom <= top {
+        return Err(no_crop());
+    }
+    let part =
+        image::imageops::crop_imm(&*picture, left, top, right - left, bottom - top).to_image();
+    let mut png = Cursor::new(Vec::new());
+    part.write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| render(e.to_string()))?;
+    Ok(file_response(
+        "image/png",
+        format!(
+            "inline; filename=\"{}-{}.png\"",
+            header_filename(&att.filename),
+            header_filename(field)
+        ),
+        png.into_inner(),
+    ))
 }
 
 /// Text of one PDF attachment, when it has a text layer.

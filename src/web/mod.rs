@@ -55,6 +55,8 @@ pub struct WebDesk {
     /// Woken after every action, so that the mails it queued go out at once.
     mail_waiting: Arc<Notify>,
     clock: fn() -> DateTime<Utc>,
+    /// Prepared pictures for field crops.
+    prepared: files::PreparedCache,
 }
 
 impl WebDesk {
@@ -72,6 +74,7 @@ impl WebDesk {
             failures: Mutex::new(HashMap::new()),
             mail_waiting,
             clock,
+            prepared: files::PreparedCache::default(),
         })
     }
 
@@ -93,6 +96,7 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}", get(case_page))
         .route("/kasus/{id}/lampiran/{n}/unduh", get(download))
         .route("/kasus/{id}/lampiran/{n}/gambar", get(picture))
+        .route("/kasus/{id}/lampiran/{n}/potongan/{field}", get(crop))
         .route("/kasus/{id}/disposisi", post(act_dispose))
         .route("/kasus/{id}/minta", post(act_request))
         .route("/kasus/{id}/periksa", post(act_check))
@@ -521,6 +525,42 @@ async fn picture(
         Ok(Ok(response)) => response,
         Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
         Err(e) => server_error("rendering an attachment panicked", e),
+    }
+}
+
+async fn crop(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, n, field)): Path<(String, usize, String)>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let case = match load_case(&desk, &session, &id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    let shared = desk.clone();
+    let cropped = tokio::task::spawn_blocking(move || {
+        files::crop(&shared.services.store, &case, n, &field, &shared.prepared)
+    })
+    .await;
+    match cropped {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, "no crop to show");
+            html(
+                StatusCode::NOT_FOUND,
+                pages::message_page(
+                    Some(&session),
+                    "Potongan tidak tersedia",
+                    "Tidak ada potongan gambar untuk isian ini: isian tidak dikenal, tidak dibaca \
+                     dari gambar, atau lampirannya tidak dapat dibuka.",
+                ),
+            )
+        }
+        Err(e) => server_error("cropping an attachment panicked", e),
     }
 }
 

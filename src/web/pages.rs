@@ -13,12 +13,16 @@ use super::accounts::Session;
 use super::files::{PdfText, viewable};
 use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
-use crate::case::{Case, State, StoredMail};
+use crate::case::{Case, State, StoredDocument, StoredMail};
 use crate::checklist::Status;
 use crate::classify::DocKind;
 use crate::config::Config;
+use crate::extract::body::BodyForm;
+use crate::extract::{ktp, sk};
+use crate::inspect::field_label;
 use crate::report::Report;
 use crate::staff::{Field, MARKABLE};
+use crate::text::Source;
 
 /// The one stylesheet (served at `/gaya.css`; the CSP allows no inline style).
 pub const STYLESHEET: &str = include_str!("gaya.css");
@@ -303,12 +307,148 @@ pub fn queue_page(
     )
 }
 
-/// Where a field is read from: the KTP for who the person is, the SK for the post.
-fn source_kind(field: Field) -> Option<&'static str> {
+/// Where a field is read on the documents: the KTP for who the person is, the SK for the post
+/// (document kind and the document's field key).
+fn read_from(field: Field) -> &'static [(DocKind, &'static str)] {
     match field {
-        Field::Nama | Field::Nik => Some("ktp"),
-        Field::Nip | Field::Jabatan | Field::Pangkat | Field::Unit => Some("sk"),
-        Field::Hp | Field::Surel => None,
+        Field::Nama => &[(DocKind::Ktp, "name"), (DocKind::Sk, "name")],
+        Field::Nik => &[(DocKind::Ktp, "nik")],
+        Field::Nip => &[(DocKind::Sk, "nip")],
+        Field::Jabatan => &[(DocKind::Sk, "position")],
+        Field::Pangkat => &[(DocKind::Sk, "rank")],
+        Field::Unit => &[(DocKind::Sk, "unit")],
+        Field::Hp | Field::Surel => &[],
+    }
+}
+
+/// Below this a reading is shown as doubtful, for the verifier to compare with the picture.
+const LOW_CONFIDENCE: f32 = 0.8;
+
+/// The stored reading of each attachment that has one, with the attachment's index.
+fn read_documents(case: &Case) -> impl Iterator<Item = (usize, &StoredDocument)> {
+    case.documents.iter().filter_map(|d| {
+        let n = case.attachments.iter().position(|a| a.sha256 == d.sha256)?;
+        Some((n, d))
+    })
+}
+
+fn confidence_words(conf: f32) -> Markup {
+    let low = conf < LOW_CONFIDENCE;
+    html! {
+        span class={ "keyakinan" @if low { " rendah" } } {
+            "keyakinan " ((conf * 100.0).round() as u32) "%"
+            @if low { " — periksa dengan gambar" }
+        }
+    }
+}
+
+/// Where one document field was read: the crop of the picture, or the text line, and the
+/// confidence of an OCR reading.
+fn field_source(id: &str, n: usize, doc: &StoredDocument, key: &str) -> Markup {
+    let source = doc.sources.get(key);
+    html! {
+        @if source.is_some_and(|s| s.place.is_some()) {
+            img.potongan src={ "/kasus/" (id) "/lampiran/" (n) "/potongan/" (key) }
+                alt={ "Potongan " (field_label(key)) " pada " (doc.filename) }
+                loading="lazy";
+        } @else if let Some(s) = source {
+            span.baris {
+                @if doc.source == Some(Source::PdfText) { "baris teks PDF: " } @else { "baris terbaca: " }
+                q { (s.line) }
+            }
+        }
+        @if doc.source == Some(Source::Ocr) && let Some(conf) = doc.confidence.get(key) {
+            " " (confidence_words(*conf))
+        }
+    }
+}
+
+/// The sources of one applicant field: the mail body, and every KTP or SK it is read on.
+fn field_sources(id: &str, case: &Case, body: &BodyForm, field: Field) -> Markup {
+    let from_body = field.body_value(body);
+    html! {
+        ul.sumber {
+            @match (from_body, field) {
+                (Some(v), _) => li { span.asal { "isi surel" } " " q { (v) } },
+                (None, Field::Surel) => li { span.asal { "alamat pengirim" } " " q { (case.applicant.reply_to) } },
+                (None, _) => li { span.asal { "isi surel" } " tidak mencantumkan" },
+            }
+            @for (kind, key) in read_from(field) {
+                @for (n, doc) in read_documents(case).filter(|(_, d)| d.kind == *kind) {
+                    li {
+                        span.asal { (kind.label_id()) } " "
+                        @match doc.fields.get(*key).and_then(|v| v.as_deref()) {
+                            Some(v) => q { (v) },
+                            None => "tidak terbaca",
+                        }
+                        " " a href={ "#lampiran-" (n) } { "(" (doc.filename) ")" }
+                        br;
+                        (field_source(id, n, doc, key))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every field read from one KTP or SK, compactly, beside the attachment's picture.
+fn document_fields(id: &str, n: usize, doc: &StoredDocument) -> Markup {
+    let keys = match doc.kind {
+        DocKind::Ktp => ktp::KEYS,
+        DocKind::Sk => sk::KEYS,
+        DocKind::Letter | DocKind::Other => &[],
+    };
+    html! {
+        @if let Some(why) = &doc.unreadable {
+            p.catatan { "Tidak terbaca: " (why.keterangan()) }
+        } @else if !keys.is_empty() {
+            div.gulir { table.bacaan {
+                caption { "Terbaca dari " (doc.kind.label_id()) }
+                tbody {
+                    @for key in keys {
+                        tr {
+                            th { (field_label(key)) }
+                            td {
+                                @match doc.fields.get(*key).and_then(|v| v.as_deref()) {
+                                    Some(v) => { (v) br; (field_source(id, n, doc, key)) },
+                                    None => span.catatan { "tidak terbaca" },
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+/// Where a field is read from, for cases stored before readings were kept.
+fn source_kind(field: Field) -> Option<&'static str> {
+    read_from(field).first().map(|(kind, _)| kind.as_str())
+}
+
+/// The sources of a case stored before readings were kept: a link to the KTP or SK and the
+/// PDF text lines that contain the value.
+fn old_sources(
+    case: &Case,
+    sources: &[Option<PdfText>],
+    field: Field,
+    value: Option<&str>,
+) -> Markup {
+    html! {
+        @match source_kind(field) {
+            None => "isi surel",
+            Some(kind) => {
+                @let first = case.attachments.iter().position(|a| a.kind == kind);
+                @match first {
+                    Some(i) => a href={ "#lampiran-" (i) } { (DocKind::label_of(kind)) ": " (case.attachments[i].filename) },
+                    None => { (DocKind::label_of(kind)) " tidak dilampirkan" },
+                }
+                @for (_, line) in matching_lines(case, sources, kind, value.unwrap_or("")) {
+                    br; span.baris { "baris PDF: " q { (line) } }
+                }
+            },
+        }
     }
 }
 
@@ -358,6 +498,7 @@ pub fn case_page(
     let verify = session.role.may_verify() && open;
     let dispose = session.role.may_dispose() && open;
     let timings = sop::timings(case, &config.standards, now);
+    let edits = case.edits();
     layout(
         &id,
         Some(session),
@@ -375,16 +516,17 @@ pub fn case_page(
             }
             section #data {
                 h2 { "Data pemohon" }
-                p.catatan {
-                    "Sumber tiap isian: gambar lampiran di samping (posisi potongan dan tingkat keyakinan "
-                    "tidak disimpan oleh pembacaan dokumen) dan, untuk PDF berteks, baris teks yang memuat isian."
+                @if case.body.is_none() {
+                    p.catatan {
+                        "Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan: sumber tiap isian "
+                        "adalah gambar lampiran di bawah dan, untuk PDF berteks, baris teks yang memuat isian."
+                    }
                 }
-                div.gulir { table.isian {
-                    thead { tr { th { "Isian" } th { "Nilai" } th { "Sumber" } } }
+                table.isian {
                     tbody {
                         @for field in Field::ALL {
                             @let value = field.get(&case.applicant);
-                            tr {
+                            tr id={ "isian-" (field.key()) } {
                                 th { (field.label()) }
                                 td {
                                     @if verify {
@@ -397,26 +539,19 @@ pub fn case_page(
                                     } @else {
                                         (value.unwrap_or("-"))
                                     }
-                                }
-                                td.sumber {
-                                    @match source_kind(field) {
-                                        None => "isi surel",
-                                        Some(kind) => {
-                                            @let first = case.attachments.iter().position(|a| a.kind == kind);
-                                            @match first {
-                                                Some(i) => a href={ "#lampiran-" (i) } { (DocKind::label_of(kind)) ": " (case.attachments[i].filename) },
-                                                None => { (DocKind::label_of(kind)) " tidak dilampirkan" },
-                                            }
-                                            @for (_, line) in matching_lines(case, sources, kind, value.unwrap_or("")) {
-                                                br; span.baris { "baris PDF: " q { (line) } }
-                                            }
-                                        },
+                                    @if edits.contains_key(field.key()) {
+                                        span.diubah { "diubah verifikator" }
+                                    }
+                                    @if let Some(body) = &case.body {
+                                        (field_sources(&id, case, body, field))
+                                    } @else {
+                                        div.sumber { (old_sources(case, sources, field, value)) }
                                     }
                                 }
                             }
                         }
                     }
-                } }
+                }
             }
             section #lampiran {
                 h2 { "Lampiran (" (case.attachments.len()) ")" }
@@ -439,6 +574,9 @@ pub fn case_page(
                                 strong { (DocKind::label_of(&att.kind)) } " · " (att.filename)
                                 " · " (att.size / 1024) " KB · "
                                 a href={ "/kasus/" (id) "/lampiran/" (i) "/unduh" } { "Unduh" }
+                            }
+                            @if let Some((_, doc)) = read_documents(case).find(|(n, _)| *n == i) {
+                                (document_fields(&id, i, doc))
                             }
                         }
                     }
