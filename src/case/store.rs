@@ -121,6 +121,15 @@ pub struct QueuedMail {
     pub delivery: Delivery,
 }
 
+/// A queued mail with the raw message it was queued with; `raw` is `None` only for a mail
+/// queued before its history event named its blob and no longer in the outbox or the
+/// dead-letter list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingCopy {
+    pub mail: QueuedMail,
+    pub raw: Option<Vec<u8>>,
+}
+
 /// Every mail queued for `case`, in the order it was queued, with how each one fared.
 pub fn queued_mails(case: &Case) -> Vec<QueuedMail> {
     let mut mails: Vec<QueuedMail> = Vec::new();
@@ -929,13 +938,8 @@ impl CaseStore {
             .collect()
     }
 
-    /// Every mail sertel queued for case `id`, oldest first, with its raw bytes. Raw bytes are
-    /// `None` only for a mail queued before its history event named its blob and no longer in
-    /// the outbox or the dead-letter list.
-    pub fn case_outgoing(
-        &self,
-        id: CaseId,
-    ) -> Result<Vec<(QueuedMail, Option<Vec<u8>>)>, CaseError> {
+    /// Every mail sertel queued for case `id`, oldest first, with its raw bytes.
+    pub fn case_outgoing(&self, id: CaseId) -> Result<Vec<OutgoingCopy>, CaseError> {
         let case = self.get(id)?.ok_or(CaseError::NotFound(id))?;
         queued_mails(&case)
             .into_iter()
@@ -944,7 +948,7 @@ impl CaseStore {
                     Some(sha256) => Some(self.blob_of(sha256, &case_name(id))?),
                     None => self.raw_of_entry(mail.outbox)?,
                 };
-                Ok((mail, raw))
+                Ok(OutgoingCopy { mail, raw })
             })
             .collect()
     }
@@ -1641,7 +1645,7 @@ mod tests {
         let out = store.case_outgoing(id).unwrap();
         let fared: Vec<(u64, Option<&str>, &Delivery, bool)> = out
             .iter()
-            .map(|(m, raw)| {
+            .map(|OutgoingCopy { mail: m, raw }| {
                 (
                     m.outbox,
                     m.message_id.as_deref(),
@@ -1670,17 +1674,17 @@ mod tests {
             ]
         );
         assert_eq!(
-            out[1].1.as_deref(),
+            out[1].raw.as_deref(),
             Some(
                 reply(Purpose::DispositionRequest, "disp@tte")
                     .raw
                     .as_slice()
             )
         );
-        assert_eq!(out[2].1, out[4].1, "found through the outbox entry");
-        assert_eq!(out[1].0.queued_at, t0());
+        assert_eq!(out[2].raw, out[4].raw, "found through the outbox entry");
+        assert_eq!(out[1].mail.queued_at, t0());
         assert_eq!(
-            out[1].0.to,
+            out[1].mail.to,
             "pemohon@gorontalokab.go.id, arsip@gorontalokab.go.id"
         );
         assert!(matches!(

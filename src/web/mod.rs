@@ -476,8 +476,10 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
             session,
             &desk.services.config,
             &case,
-            &mails,
-            &outgoing,
+            pages::Thread {
+                incoming: &mails,
+                outgoing: &outgoing,
+            },
             &sources,
             banner.as_ref(),
             desk.now(),
@@ -570,8 +572,8 @@ async fn outgoing_attachment(
     };
     let attachment = outgoing
         .into_iter()
-        .find(|(mail, _)| mail.outbox == outbox)
-        .and_then(|(_, raw)| crate::parse::parse_mail(&raw?).ok())
+        .find(|copy| copy.mail.outbox == outbox)
+        .and_then(|copy| crate::parse::parse_mail(&copy.raw?).ok())
         .and_then(|parsed| parsed.attachments.into_iter().nth(n));
     match attachment {
         Some(a) => files::letter_download(&a.filename, a.data),

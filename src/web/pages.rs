@@ -13,7 +13,7 @@ use super::accounts::Session;
 use super::files::{PdfText, viewable};
 use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
-use crate::case::store::{Delivery, QueuedMail};
+use crate::case::store::{Delivery, OutgoingCopy};
 use crate::case::{Case, LetterFile, State, StoredMail};
 use crate::checklist::Status;
 use crate::classify::DocKind;
@@ -362,6 +362,13 @@ fn fold(body: &str) -> (&str, &str) {
     }
 }
 
+/// A case's mails as stored: those that came in, and those sertel queued.
+#[derive(Clone, Copy)]
+pub struct Thread<'a> {
+    pub incoming: &'a [(StoredMail, Vec<u8>)],
+    pub outgoing: &'a [OutgoingCopy],
+}
+
 /// Where an attachment of a mail in the thread can be fetched.
 enum AttachmentLink {
     /// Kept with the case: shown on the page at `#lampiran-N` and downloadable.
@@ -389,13 +396,9 @@ struct ThreadMail {
 
 /// The case's mails in and out, in time order (a mail that came in before one queued at the
 /// same moment).
-fn thread_mails(
-    case: &Case,
-    mails: &[(StoredMail, Vec<u8>)],
-    outgoing: &[(QueuedMail, Option<Vec<u8>>)],
-) -> Vec<ThreadMail> {
-    let mut thread = Vec::with_capacity(mails.len() + outgoing.len());
-    for (mail, raw) in mails {
+fn thread_mails(case: &Case, stored: Thread<'_>) -> Vec<ThreadMail> {
+    let mut thread = Vec::with_capacity(stored.incoming.len() + stored.outgoing.len());
+    for (mail, raw) in stored.incoming {
         let parsed = crate::parse::parse_mail(raw).ok();
         let kept: Vec<(String, AttachmentLink)> = case
             .attachments
@@ -424,7 +427,7 @@ fn thread_mails(
             attachments,
         });
     }
-    for (mail, raw) in outgoing {
+    for OutgoingCopy { mail, raw } in stored.outgoing {
         let parsed = raw
             .as_deref()
             .and_then(|raw| crate::parse::parse_mail(raw).ok());
@@ -461,17 +464,13 @@ fn thread_mails(
 
 /// The thread: every mail in and out, its body as plain text (folded when long) and the names
 /// of its attachments, linked where the desk keeps them.
-fn thread_section(
-    case: &Case,
-    mails: &[(StoredMail, Vec<u8>)],
-    outgoing: &[(QueuedMail, Option<Vec<u8>>)],
-) -> Markup {
+fn thread_section(case: &Case, stored: Thread<'_>) -> Markup {
     let id = case.id.to_string();
-    let thread = thread_mails(case, mails, outgoing);
+    let thread = thread_mails(case, stored);
     html! {
         section #surel {
             h2 { "Surel (" (thread.len()) ")" }
-            p.catatan { (mails.len()) " masuk · " (outgoing.len()) " keluar, urut waktu" }
+            p.catatan { (stored.incoming.len()) " masuk · " (stored.outgoing.len()) " keluar, urut waktu" }
             @for mail in &thread {
                 article class={ "surel " (if mail.incoming { "masuk" } else { "keluar" }) } {
                     header {
@@ -529,8 +528,7 @@ pub fn case_page(
     session: &Session,
     config: &Config,
     case: &Case,
-    mails: &[(StoredMail, Vec<u8>)],
-    outgoing: &[(QueuedMail, Option<Vec<u8>>)],
+    thread: Thread<'_>,
     sources: &[Option<PdfText>],
     banner: Option<&Banner>,
     now: DateTime<Utc>,
@@ -757,7 +755,7 @@ pub fn case_page(
                     }
                 }
             }
-            (thread_section(case, mails, outgoing))
+            (thread_section(case, thread))
             section #riwayat {
                 h2 { "Riwayat" }
                 div.gulir { table.riwayat {
