@@ -15,7 +15,8 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
 use sertel::case::store::{CaseStore, MailKey, sha256_hex};
 use sertel::case::{
-    ApplicantRecord, Case, ChecklistEntry, EventKind, MailRole, State, StoredAttachment, StoredMail,
+    Actor, ApplicantRecord, Case, ChecklistEntry, EventKind, MailRole, Purpose, State,
+    StoredAttachment, StoredMail,
 };
 use sertel::config::Config;
 use sertel::daemon::Services;
@@ -34,10 +35,11 @@ fn clock() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap()
 }
 
-fn config(root: &Path) -> Config {
+/// The desk's config; `extra` adds sections (`[signing]`).
+fn config(root: &Path, extra: &str) -> Config {
     common::office_config(
         root,
-        "[web]\nlisten = \"127.0.0.1:0\"\nlogin_attempts = 3\n",
+        &format!("[web]\nlisten = \"127.0.0.1:0\"\nlogin_attempts = 3\n{extra}"),
     )
 }
 
@@ -82,14 +84,19 @@ impl Desk {
     /// A desk with one case in `diterima` whose mail has a script for a subject, and one
     /// account per role.
     fn new() -> Desk {
-        let dir = tempfile::tempdir().unwrap();
-        let config = config(dir.path());
+        Desk::with(tempfile::tempdir().unwrap(), "", clock)
+    }
+
+    /// [`Desk::new`] in `dir`, with `extra` config sections and the web desk's clock.
+    fn with(dir: tempfile::TempDir, extra: &str, web_clock: fn() -> DateTime<Utc>) -> Desk {
+        let config = config(dir.path(), extra);
         let store = CaseStore::open(&config.storage.data_dir).unwrap();
+        let anchors = TrustAnchors::from_pem_files(&config.signing.trust_anchors).unwrap();
         let services = Arc::new(Services {
             config,
             rules: Rules::builtin(),
             store: store.clone(),
-            anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
+            anchors,
         });
         for (name, role) in [
             ("rina", Role::Verifikator),
@@ -181,7 +188,7 @@ impl Desk {
         let web = WebDesk::new(
             services.clone(),
             Arc::new(tokio::sync::Notify::new()),
-            clock,
+            web_clock,
         )
         .unwrap();
         Desk {
@@ -1395,7 +1402,7 @@ async fn a_verifier_drafts_the_letter_and_the_page_previews_it() {
 }
 
 /// A multipart upload of `pdf` as the signed letter, with `csrf`.
-fn signed_upload(path: &str, cookie: &str, csrf: &str, pdf: &[u8]) -> Request<Body> {
+fn signed_upload(path: &str, cookie: Option<&str>, csrf: &str, pdf: &[u8]) -> Request<Body> {
     let boundary = "batas-uji-7d1f";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
@@ -1405,14 +1412,14 @@ fn signed_upload(path: &str, cookie: &str, csrf: &str, pdf: &[u8]) -> Request<Bo
     .into_bytes();
     body.extend_from_slice(pdf);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::post(path)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body))
-        .unwrap()
+    let mut request = Request::post(path).header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={boundary}"),
+    );
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).unwrap()
 }
 
 #[tokio::test]
@@ -1437,17 +1444,17 @@ async fn an_unsigned_letter_upload_is_refused_with_the_reason() {
     let path = format!("/kasus/{id}/ttd");
 
     let refused = desk
-        .send(signed_upload(&path, &kadis, &kadis_csrf, &unsigned))
+        .send(signed_upload(&path, Some(&kadis), &kadis_csrf, &unsigned))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let refused = desk
-        .send(signed_upload(&path, &rina, &kadis_csrf, &unsigned))
+        .send(signed_upload(&path, Some(&rina), &kadis_csrf, &unsigned))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.text().contains("Token formulir tidak sah"));
 
     let refused = desk
-        .send(signed_upload(&path, &rina, &csrf, &unsigned))
+        .send(signed_upload(&path, Some(&rina), &csrf, &unsigned))
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -1460,8 +1467,353 @@ async fn an_unsigned_letter_upload_is_refused_with_the_reason() {
 
     let too_big = vec![b'x'; 21 * 1024 * 1024];
     let refused = desk
-        .send(signed_upload(&path, &rina, &csrf, &too_big))
+        .send(signed_upload(&path, Some(&rina), &csrf, &too_big))
         .await;
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(desk.case().state, State::RekomendasiDikirim);
+}
+
+/// `s` as maud writes it into a page.
+fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The thread section of a case page.
+fn thread_of(page: &str) -> &str {
+    let start = page.find("id=\"surel\"").expect("a thread section");
+    let end = page.find("id=\"riwayat\"").expect("a history section");
+    &page[start..end]
+}
+
+/// The direction class of each mail in a thread section, in page order.
+fn directions(thread: &str) -> Vec<&str> {
+    thread
+        .split("<article class=\"surel ")
+        .skip(1)
+        .map(|a| &a[..a.find('"').unwrap()])
+        .collect()
+}
+
+/// The article of the thread's mail whose header holds `needle`.
+fn article<'a>(thread: &'a str, needle: &str) -> &'a str {
+    thread
+        .split("<article ")
+        .find(|a| a.contains(needle))
+        .unwrap_or_else(|| panic!("no mail with {needle} in {thread}"))
+}
+
+#[tokio::test]
+async fn the_thread_shows_mails_in_and_out_with_their_status() {
+    use sertel::daemon::{Outcome, ReplyLimiter, process_next, send_due};
+    use sertel::intake::maildir::Maildir;
+    use sertel::outbound::folder::FolderTransport;
+    use sertel::text::ocr::TesseractOcr;
+
+    let desk = Desk::new();
+    // A text-only application with markup in its subject and body, through the daemon's own
+    // pipeline, which opens the case and queues the acknowledgement.
+    let inbox_dir = desk.services.config.intake.maildir.clone().unwrap();
+    let mut inbox = Maildir::open(&inbox_dir).unwrap();
+    let filler: String = (1..=20)
+        .map(|n| format!("Baris keterangan tambahan nomor {n}.\r\n"))
+        .collect();
+    let raw = format!(
+        "From: Andi Pakaya <andi.pakaya@gorontalokab.go.id>\r\nTo: tte@gorontalokab.go.id\r\n\
+         Subject: Permohonan TTE <script>alert(7)</script>\r\n\
+         Message-ID: <thread-1@gorontalokab.go.id>\r\n\
+         Date: Mon, 23 Nov 2026 09:00:00 +0800\r\n\r\n\
+         Nama : Andi Pakaya\r\nNIK : 7502011203850001\r\nNIP : 198503122010011003\r\n\
+         Jabatan : Pranata Komputer Ahli Pertama\r\nUnit Kerja : Dinas Pendidikan\r\n\
+         No. HP : 081234567890\r\n<iframe src=\"javascript:alert(8)\"></iframe>\r\n{filler}"
+    );
+    std::fs::write(inbox_dir.join("new/thread-1.eml"), raw).unwrap();
+    let mut ocr = TesseractOcr::new("ind").unwrap();
+    let outcome = process_next(
+        &mut inbox,
+        &desk.services.desk(),
+        &mut ocr,
+        &mut ReplyLimiter::default(),
+        None,
+        clock(),
+    )
+    .await
+    .unwrap();
+    let Outcome::Opened(id) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let ack = desk
+        .services
+        .store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.case == Some(id) && e.mail.purpose == Purpose::Acknowledgement)
+        .expect("an acknowledgement in the outbox");
+    let ack_subject = parse_mail(&ack.mail.raw).unwrap().subject.unwrap();
+    assert!(ack_subject.contains(&id.to_string()), "{ack_subject}");
+
+    let (rina, _) = desk.login("rina").await;
+    let page = desk.get(&format!("/kasus/{id}"), Some(&rina)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = page.text();
+    let thread = thread_of(&text);
+    // The application, then the acknowledgement and the request to the Kadis to dispose.
+    assert!(thread.contains("Surel (3)"), "{thread}");
+    assert_eq!(
+        directions(thread),
+        ["masuk", "keluar", "keluar"],
+        "in time order"
+    );
+    let incoming = article(thread, "alert(7)");
+    assert!(incoming.contains("Dari andi.pakaya@gorontalokab.go.id"));
+    assert!(incoming.contains("permohonan"));
+    assert!(incoming.contains("23-11-2026 11:00 WITA"), "{incoming}");
+    assert!(incoming.contains("&lt;script&gt;alert(7)&lt;/script&gt;"));
+    assert!(incoming.contains("&lt;iframe src=&quot;javascript:alert(8)&quot;&gt;&lt;/iframe&gt;"));
+    let folded = &incoming[incoming
+        .find("<details><summary>Tampilkan selebihnya (")
+        .expect("a long body is folded")..];
+    assert!(folded.contains("Baris keterangan tambahan nomor 20."));
+    assert!(
+        !folded.contains("NIK : 7502011203850001"),
+        "the first lines show at once"
+    );
+    let outgoing = article(thread, &escaped(&ack_subject));
+    assert!(outgoing.contains("class=\"surel keluar\""));
+    assert!(outgoing.contains("Kepada andi.pakaya@gorontalokab.go.id"));
+    assert!(outgoing.contains("tanda terima"));
+    assert!(outgoing.contains(">menunggu<"), "{outgoing}");
+    assert!(outgoing.contains(&id.to_string()));
+    for hostile in ["<script", "<iframe"] {
+        assert!(!text.contains(hostile), "{hostile} rendered as markup");
+    }
+
+    // The transport refuses the acknowledgement for good: the thread says so, with the reason.
+    desk.services
+        .store
+        .mark_failed(ack.id, clock(), "550 kotak surat tidak dikenal", true)
+        .unwrap();
+    let text = desk.get(&format!("/kasus/{id}"), Some(&rina)).await.text();
+    let outgoing = article(thread_of(&text), &escaped(&ack_subject));
+    assert!(outgoing.contains(">gagal<"), "{outgoing}");
+    assert!(outgoing.contains("550 kotak surat tidak dikenal"));
+
+    // The Kadis disposes the other case on the web; its mails go out through the outbox
+    // folder and the thread shows them sent, after the hostile application, still escaped.
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+    let disposed = desk
+        .post(
+            &format!("/kasus/{}/disposisi", desk.id),
+            Some(&kadis),
+            &[
+                ("csrf", &kadis_csrf),
+                ("verifier", "verifikator1@gorontalokab.go.id"),
+            ],
+        )
+        .await;
+    assert_eq!(disposed.status, StatusCode::OK, "{}", disposed.text());
+    let folder =
+        FolderTransport::new(desk.services.config.outbound.folder.as_ref().unwrap()).unwrap();
+    assert!(
+        send_due(&desk.services.store, &folder, clock())
+            .await
+            .unwrap()
+            >= 1
+    );
+    let text = desk
+        .get(&format!("/kasus/{}", desk.id), Some(&kadis))
+        .await
+        .text();
+    let thread = thread_of(&text);
+    let dirs = directions(thread);
+    assert_eq!(dirs[0], "masuk");
+    assert!(dirs[1..].iter().all(|d| *d == "keluar"), "{dirs:?}");
+    let assigned = article(thread, "pemberitahuan penugasan verifikator");
+    assert!(
+        assigned.contains("Kepada verifikator1@gorontalokab.go.id"),
+        "{assigned}"
+    );
+    assert!(assigned.contains(">terkirim<"), "{assigned}");
+    let application = article(thread, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    assert!(application.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(application.contains("Abdul &lt;b&gt;Rahman&lt;/b&gt;"));
+    // Its attachments are named, linked to the picture on the page and to the download.
+    let id = &desk.id;
+    for (n, name) in [
+        "ktp abdul.png",
+        "sk jabatan.pdf",
+        "halaman.html",
+        "gambar.svg",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            application.contains(&format!("<a href=\"#lampiran-{n}\">{name}</a>")),
+            "{name}: {application}"
+        );
+        assert!(application.contains(&format!("/kasus/{id}/lampiran/{n}/unduh")));
+    }
+    for hostile in ["<script", "<img src=x", "<b>"] {
+        assert!(!text.contains(hostile), "{hostile} rendered as markup");
+    }
+}
+
+#[tokio::test]
+async fn an_accepted_signed_letter_moves_the_case_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = common::pdfsign::TestCa::new(&dir.path().join("ca"), "Uji Root", "Kadis Uji");
+    let signing = format!(
+        "[signing]\ntrust_anchors = [\"{}\"]\n",
+        ca.cert_path().display()
+    );
+    // The signer's certificate is valid from the moment it was made, so the desk checks the
+    // signature at the real time.
+    let desk = Desk::with(dir, &signing, Utc::now);
+    let id = desk.id.clone();
+    ready_for_letter(&desk);
+    let (rina, csrf) = desk.login("rina").await;
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+    let drafted = desk
+        .post(
+            &format!("/kasus/{id}/surat"),
+            Some(&rina),
+            &[
+                ("csrf", &csrf),
+                ("reason", "NIP diperiksa manual di SIMPEG"),
+            ],
+        )
+        .await;
+    assert_eq!(drafted.status, StatusCode::OK, "{}", drafted.text());
+    assert_eq!(desk.case().state, State::RekomendasiDikirim);
+    let draft = desk
+        .get(&format!("/kasus/{id}/surat/pdf"), Some(&rina))
+        .await
+        .body;
+    let letter_text: String = pdftotext(&draft)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        letter_text.contains("7501034506900002"),
+        "the letter names the NIK"
+    );
+
+    // The letter to the Kadis is in the thread with its PDF and DOCX, both downloadable.
+    let page = desk.get(&format!("/kasus/{id}"), Some(&kadis)).await.text();
+    let to_kadis = article(thread_of(&page), "surat rekomendasi untuk ditandatangani");
+    for name in [
+        format!("{id}_surat_rekomendasi.pdf"),
+        format!("{id}_surat_rekomendasi.docx"),
+    ] {
+        assert!(to_kadis.contains(&name), "{name}: {to_kadis}");
+    }
+    let at = to_kadis.find(&format!("/kasus/{id}/keluar/")).unwrap();
+    let link = &to_kadis[at..];
+    let link = &link[..link.find('"').unwrap()];
+    assert!(link.ends_with("/0"), "{link}");
+    let attached = desk.get(link, Some(&kadis)).await;
+    assert_eq!(attached.status, StatusCode::OK);
+    assert_eq!(attached.body, draft, "the PDF that was sent is the draft");
+    assert!(
+        attached
+            .header(header::CONTENT_DISPOSITION)
+            .starts_with("attachment; filename=\"")
+    );
+    assert_eq!(attached.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    let docx = desk
+        .get(&format!("{}1", &link[..link.len() - 1]), Some(&rina))
+        .await;
+    assert!(docx.body.starts_with(b"PK"));
+    let missing = desk
+        .get(&format!("{}9", &link[..link.len() - 1]), Some(&rina))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(desk.get(link, None).await.location(), "/masuk");
+
+    let signed = ca.sign(&draft);
+    let path = format!("/kasus/{id}/ttd");
+    // Uploading a signed letter is a verifier's action: a stranger is sent to the login page
+    // and the Kadis is refused, and neither changes the case.
+    let stranger = desk.send(signed_upload(&path, None, &csrf, &signed)).await;
+    assert_eq!(stranger.status, StatusCode::SEE_OTHER);
+    assert_eq!(stranger.location(), "/masuk");
+    let refused = desk
+        .send(signed_upload(&path, Some(&kadis), &kadis_csrf, &signed))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text().contains("Tidak berwenang"));
+    assert_eq!(desk.case().state, State::RekomendasiDikirim);
+    assert!(desk.case().signed_letter().is_none());
+    assert_eq!(
+        desk.get(&format!("/kasus/{id}/surat/ttd"), Some(&rina))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let accepted = desk
+        .send(signed_upload(&path, Some(&rina), &csrf, &signed))
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text());
+    let text = accepted.text();
+    assert!(text.contains("class=\"berhasil\""), "{text}");
+    assert!(
+        text.contains("diterima (penanda tangan: Kadis Uji)"),
+        "{text}"
+    );
+    let case = desk.case();
+    assert_eq!(case.state, State::Ditandatangani);
+    assert_eq!(case.signed_letter(), Some(sha256_hex(&signed).as_str()));
+    let signed_event = case
+        .history
+        .iter()
+        .find(|e| matches!(e.what, EventKind::LetterSigned { .. }))
+        .expect("a LetterSigned event");
+    assert_eq!(
+        signed_event.actor,
+        Actor::Staff("rina (verifikator, web)".into())
+    );
+    assert_eq!(
+        signed_event.what,
+        EventKind::LetterSigned {
+            sha256: sha256_hex(&signed),
+            signer: "Kadis Uji".into()
+        }
+    );
+    let history = &text[text.find("id=\"riwayat\"").unwrap()..];
+    assert!(
+        history.contains("staf rina (verifikator, web)"),
+        "{history}"
+    );
+    assert!(text.contains("Surat bertanda tangan elektronik oleh Kadis Uji"));
+    assert!(text.contains(&format!("href=\"/kasus/{id}/surat/ttd\"")));
+    let notice = article(thread_of(&text), "pemberitahuan surat telah ditandatangani");
+    assert!(notice.contains(">menunggu<"), "{notice}");
+
+    // The kept letter is the uploaded one, byte for byte, for every role.
+    let kept = desk
+        .get(&format!("/kasus/{id}/surat/ttd"), Some(&kadis))
+        .await;
+    assert_eq!(kept.status, StatusCode::OK);
+    assert_eq!(kept.body, signed);
+    assert!(kept.header(header::CONTENT_DISPOSITION).contains("ttd.pdf"));
+    assert!(pdftotext(&kept.body).contains("Siti Nuraini"));
+    assert_eq!(
+        desk.get(&format!("/kasus/{id}/surat/ttd"), None)
+            .await
+            .location(),
+        "/masuk"
+    );
+
+    // The case no longer waits for a signature: a second upload is refused and changes nothing.
+    let again = desk
+        .send(signed_upload(&path, Some(&rina), &csrf, &signed))
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().contains("tidak diterima"));
+    assert_eq!(desk.case().letters.len(), case.letters.len());
 }

@@ -269,6 +269,9 @@ pub enum EventKind {
         outbox: u64,
         to: String,
         purpose: Purpose,
+        /// The raw message's blob; records written before it was kept here have none.
+        #[serde(default)]
+        sha256: Option<String>,
     },
     MailSent {
         outbox: u64,
@@ -326,6 +329,24 @@ impl Purpose {
             Purpose::SignedLetterRefused => "signed_letter_refused",
             Purpose::LetterSigned => "letter_signed",
             Purpose::BsreStep => "bsre_step",
+        }
+    }
+
+    /// Words for people (Indonesian).
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Purpose::Acknowledgement => "tanda terima",
+            Purpose::MissingItems => "pemberitahuan kekurangan berkas",
+            Purpose::ChecklistUpdate => "daftar periksa terbaru",
+            Purpose::DuplicateNotice => "pemberitahuan permohonan ganda",
+            Purpose::DispositionRequest => "permintaan disposisi",
+            Purpose::VerifierAssigned => "pemberitahuan penugasan verifikator",
+            Purpose::Rejection => "pemberitahuan penolakan",
+            Purpose::Quarantined => "pemberitahuan karantina",
+            Purpose::LetterForSigning => "surat rekomendasi untuk ditandatangani",
+            Purpose::SignedLetterRefused => "penolakan surat bertanda tangan",
+            Purpose::LetterSigned => "pemberitahuan surat telah ditandatangani",
+            Purpose::BsreStep => "petunjuk tahap BSrE",
         }
     }
 }

@@ -6,8 +6,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::model::{
-    Actor, ApplicantRecord, Case, CaseId, Event, EventKind, LetterFile, Purpose, SCHEMA_VERSION,
-    State, WITA,
+    Actor, ApplicantRecord, Case, CaseId, Event, EventKind, LetterFile, SCHEMA_VERSION, State, WITA,
 };
 use crate::applicant::nik::mask_niks_in;
 use crate::checklist::Status;
@@ -636,9 +635,10 @@ pub fn event_words(what: &EventKind) -> String {
             outbox,
             to,
             purpose,
+            ..
         } => format!(
             "surel {} masuk antrean kirim ke {to} (antrean #{outbox})",
-            purpose_words(*purpose)
+            purpose.label_id()
         ),
         EventKind::MailSent { outbox } => format!("surel antrean #{outbox} terkirim"),
         EventKind::MailFailed { outbox, error } => {
@@ -663,23 +663,6 @@ pub fn event_words(what: &EventKind) -> String {
     }
 }
 
-fn purpose_words(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::Acknowledgement => "tanda terima",
-        Purpose::MissingItems => "pemberitahuan kekurangan berkas",
-        Purpose::ChecklistUpdate => "daftar periksa terbaru",
-        Purpose::DuplicateNotice => "pemberitahuan permohonan ganda",
-        Purpose::DispositionRequest => "permintaan disposisi",
-        Purpose::VerifierAssigned => "pemberitahuan penugasan verifikator",
-        Purpose::Rejection => "pemberitahuan penolakan",
-        Purpose::Quarantined => "pemberitahuan karantina",
-        Purpose::LetterForSigning => "surat rekomendasi untuk ditandatangani",
-        Purpose::SignedLetterRefused => "penolakan surat bertanda tangan",
-        Purpose::LetterSigned => "pemberitahuan surat telah ditandatangani",
-        Purpose::BsreStep => "petunjuk tahap BSrE",
-    }
-}
-
 fn size_words(bytes: u64) -> String {
     if bytes < 1024 {
         format!("{bytes} bita")
@@ -691,7 +674,7 @@ fn size_words(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::model::{ChecklistEntry, MailRole, StoredAttachment, StoredMail};
+    use crate::case::model::{ChecklistEntry, MailRole, Purpose, StoredAttachment, StoredMail};
     use chrono::{Duration, TimeZone};
 
     // Synthetic NIK (Kab. Gorontalo, man born 12-03-85, sequence 0001), as in the NIK tests.
@@ -1016,6 +999,7 @@ mod tests {
                 outbox: 3,
                 to: "pemohon@gorontalokab.go.id".into(),
                 purpose: Purpose::Acknowledgement,
+                sha256: None,
             },
             Some("out@x".into()),
             t0(),

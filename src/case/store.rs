@@ -161,6 +161,82 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
+/// Where a mail sertel queued for a case stands, as the case's history tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// In the outbox, also after failures that will be retried.
+    Waiting,
+    Sent {
+        at: DateTime<Utc>,
+    },
+    /// Refused for good; it stays in the dead-letter list.
+    Failed {
+        at: DateTime<Utc>,
+        error: String,
+    },
+}
+
+/// A mail sertel queued for a case, from the case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub outbox: u64,
+    /// The raw message's blob; `None` for mails queued before the history kept it.
+    pub sha256: Option<String>,
+    pub message_id: Option<String>,
+    /// The recipients, comma-separated.
+    pub to: String,
+    pub purpose: Purpose,
+    pub queued_at: DateTime<Utc>,
+    pub delivery: Delivery,
+}
+
+/// A queued mail with the raw message it was queued with; `raw` is `None` only for a mail
+/// queued before its history event named its blob and no longer in the outbox or the
+/// dead-letter list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingCopy {
+    pub mail: QueuedMail,
+    pub raw: Option<Vec<u8>>,
+}
+
+/// Every mail queued for `case`, in the order it was queued, with how each one fared.
+pub fn queued_mails(case: &Case) -> Vec<QueuedMail> {
+    let mut mails: Vec<QueuedMail> = Vec::new();
+    for event in &case.history {
+        match &event.what {
+            EventKind::MailQueued {
+                outbox,
+                to,
+                purpose,
+                sha256,
+            } => mails.push(QueuedMail {
+                outbox: *outbox,
+                sha256: sha256.clone(),
+                message_id: event.mail.clone(),
+                to: to.clone(),
+                purpose: *purpose,
+                queued_at: event.at,
+                delivery: Delivery::Waiting,
+            }),
+            EventKind::MailSent { outbox } => {
+                if let Some(mail) = mails.iter_mut().find(|m| m.outbox == *outbox) {
+                    mail.delivery = Delivery::Sent { at: event.at };
+                }
+            }
+            EventKind::MailFailed { outbox, error } => {
+                if let Some(mail) = mails.iter_mut().find(|m| m.outbox == *outbox) {
+                    mail.delivery = Delivery::Failed {
+                        at: event.at,
+                        error: error.clone(),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    mails
+}
+
 /// A mail that could not be processed; its raw bytes are in the blob tree under `sha256`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarantineRecord {
@@ -499,6 +575,7 @@ impl Tx<'_> {
             let id = self.next_number(OUTBOX_COUNTER)?;
             let raw_sha256 = sha256_hex(&mail.raw);
             self.put_blob(&raw_sha256, &mail.raw)?;
+            let sha256 = Some(raw_sha256.clone());
             let message_id = bare_id(&mail.message_id).to_string();
             let record = OutboxRecord {
                 case: case.as_ref().map(|c| c.id),
@@ -519,6 +596,7 @@ impl Tx<'_> {
                         outbox: id,
                         to: record.to.join(", "),
                         purpose: record.purpose,
+                        sha256,
                     },
                     Some(message_id.clone()),
                     now,
@@ -934,6 +1012,32 @@ impl CaseStore {
                 Ok((mail, raw))
             })
             .collect()
+    }
+
+    /// Every mail sertel queued for case `id`, oldest first, with its raw bytes.
+    pub fn case_outgoing(&self, id: CaseId) -> Result<Vec<OutgoingCopy>, CaseError> {
+        let case = self.get(id)?.ok_or(CaseError::NotFound(id))?;
+        queued_mails(&case)
+            .into_iter()
+            .map(|mail| {
+                let raw = match &mail.sha256 {
+                    Some(sha256) => Some(self.blob_of(sha256, &case_name(id))?),
+                    None => self.raw_of_entry(mail.outbox)?,
+                };
+                Ok(OutgoingCopy { mail, raw })
+            })
+            .collect()
+    }
+
+    /// The raw message of outbox entry `id` while the outbox or the dead-letter list holds it.
+    fn raw_of_entry(&self, id: u64) -> Result<Option<Vec<u8>>, CaseError> {
+        for (tree, name) in [(&self.outbox, "outbox"), (&self.dead, "dead")] {
+            if let Some(bytes) = tree.get(id.to_be_bytes())? {
+                let record: OutboxRecord = decode(&format!("{name}/{id}"), &bytes)?;
+                return self.blob(&record.raw_sha256);
+            }
+        }
+        Ok(None)
     }
 
     /// The records of an outbox-like tree (`outbox` or `dead`), by id.
@@ -1457,7 +1561,8 @@ mod tests {
             &EventKind::MailQueued {
                 outbox: 2,
                 to: "pemohon@gorontalokab.go.id, arsip@gorontalokab.go.id".into(),
-                purpose: Purpose::MissingItems
+                purpose: Purpose::MissingItems,
+                sha256: Some(sha256_hex(&reply(Purpose::MissingItems, "missing@tte").raw)),
             }
         );
         assert_eq!(
@@ -1589,6 +1694,92 @@ mod tests {
                 },
                 &EventKind::MailSent { outbox: 1 }
             ]
+        );
+
+        // The case's outgoing mails: how each fared, with the bytes that were queued. A
+        // history event written before events named the blob finds it through the outbox
+        // while the mail waits there, and has no bytes once it is gone.
+        store
+            .update(id, now, |case| {
+                for outbox in [3, 99] {
+                    case.record(
+                        Actor::System,
+                        EventKind::MailQueued {
+                            outbox,
+                            to: "lama@gorontalokab.go.id".into(),
+                            purpose: Purpose::BsreStep,
+                            sha256: None,
+                        },
+                        None,
+                        now,
+                    );
+                }
+                Ok::<_, Infallible>(vec![reply(Purpose::BsreStep, "step@tte")])
+            })
+            .unwrap()
+            .unwrap();
+        let out = store.case_outgoing(id).unwrap();
+        let fared: Vec<(u64, Option<&str>, &Delivery, bool)> = out
+            .iter()
+            .map(|OutgoingCopy { mail: m, raw }| {
+                (
+                    m.outbox,
+                    m.message_id.as_deref(),
+                    &m.delivery,
+                    raw.is_some(),
+                )
+            })
+            .collect();
+        let failed = Delivery::Failed {
+            at: now,
+            error: "550 no such user".into(),
+        };
+        assert_eq!(
+            fared,
+            [
+                (
+                    1,
+                    Some("ack-TTE-2026-0001@tte"),
+                    &Delivery::Sent { at: now },
+                    true
+                ),
+                (2, Some("disp@tte"), &failed, true),
+                (3, None, &Delivery::Waiting, true),
+                (99, None, &Delivery::Waiting, false),
+                (3, Some("step@tte"), &Delivery::Waiting, true),
+            ]
+        );
+        assert_eq!(
+            out[1].raw.as_deref(),
+            Some(
+                reply(Purpose::DispositionRequest, "disp@tte")
+                    .raw
+                    .as_slice()
+            )
+        );
+        assert_eq!(out[2].raw, out[4].raw, "found through the outbox entry");
+        assert_eq!(out[1].mail.queued_at, t0());
+        assert_eq!(
+            out[1].mail.to,
+            "pemohon@gorontalokab.go.id, arsip@gorontalokab.go.id"
+        );
+        assert!(matches!(
+            store.case_outgoing(CaseId { year: 2026, seq: 9 }),
+            Err(CaseError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn mail_queued_records_without_a_blob_still_load() {
+        let old = r#"{"kind":"mail_queued","outbox":4,"to":"a@x","purpose":"acknowledgement"}"#;
+        assert_eq!(
+            serde_json::from_str::<EventKind>(old).unwrap(),
+            EventKind::MailQueued {
+                outbox: 4,
+                to: "a@x".into(),
+                purpose: Purpose::Acknowledgement,
+                sha256: None,
+            }
         );
     }
 

@@ -97,6 +97,7 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}/lampiran/{n}/unduh", get(download))
         .route("/kasus/{id}/lampiran/{n}/gambar", get(picture))
         .route("/kasus/{id}/lampiran/{n}/potongan/{field}", get(crop))
+        .route("/kasus/{id}/keluar/{outbox}/{n}", get(outgoing_attachment))
         .route("/kasus/{id}/disposisi", post(act_dispose))
         .route("/kasus/{id}/minta", post(act_request))
         .route("/kasus/{id}/periksa", post(act_check))
@@ -464,6 +465,10 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
         Ok(mails) => mails,
         Err(e) => return server_error("case mails could not be read", e),
     };
+    let outgoing = match desk.services.store.case_outgoing(case.id) {
+        Ok(outgoing) => outgoing,
+        Err(e) => return server_error("case outgoing mails could not be read", e),
+    };
     let status = match &banner {
         Some(Banner::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
@@ -475,7 +480,10 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
             session,
             &desk.services.config,
             &case,
-            &mails,
+            pages::Thread {
+                incoming: &mails,
+                outgoing: &outgoing,
+            },
             &sources,
             banner.as_ref(),
             desk.now(),
@@ -580,6 +588,46 @@ async fn download(
     match files::download(&desk.services.store, &case, n) {
         Ok(response) => response,
         Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+    }
+}
+
+/// Attachment `n` of the mail sertel queued for the case as outbox entry `outbox`, as a
+/// download (the letters it sent the Kadis, for one).
+async fn outgoing_attachment(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, outbox, n)): Path<(String, u64, usize)>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let case = match load_case(&desk, &session, &id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    let outgoing = match desk.services.store.case_outgoing(case.id) {
+        Ok(outgoing) => outgoing,
+        Err(e) => return server_error("case outgoing mails could not be read", e),
+    };
+    let attachment = outgoing
+        .into_iter()
+        .find(|copy| copy.mail.outbox == outbox)
+        .and_then(|copy| crate::parse::parse_mail(&copy.raw?).ok())
+        .and_then(|parsed| parsed.attachments.into_iter().nth(n));
+    match attachment {
+        Some(a) => files::letter_download(&a.filename, a.data),
+        None => html(
+            StatusCode::NOT_FOUND,
+            pages::message_page(
+                Some(&session),
+                "Lampiran tidak ditemukan",
+                &format!(
+                    "Surel keluar kasus {} tidak memiliki lampiran ini.",
+                    case.id
+                ),
+            ),
+        ),
     }
 }
 
@@ -799,7 +847,8 @@ async fn act_draft(
     })
 }
 
-/// The latest drafted letter: `pdf` or `docx` as a download, `gambar` as its first page.
+/// The latest drafted letter: `pdf` or `docx` as a download, `gambar` as its first page; `ttd`
+/// the accepted signed letter.
 async fn letter(
     State(desk): State<Arc<WebDesk>>,
     headers: HeaderMap,
@@ -809,6 +858,9 @@ async fn letter(
         Ok(session) => session,
         Err(response) => return *response,
     };
+    if kind == "ttd" {
+        return signed_letter(&desk, &session, &id);
+    }
     let index = match kind.as_str() {
         "pdf" | "gambar" => 0,
         "docx" => 1,
@@ -835,6 +887,32 @@ async fn letter(
         Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
         Err(e) => server_error("rendering the letter panicked", e),
     }
+}
+
+/// The accepted signed letter, as it was uploaded, for download.
+fn signed_letter(desk: &WebDesk, session: &Session, id: &str) -> Response {
+    let case = match load_case(desk, session, id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    let bytes = match case
+        .signed_letter()
+        .map(|sha| desk.services.store.blob(sha))
+    {
+        Some(Ok(Some(bytes))) => bytes,
+        Some(Err(e)) => return server_error("signed letter could not be read", e),
+        None | Some(Ok(None)) => {
+            return html(
+                StatusCode::NOT_FOUND,
+                pages::message_page(
+                    Some(session),
+                    "Surat tidak tersedia",
+                    &format!("Kasus {} belum memiliki surat bertanda tangan.", case.id),
+                ),
+            );
+        }
+    };
+    files::letter_download(&format!("{}_surat_rekomendasi_ttd.pdf", case.id), bytes)
 }
 
 /// The signed letter upload: the form's fields are read first, then the checks and the

@@ -13,7 +13,8 @@ use super::accounts::Session;
 use super::files::{PdfText, viewable};
 use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
-use crate::case::{Case, State, StoredDocument, StoredMail};
+use crate::case::store::{Delivery, OutgoingCopy};
+use crate::case::{Case, LetterFile, State, StoredDocument, StoredMail};
 use crate::checklist::Status;
 use crate::classify::DocKind;
 use crate::config::Config;
@@ -482,13 +483,192 @@ fn csrf_field(session: &Session) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf); }
 }
 
+/// A thread shows this many lines of a body; the rest is folded.
+const FOLD_LINES: usize = 12;
+/// Shown lines longer than this in all are folded too (a body of few, very long lines).
+const FOLD_CHARS: usize = 1500;
+
+/// A body's lines shown at once, and the rest, folded.
+fn fold(body: &str) -> (&str, &str) {
+    let at = body
+        .match_indices('\n')
+        .nth(FOLD_LINES - 1)
+        .map_or(body.len(), |(i, _)| i + 1);
+    let (head, rest) = body.split_at(at);
+    if head.chars().count() > FOLD_CHARS {
+        ("", body)
+    } else {
+        (head, rest.trim_end())
+    }
+}
+
+/// A case's mails as stored: those that came in, and those sertel queued.
+#[derive(Clone, Copy)]
+pub struct Thread<'a> {
+    pub incoming: &'a [(StoredMail, Vec<u8>)],
+    pub outgoing: &'a [OutgoingCopy],
+}
+
+/// Where an attachment of a mail in the thread can be fetched.
+enum AttachmentLink {
+    /// Kept with the case: shown on the page at `#lampiran-N` and downloadable.
+    Case(usize),
+    /// Attached to a mail sertel sent: downloadable from that mail.
+    Outgoing { outbox: u64, index: usize },
+    /// Named in the mail but not kept on its own.
+    None,
+}
+
+/// One mail of the case's thread, in or out, as the page shows it.
+struct ThreadMail {
+    at: DateTime<Utc>,
+    incoming: bool,
+    /// The sender of a mail that came in, the recipients of one sertel sent.
+    party: String,
+    subject: Option<String>,
+    /// The mail's role (in) or purpose (out), in Indonesian.
+    label: &'static str,
+    /// Outgoing only: `terkirim`, `menunggu` or `gagal`, with the transport's error.
+    status: Option<(&'static str, Option<String>)>,
+    body: Option<String>,
+    attachments: Vec<(String, AttachmentLink)>,
+}
+
+/// The case's mails in and out, in time order (a mail that came in before one queued at the
+/// same moment).
+fn thread_mails(case: &Case, stored: Thread<'_>) -> Vec<ThreadMail> {
+    let mut thread = Vec::with_capacity(stored.incoming.len() + stored.outgoing.len());
+    for (mail, raw) in stored.incoming {
+        let parsed = crate::parse::parse_mail(raw).ok();
+        let kept: Vec<(String, AttachmentLink)> = case
+            .attachments
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.mail.is_some() && a.mail == mail.message_id)
+            .map(|(i, a)| (a.filename.clone(), AttachmentLink::Case(i)))
+            .collect();
+        let attachments = if kept.is_empty() {
+            parsed
+                .iter()
+                .flat_map(|p| &p.attachments)
+                .map(|a| (a.filename.clone(), AttachmentLink::None))
+                .collect()
+        } else {
+            kept
+        };
+        thread.push(ThreadMail {
+            at: mail.received_at,
+            incoming: true,
+            party: mail.from.clone().unwrap_or_else(|| "-".into()),
+            subject: mail.subject.clone(),
+            label: mail.role.label_id(),
+            status: None,
+            body: parsed.map(|p| p.body),
+            attachments,
+        });
+    }
+    for OutgoingCopy { mail, raw } in stored.outgoing {
+        let parsed = raw
+            .as_deref()
+            .and_then(|raw| crate::parse::parse_mail(raw).ok());
+        let status = match &mail.delivery {
+            Delivery::Sent { .. } => ("terkirim", None),
+            Delivery::Waiting => ("menunggu", None),
+            Delivery::Failed { error, .. } => ("gagal", Some(error.clone())),
+        };
+        thread.push(ThreadMail {
+            at: mail.queued_at,
+            incoming: false,
+            party: mail.to.clone(),
+            subject: parsed.as_ref().and_then(|p| p.subject.clone()),
+            label: mail.purpose.label_id(),
+            status: Some(status),
+            attachments: parsed
+                .iter()
+                .flat_map(|p| &p.attachments)
+                .enumerate()
+                .map(|(index, a)| {
+                    let link = AttachmentLink::Outgoing {
+                        outbox: mail.outbox,
+                        index,
+                    };
+                    (a.filename.clone(), link)
+                })
+                .collect(),
+            body: parsed.map(|p| p.body),
+        });
+    }
+    thread.sort_by_key(|m| (m.at, !m.incoming));
+    thread
+}
+
+/// The thread: every mail in and out, its body as plain text (folded when long) and the names
+/// of its attachments, linked where the desk keeps them.
+fn thread_section(case: &Case, stored: Thread<'_>) -> Markup {
+    let id = case.id.to_string();
+    let thread = thread_mails(case, stored);
+    html! {
+        section #surel {
+            h2 { "Surel (" (thread.len()) ")" }
+            p.catatan { (stored.incoming.len()) " masuk · " (stored.outgoing.len()) " keluar, urut waktu" }
+            @for mail in &thread {
+                article class={ "surel " (if mail.incoming { "masuk" } else { "keluar" }) } {
+                    header {
+                        span.lencana.arah { (if mail.incoming { "masuk" } else { "keluar" }) }
+                        " " strong { (mail.subject.as_deref().unwrap_or("(tanpa subjek)")) }
+                        br;
+                        (if mail.incoming { "Dari " } else { "Kepada " }) (mail.party)
+                        " · " (wita_time(mail.at)) " · " (mail.label)
+                        @if let Some((word, error)) = &mail.status {
+                            " · " span class={ "lencana kirim-" (word) } { (word) }
+                            @if let Some(error) = error { " " span.catatan { (error) } }
+                        }
+                    }
+                    @match mail.body.as_deref().map(fold) {
+                        Some((head, rest)) => {
+                            @if !head.is_empty() { pre { (head) } }
+                            @if !rest.is_empty() {
+                                details {
+                                    summary { "Tampilkan selebihnya (" (rest.lines().count()) " baris)" }
+                                    pre { (rest) }
+                                }
+                            }
+                        },
+                        None => p.catatan { "(isi surel tidak dapat dibaca)" },
+                    }
+                    @if !mail.attachments.is_empty() {
+                        ul.lampiran-surel {
+                            @for (name, link) in &mail.attachments {
+                                li {
+                                    "Lampiran: "
+                                    @match link {
+                                        AttachmentLink::Case(i) => {
+                                            a href={ "#lampiran-" (i) } { (name) } " · "
+                                            a href={ "/kasus/" (id) "/lampiran/" (i) "/unduh" } { "Unduh" }
+                                        },
+                                        AttachmentLink::Outgoing { outbox, index } => {
+                                            (name) " · "
+                                            a href={ "/kasus/" (id) "/keluar/" (outbox) "/" (index) } { "Unduh" }
+                                        },
+                                        AttachmentLink::None => (name),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// One case: fields beside their sources, the attachments, the checklist with its actions,
 /// the actions of the person's role, the mail thread and the history.
 pub fn case_page(
     session: &Session,
     config: &Config,
     case: &Case,
-    mails: &[(StoredMail, Vec<u8>)],
+    thread: Thread<'_>,
     sources: &[Option<PdfText>],
     banner: Option<&Banner>,
     now: DateTime<Utc>,
@@ -593,6 +773,15 @@ pub fn case_page(
                             "Draf terakhir · "
                             a href={ "/kasus/" (id) "/surat/pdf" } { "Unduh PDF" } " · "
                             a href={ "/kasus/" (id) "/surat/docx" } { "Unduh DOCX" }
+                        }
+                    }
+                    @for letter in &case.letters {
+                        @if let LetterFile::Signed { at, signer, .. } = letter {
+                            p.ttd {
+                                "Surat bertanda tangan elektronik oleh " (signer) ", diterima "
+                                (wita_time(*at)) " · "
+                                a href={ "/kasus/" (id) "/surat/ttd" } { "Unduh PDF bertanda tangan" }
+                            }
                         }
                     }
                 }
@@ -704,21 +893,7 @@ pub fn case_page(
                     }
                 }
             }
-            section #surel {
-                h2 { "Surel (" (mails.len()) ")" }
-                @for (mail, raw) in mails {
-                    @let parsed = crate::parse::parse_mail(raw).ok();
-                    article.surel {
-                        header {
-                            strong { (mail.subject.as_deref().unwrap_or("(tanpa subjek)")) }
-                            br;
-                            "Dari " (mail.from.as_deref().unwrap_or("-")) " · " (wita_time(mail.received_at))
-                            " · " (mail.role.label_id())
-                        }
-                        pre { (parsed.as_ref().map(|p| p.body.as_str()).unwrap_or("(isi surel tidak dapat dibaca)")) }
-                    }
-                }
-            }
+            (thread_section(case, thread))
             section #riwayat {
                 h2 { "Riwayat" }
                 div.gulir { table.riwayat {
