@@ -226,6 +226,13 @@ fn main() -> ExitCode {
     // workers, freed image buffers then sit in several arenas at once. Two arenas are plenty.
     // SAFETY: mallopt has no preconditions and is called before any other thread exists.
     unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
+    // Whole images are megabytes each. glibc raises its mmap threshold to the size of every
+    // large block freed, after which such blocks are carved from the arenas and stay there; a
+    // fixed threshold keeps every whole image in its own mapping, returned when it is freed.
+    // Over 100 generated applications: peak RSS 140 → 127 MiB for 2.5% more CPU (at 256 KiB:
+    // 112 MiB, but 12% more CPU).
+    // SAFETY: as above.
+    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20) };
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
