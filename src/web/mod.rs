@@ -437,6 +437,17 @@ async fn queue(
     }
 }
 
+/// The signed-in person and the case they asked for, or the page that answers instead.
+fn session_and_case(
+    desk: &WebDesk,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Session, Case), Instead> {
+    let session = signed_in(desk, headers)?;
+    let case = load_case(desk, &session, id)?;
+    Ok((session, case))
+}
+
 fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, Instead> {
     let not_found = || {
         Box::new(html(
@@ -518,12 +529,8 @@ async fn picture(
     Path((id, n)): Path<(String, usize)>,
     Query(q): Query<PictureQuery>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
-    let case = match load_case(&desk, &session, &id) {
-        Ok(case) => case,
+    let (_, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
         Err(response) => return *response,
     };
     let store = desk.services.store.clone();
@@ -541,12 +548,8 @@ async fn crop(
     headers: HeaderMap,
     Path((id, n, field)): Path<(String, usize, String)>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
-    let case = match load_case(&desk, &session, &id) {
-        Ok(case) => case,
+    let (session, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
         Err(response) => return *response,
     };
     let shared = desk.clone();
@@ -577,12 +580,8 @@ async fn download(
     headers: HeaderMap,
     Path((id, n)): Path<(String, usize)>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
-    let case = match load_case(&desk, &session, &id) {
-        Ok(case) => case,
+    let (_, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
         Err(response) => return *response,
     };
     match files::download(&desk.services.store, &case, n) {
@@ -598,12 +597,8 @@ async fn outgoing_attachment(
     headers: HeaderMap,
     Path((id, outbox, n)): Path<(String, u64, usize)>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
-    let case = match load_case(&desk, &session, &id) {
-        Ok(case) => case,
+    let (session, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
         Err(response) => return *response,
     };
     let outgoing = match desk.services.store.case_outgoing(case.id) {
