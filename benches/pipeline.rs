@@ -164,7 +164,13 @@ fn big_attachment_memory(dir: &Path) {
 fn run_measured(path: &Path) -> (f64, i64) {
     let t = Instant::now();
     let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M", env!("CARGO_BIN_EXE_sertel"), "inspect", "--json"])
+        .args([
+            "-f",
+            "%M",
+            env!("CARGO_BIN_EXE_sertel"),
+            "inspect",
+            "--json",
+        ])
         .arg(path)
         .stdout(Stdio::null())
         .output()
