@@ -943,6 +943,10 @@ where
                     // hand them back so a burst of large attachments does not ratchet RSS up.
                     // SAFETY: malloc_trim has no preconditions.
                     unsafe { libc::malloc_trim(0) };
+                    if lookahead.is_some() {
+                        // The readers read the next mails; this engine only what they could not.
+                        ocr.release();
+                    }
                 }
                 Err(DaemonError::Intake(e)) => {
                     tracing::warn!(error = %e, "mailbox lost; reconnecting");

@@ -78,14 +78,15 @@ impl OcrLine {
 /// Anything that turns a grayscale image into lines of words with confidences.
 pub trait Ocr {
     fn read(&mut self, image: &GrayImage, mode: OcrMode) -> Result<Vec<OcrLine>, OcrError>;
+
+    /// Lets go of what the engine holds while it waits; the next read loads it again.
+    fn release(&mut self) {}
 }
 
 /// Tesseract through its C API, loaded once and reused for every image.
 pub struct TesseractOcr {
     lang: String,
     api: Option<Tesseract>,
-    /// Whether the engine stays loaded between reads.
-    keep: bool,
 }
 
 impl TesseractOcr {
@@ -94,19 +95,17 @@ impl TesseractOcr {
         Ok(TesseractOcr {
             lang: lang.to_string(),
             api: Some(api),
-            keep: true,
         })
     }
 
     /// An engine for occasional reads: loaded once here, so a missing language fails now, then
-    /// loaded for each read and let go after it. A loaded engine holds about 10 MB; the
-    /// daemon's own engine reads only what its read-ahead engines could not.
+    /// let go until the first read. A loaded engine holds about 10 MB; the daemon's own engine
+    /// reads only what its read-ahead engines could not, and is released after each mail.
     pub fn on_demand(lang: &str) -> Result<TesseractOcr, OcrError> {
         Self::init(lang)?;
         Ok(TesseractOcr {
             lang: lang.to_string(),
             api: None,
-            keep: false,
         })
     }
 
@@ -168,10 +167,12 @@ impl Ocr for TesseractOcr {
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         OCR_MICROS.fetch_add(micros, Ordering::Relaxed);
         let (api, tsv) = ran?;
-        if self.keep {
-            self.api = Some(api);
-        }
+        self.api = Some(api);
         Ok(parse_tsv(&tsv))
+    }
+
+    fn release(&mut self) {
+        self.api = None;
     }
 }
 
