@@ -352,6 +352,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 if let Some(d) = &read.nik_digits {
                     eprintln!("       NIK dibaca ulang (angka saja): {}", d.digits);
+                    if let Some(e) = &d.enlarged {
+                        eprintln!("       NIK dibaca ulang (diperbesar, semua huruf): {e}");
+                    }
                 }
             }
             if json {

@@ -121,7 +121,7 @@ fn nik_line(lines: &[Line]) -> Option<&Line> {
     })
 }
 
-/// The NIK from the card's text line and from the digits-only re-read. Only two readings that
+/// The NIK from the card's text line and from the digits-only re-reads. Only two readings that
 /// agree, parse as a NIK and agree with the printed birth date and sex keep their confidence.
 fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
     let block = nik_line(&read.lines).map(|l| {
@@ -134,6 +134,11 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
         .as_ref()
         .map_or_else(Vec::new, |(d, _)| nik_windows(d));
     let from_reread = reread.map_or_else(Vec::new, nik_windows);
+    let from_enlarged = read
+        .nik_digits
+        .as_ref()
+        .and_then(|d| d.enlarged.as_deref())
+        .map_or_else(Vec::new, nik_windows);
     let cb = block.as_ref().map_or(0.0, |(_, c)| *c);
     // The card's printed birth date and sex, read on lines of their own, are a third witness.
     let printed = f
@@ -150,27 +155,38 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
     let mut consistent: Vec<&String> = from_block
         .iter()
         .chain(&from_reread)
+        .chain(&from_enlarged)
         .filter(|w| Nik::parse(w).is_ok_and(|n| agrees_with_card(&n)))
         .collect();
+    consistent.sort();
     consistent.dedup();
-    let (value, mut conf) =
-        if let Some(agreed) = from_block.iter().find(|w| from_reread.contains(w)) {
-            (agreed.clone(), cb)
-        } else if let ([only], true) = (consistent.as_slice(), printed.is_some()) {
-            // The two readings disagree, but only one agrees with the printed birth date.
-            ((*only).clone(), cb * DISAGREEMENT_PENALTY)
-        } else if let [only] = from_reread.as_slice() {
-            (only.clone(), cb * DISAGREEMENT_PENALTY)
-        } else if let [only] = from_block.as_slice() {
-            (only.clone(), cb * DISAGREEMENT_PENALTY)
-        } else {
-            // No reading holds a valid NIK: report the longest as read, with no confidence.
-            let raw = [block.map(|(d, _)| d), reread.map(str::to_string)]
-                .into_iter()
-                .flatten()
-                .max_by_key(String::len)?;
-            (raw, 0.0)
-        };
+    // Two of the three readings agreeing is agreement: the enlarged one is made only when the
+    // first two differ.
+    let agreed = from_block
+        .iter()
+        .find(|w| from_reread.contains(w))
+        .or_else(|| {
+            from_enlarged
+                .iter()
+                .find(|w| from_block.contains(w) || from_reread.contains(w))
+        });
+    let (value, mut conf) = if let Some(agreed) = agreed {
+        (agreed.clone(), cb)
+    } else if let ([only], true) = (consistent.as_slice(), printed.is_some()) {
+        // The two readings disagree, but only one agrees with the printed birth date.
+        ((*only).clone(), cb * DISAGREEMENT_PENALTY)
+    } else if let [only] = from_reread.as_slice() {
+        (only.clone(), cb * DISAGREEMENT_PENALTY)
+    } else if let [only] = from_block.as_slice() {
+        (only.clone(), cb * DISAGREEMENT_PENALTY)
+    } else {
+        // No reading holds a valid NIK: report the longest as read, with no confidence.
+        let raw = [block.map(|(d, _)| d), reread.map(str::to_string)]
+            .into_iter()
+            .flatten()
+            .max_by_key(String::len)?;
+        (raw, 0.0)
+    };
     if value.len() < 8 {
         return None;
     }
@@ -246,10 +262,21 @@ fn clean_upper(s: &str) -> String {
 }
 
 fn clean_name(s: &str) -> String {
+    // A name holds no digits or marks: in a word of letters, OCR's '!', '|' or '1' is an I.
     let s: String = s
-        .chars()
-        .filter(|c| c.is_alphabetic() || " .,'-".contains(*c))
-        .collect();
+        .split_whitespace()
+        .map(|w| {
+            let letters = w.chars().any(char::is_alphabetic);
+            w.chars()
+                .map(|c| match c {
+                    '!' | '|' | '1' if letters => 'I',
+                    c => c,
+                })
+                .filter(|c| c.is_alphabetic() || ".,'-".contains(*c))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     clean_upper(&s)
 }
 
@@ -273,7 +300,10 @@ mod tests {
             source: Source::Ocr,
             lines: lines_of(text, conf),
             shape: Some(crate::text::image::Shape::Card),
-            nik_digits: reread.map(|d| DigitsRead { digits: d.into() }),
+            nik_digits: reread.map(|d| DigitsRead {
+                digits: d.into(),
+                enlarged: None,
+            }),
         }
     }
 
@@ -310,10 +340,36 @@ mod tests {
     }
 
     #[test]
+    fn an_i_read_as_a_mark_stays_a_letter_of_the_name() {
+        let card = CARD.replace("SITI NURHALIZA ABAS", "S1TI NURHAL|ZA ABAS!");
+        let f = extract(&read(&card, 0.95, None));
+        assert_eq!(f.get("name"), Some("SITI NURHALIZA ABASI"));
+        let f = extract(&read(&CARD.replace("ABAS", "ABAS 17"), 0.95, None));
+        assert_eq!(f.get("name"), Some("SITI NURHALIZA ABAS"));
+    }
+
+    #[test]
     fn disagreeing_readings_lose_confidence() {
         let f = extract(&read(CARD, 0.95, Some("7502015203850007")));
         assert_eq!(f.get("nik"), Some("7502015203850007"));
         assert!(f.conf("nik") < 0.5);
+    }
+
+    #[test]
+    fn the_enlarged_reading_decides_between_two_that_disagree() {
+        // A slanted 7 read as 1 by the first digits-only reading; both are valid NIKs with the
+        // printed birth date, so only a third reading can tell them apart.
+        let mut r = read(CARD, 0.95, Some("1502015203850001"));
+        let unsure = extract(&r);
+        assert!(unsure.conf("nik") < 0.5);
+        r.nik_digits.as_mut().unwrap().enlarged = Some("7502015203850001".into());
+        let f = extract(&r);
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        assert!(f.conf("nik") >= 0.95);
+        r.nik_digits.as_mut().unwrap().enlarged = Some("1502015203850001".into());
+        assert_eq!(extract(&r).get("nik"), Some("1502015203850001"));
+        r.nik_digits.as_mut().unwrap().enlarged = Some("7502015203850007".into());
+        assert!(extract(&r).conf("nik") < 0.5);
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::parse::{Attachment, FileType};
 
 /// Scanned pages OCR'd from one PDF; application scans are one or two pages.
 const MAX_OCR_IMAGES: usize = 3;
+/// Words of one value sit a space apart; the card's columns, three letter heights and more.
+const WIDE_GAP_HEIGHTS: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -120,11 +122,17 @@ impl Place {
     }
 }
 
-/// The NIK line read a second time, as digits only. Tesseract gives no usable confidence for
-/// a reading restricted to digits (it reports 0), so this reading only votes.
+/// The NIK line read again on its own. Tesseract gives no usable confidence for a reading
+/// restricted to digits (it reports 0), so these readings only vote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DigitsRead {
+    /// The line's crop read as digits only.
     pub digits: String,
+    /// The crop enlarged and read a third time with the full alphabet, made only when `digits`
+    /// disagrees with the card's line: the deciding vote. On scanned cards the digits-only
+    /// model reads this font's 7 as 1 again and again, whatever the crop or scale; the full
+    /// model on the lone, enlarged line does not.
+    pub enlarged: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -328,6 +336,10 @@ fn read_image_at(
         Shape::Card => reread_nik(&prepared, &ocr_lines, ocr)?,
         Shape::Page => None,
     };
+    let ocr_lines: Vec<OcrLine> = match prepared.shape {
+        Shape::Card => ocr_lines.into_iter().flat_map(cut_at_wide_gaps).collect(),
+        Shape::Page => ocr_lines,
+    };
     let lines: Vec<Line> = ocr_lines
         .iter()
         .map(|l| Line {
@@ -359,6 +371,47 @@ fn read_image_at(
 
 /// The least confident real word: specks and lone punctuation, which tesseract rightly doubts,
 /// do not make a clearly read line doubtful.
+/// On a card the photo sits right of the values, and tesseract strings what it makes of the
+/// photo's edge onto the value's line ("YUSUF FAJAR NUSI ta"). A value never holds a gap of
+/// several letter heights, so once the value has begun such a gap ends the line and what
+/// follows is a line of its own. The value begins after the ':' or, where OCR lost the ':',
+/// after the wide gap between the label and its value.
+fn cut_at_wide_gaps(line: OcrLine) -> Vec<OcrLine> {
+    let mut heights: Vec<u32> = line.words.iter().map(|w| w.bbox.3).collect();
+    heights.sort_unstable();
+    let Some(median) = heights.get(heights.len() / 2) else {
+        return vec![line];
+    };
+    let widest_gap = median * WIDE_GAP_HEIGHTS;
+    let gap_before = |i: usize| {
+        let (left, right) = (&line.words[i - 1].bbox, &line.words[i].bbox);
+        right.0.saturating_sub(left.0 + left.2)
+    };
+    let value_start = match line.words.iter().position(|w| w.text.contains(':')) {
+        Some(c) if line.words[c].text.chars().any(char::is_alphanumeric) => Some(c),
+        Some(c) => Some(c + 1),
+        None => (1..line.words.len()).find(|&i| gap_before(i) > widest_gap),
+    };
+    let Some(value_start) = value_start else {
+        return vec![line];
+    };
+    let cuts: Vec<usize> = (value_start + 1..line.words.len())
+        .filter(|&i| gap_before(i) > widest_gap)
+        .collect();
+    let mut lines = vec![OcrLine::default()];
+    for (i, word) in line.words.into_iter().enumerate() {
+        if cuts.contains(&i) {
+            lines.push(OcrLine::default());
+        }
+        lines
+            .last_mut()
+            .expect("starts with one line")
+            .words
+            .push(word);
+    }
+    lines
+}
+
 fn word_confidence<'a>(words: impl Iterator<Item = &'a ocr::OcrWord>) -> f32 {
     words
         .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
@@ -405,19 +458,41 @@ fn reread_nik(
         return Ok(None);
     }
     let crop = ::image::imageops::crop_imm(gray, left, top, right - left, bottom - top).to_image();
-    let mut padded = GrayImage::from_pixel(crop.width() + 40, crop.height() + 40, Luma([255]));
-    ::image::imageops::replace(&mut padded, &crop, 20, 20);
-    let read = ocr.read(&padded, OcrMode::Digits)?;
-    let words: Vec<_> = read.iter().flat_map(|l| l.words.iter()).collect();
-    let digits: String = words
+    let digits = read_digits(&crop, OcrMode::Digits, ocr)?;
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    let printed: String = number
         .iter()
         .flat_map(|w| w.text.chars())
         .filter(char::is_ascii_digit)
         .collect();
-    if digits.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(DigitsRead { digits }))
+    let enlarged = if printed == digits {
+        None
+    } else {
+        let (w, h) = (crop.width(), crop.height());
+        let larger = ::image::imageops::resize(
+            &crop,
+            w * 3 / 2,
+            h * 3 / 2,
+            ::image::imageops::FilterType::Triangle,
+        );
+        Some(read_digits(&larger, OcrMode::Block, ocr)?).filter(|d| !d.is_empty())
+    };
+    Ok(Some(DigitsRead { digits, enlarged }))
+}
+
+/// The digits tesseract reads on one line cut from the card, with a white margin around it.
+fn read_digits(crop: &GrayImage, mode: OcrMode, ocr: &mut dyn Ocr) -> Result<String, OcrError> {
+    let mut padded = GrayImage::from_pixel(crop.width() + 40, crop.height() + 40, Luma([255]));
+    ::image::imageops::replace(&mut padded, crop, 20, 20);
+    Ok(ocr
+        .read(&padded, mode)?
+        .iter()
+        .flat_map(|l| l.words.iter())
+        .flat_map(|w| w.text.chars())
+        .filter(char::is_ascii_digit)
+        .collect())
 }
 
 /// "NIK", also as OCR often misreads it ("NlK", "N1K", "NIK:").
@@ -436,6 +511,44 @@ pub fn is_nik_label(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn words(at: &[(&str, u32)]) -> OcrLine {
+        OcrLine {
+            words: at
+                .iter()
+                .map(|(text, left)| ocr::OcrWord {
+                    text: (*text).into(),
+                    conf: 0.9,
+                    bbox: (*left, 100, 10 * text.len() as u32, 20),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn what_lies_far_right_of_a_value_is_a_line_of_its_own() {
+        let texts = |lines: Vec<OcrLine>| lines.iter().map(OcrLine::text).collect::<Vec<_>>();
+        // The label's gap to its ':' stays; the photo's edge after the name is cut off.
+        let name = words(&[
+            ("Nama", 30),
+            (":", 260),
+            ("YUSUF", 280),
+            ("NUSI", 340),
+            ("ta", 630),
+        ]);
+        assert_eq!(texts(cut_at_wide_gaps(name)), ["Nama : YUSUF NUSI", "ta"]);
+        let nik = words(&[("NIK", 30), (":7502015203850001", 250), ("-", 560)]);
+        assert_eq!(texts(cut_at_wide_gaps(nik)), ["NIK :7502015203850001", "-"]);
+        let close = words(&[("Nama", 30), (":", 260), ("SITI", 280), ("ABAS", 335)]);
+        assert_eq!(texts(cut_at_wide_gaps(close)), ["Nama : SITI ABAS"]);
+        let lost_colon = words(&[("Nama", 30), ("SARINA", 290), ("ISMAIL", 360), ("N", 1030)]);
+        assert_eq!(
+            texts(cut_at_wide_gaps(lost_colon)),
+            ["Nama SARINA ISMAIL", "N"]
+        );
+        let heading = words(&[("PROVINSI", 300), ("GORONTALO", 390)]);
+        assert_eq!(texts(cut_at_wide_gaps(heading)), ["PROVINSI GORONTALO"]);
+    }
 
     #[test]
     fn separated_labels_are_joined() {
