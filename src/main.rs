@@ -353,7 +353,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if let Some(d) = &read.nik_digits {
                     eprintln!("       NIK dibaca ulang (angka saja): {}", d.digits);
                     if let Some(e) = &d.enlarged {
-                        eprintln!("       NIK dibaca ulang (diperbesar, semua huruf): {e}");
+                        eprintln!(
+                            "       NIK dibaca ulang (diperbesar, semua huruf): {} ({:.0}%)",
+                            e.digits,
+                            e.conf * 100.0
+                        );
                     }
                 }
             }

@@ -84,6 +84,25 @@ fn subject_of(raw: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// Subject, Message-ID and Date of each mail, for an assertion message that shows which mail
+/// came twice.
+fn headers_of(mails: &[Vec<u8>]) -> String {
+    mails
+        .iter()
+        .map(|raw| {
+            let m = mail_parser::MessageParser::default().parse(raw);
+            let m = m.as_ref();
+            format!(
+                "{:?} <{:?}> {:?}",
+                m.and_then(|m| m.subject()),
+                m.and_then(|m| m.message_id()),
+                m.and_then(|m| m.date()).map(|d| d.to_rfc3339())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn body_of(raw: &[u8]) -> String {
     mail_parser::MessageParser::default()
         .parse(raw)
@@ -565,6 +584,26 @@ async fn dovecot_restart_and_smtp_outage_are_ridden_out() {
         .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(acks.len(), 1);
-    assert_eq!(servers.fetch_all("pemohon5", "INBOX").await.len(), 1);
-    assert_eq!(servers.fetch_all("pemohon4", "INBOX").await.len(), 1);
+    let mails = servers.fetch_all("pemohon5", "INBOX").await;
+    assert_eq!(mails.len(), 1, "{}", headers_of(&mails));
+    // pemohon4's acknowledgement may be in flight when Postfix is stopped: Postfix can have
+    // queued it and been killed before its 250 reached sertel, which then sends it again. No
+    // SMTP client can tell that case from a lost mail (RFC 1047). The copies carry the same
+    // Message-ID, which lets mail clients fold them into one: what must hold is one
+    // acknowledgement, not one copy.
+    let mails = servers.fetch_all("pemohon4", "INBOX").await;
+    let mut ids: Vec<Option<String>> = mails
+        .iter()
+        .map(|raw| {
+            mail_parser::MessageParser::default()
+                .parse(raw)
+                .and_then(|m| m.message_id().map(str::to_string))
+        })
+        .collect();
+    ids.dedup();
+    assert!(
+        (1..=2).contains(&mails.len()) && ids.len() == 1 && ids[0].is_some(),
+        "{}",
+        headers_of(&mails)
+    );
 }

@@ -120,7 +120,10 @@ pub fn normalize_name(s: &str) -> String {
 /// a listed one with or without dots, or any dotted abbreviation like "S.Tr.Kes." or "Sp.PD".
 /// Used after a comma, where a name word cannot stand.
 pub(crate) fn is_title(token: &str) -> bool {
-    let upper = token.trim_end_matches(',').to_uppercase();
+    // OCR hangs quotes and specks on a scanned degree ("Ns.”").
+    let upper = token
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '.')
+        .to_uppercase();
     if upper == "H." || upper == "HJ." {
         return true;
     }
@@ -318,6 +321,8 @@ mod tests {
             ("Siti N. Abas", "SITI N ABAS"),
             ("H. Rahmat", "RAHMAT"),
             ("Rahmat H. Lamato", "RAHMAT H LAMATO"),
+            ("Rusli Taha, S.Kep., Ns.\u{201d}", "RUSLI TAHA"),
+            ("Rusli Taha, (S.Kep.)", "RUSLI TAHA"),
             ("  ", ""),
         ];
         for (input, expected) in cases {

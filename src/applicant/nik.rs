@@ -141,9 +141,12 @@ impl NikError {
 pub struct Nik(String);
 
 impl Nik {
+    /// Digits in a NIK.
+    pub const LEN: usize = 16;
+
     /// Parses a NIK written with or without spaces, dots or dashes between the digits.
     pub fn parse(s: &str) -> Result<Nik, NikError> {
-        let mut digits = String::with_capacity(16);
+        let mut digits = String::with_capacity(Self::LEN);
         for c in s.chars() {
             if c.is_ascii_digit() {
                 digits.push(c);
@@ -151,7 +154,7 @@ impl Nik {
                 return Err(NikError::NotDigits { character: c });
             }
         }
-        if digits.len() != 16 {
+        if digits.len() != Self::LEN {
             return Err(NikError::WrongLength {
                 found: digits.len(),
             });

@@ -134,12 +134,18 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
         .as_ref()
         .map_or_else(Vec::new, |(d, _)| nik_windows(d));
     let from_reread = reread.map_or_else(Vec::new, nik_windows);
-    let from_enlarged = read
-        .nik_digits
-        .as_ref()
-        .and_then(|d| d.enlarged.as_deref())
-        .map_or_else(Vec::new, nik_windows);
+    let enlarged = read.nik_digits.as_ref().and_then(|d| d.enlarged.as_ref());
+    let from_enlarged = enlarged.map_or_else(Vec::new, |e| nik_windows(&e.digits));
     let cb = block.as_ref().map_or(0.0, |(_, c)| *c);
+    // Of the two readings with a confidence, the surer one that holds the value speaks for it.
+    let conf_of = |value: &String| {
+        let ce = enlarged.map_or(0.0, |e| e.conf);
+        match (from_block.contains(value), from_enlarged.contains(value)) {
+            (true, true) => cb.max(ce),
+            (false, true) => ce,
+            _ => cb,
+        }
+    };
     // The card's printed birth date and sex, read on lines of their own, are a third witness.
     let printed = f
         .get("birth_date")
@@ -160,33 +166,45 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
         .collect();
     consistent.sort();
     consistent.dedup();
-    // Two of the three readings agreeing is agreement: the enlarged one is made only when the
-    // first two differ.
-    let agreed = from_block
+    // Two of the three readings agreeing is agreement.
+    let mut agreed: Vec<&String> = from_block
         .iter()
-        .find(|w| from_reread.contains(w))
-        .or_else(|| {
+        .filter(|w| from_reread.contains(w))
+        .chain(
             from_enlarged
                 .iter()
-                .find(|w| from_block.contains(w) || from_reread.contains(w))
-        });
-    let (value, mut conf) = if let Some(agreed) = agreed {
-        (agreed.clone(), cb)
-    } else if let ([only], true) = (consistent.as_slice(), printed.is_some()) {
-        // The two readings disagree, but only one agrees with the printed birth date.
-        ((*only).clone(), cb * DISAGREEMENT_PENALTY)
-    } else if let [only] = from_reread.as_slice() {
-        (only.clone(), cb * DISAGREEMENT_PENALTY)
-    } else if let [only] = from_block.as_slice() {
-        (only.clone(), cb * DISAGREEMENT_PENALTY)
-    } else {
-        // No reading holds a valid NIK: report the longest as read, with no confidence.
-        let raw = [block.map(|(d, _)| d), reread.map(str::to_string)]
-            .into_iter()
-            .flatten()
-            .max_by_key(String::len)?;
-        (raw, 0.0)
-    };
+                .filter(|w| from_block.contains(w) || from_reread.contains(w)),
+        )
+        .collect();
+    agreed.sort();
+    agreed.dedup();
+    // A stray digit before or after the number gives each reading two 16-digit windows that
+    // both parse; the printed birth date tells which is the NIK.
+    let agreed_by_card: Vec<&String> = agreed
+        .iter()
+        .copied()
+        .filter(|w| consistent.contains(w))
+        .collect();
+    let (value, mut conf) =
+        if let ([one], _) | ([], [one]) = (agreed_by_card.as_slice(), agreed.as_slice()) {
+            ((*one).clone(), conf_of(one))
+        } else if let Some(first) = agreed.first() {
+            ((*first).clone(), conf_of(first) * DISAGREEMENT_PENALTY)
+        } else if let ([only], true) = (consistent.as_slice(), printed.is_some()) {
+            // The readings disagree, but only one agrees with the printed birth date.
+            ((*only).clone(), conf_of(only) * DISAGREEMENT_PENALTY)
+        } else if let [only] = from_reread.as_slice() {
+            (only.clone(), cb * DISAGREEMENT_PENALTY)
+        } else if let [only] = from_block.as_slice() {
+            (only.clone(), cb * DISAGREEMENT_PENALTY)
+        } else {
+            // No reading holds a valid NIK: report the longest as read, with no confidence.
+            let raw = [block.map(|(d, _)| d), reread.map(str::to_string)]
+                .into_iter()
+                .flatten()
+                .max_by_key(String::len)?;
+            (raw, 0.0)
+        };
     if value.len() < 8 {
         return None;
     }
@@ -201,15 +219,15 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
 /// The 16-digit stretches of a reading that parse as a NIK: a stray mark beside the number
 /// (the colon read as "1", a speck read as a digit) makes the reading longer than a NIK.
 fn nik_windows(digits: &str) -> Vec<String> {
-    if digits.len() <= 16 {
+    if digits.len() <= Nik::LEN {
         return if Nik::parse(digits).is_ok() {
             vec![digits.to_string()]
         } else {
             Vec::new()
         };
     }
-    (0..=digits.len() - 16)
-        .map(|i| &digits[i..i + 16])
+    (0..=digits.len() - Nik::LEN)
+        .map(|i| &digits[i..i + Nik::LEN])
         .filter(|w| Nik::parse(w).is_ok())
         .map(str::to_string)
         .collect()
@@ -291,7 +309,7 @@ pub fn lines_of(text: &str, conf: f32) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{DigitsRead, Source};
+    use crate::text::{DigitsRead, Enlarged, Source};
 
     const CARD: &str = "PROVINSI GORONTALO\nKABUPATEN GORONTALO\nNIK : 7502015203850001\nNama : SITI NURHALIZA ABAS\nTempat/Tgl Lahir : LIMBOTO, 12-03-1985\nJenis Kelamin : PEREMPUAN Gol. Darah : O\nAlamat : JL. AHMAD YANI NO. 5\nRT/RW : 001/002\nKel/Desa : KAYUBULAN\nKecamatan : LIMBOTO\nAgama : ISLAM\nStatus Perkawinan : KAWIN\nPekerjaan : PEGAWAI NEGERI SIPIL\nKewarganegaraan : WNI\nBerlaku Hingga : SEUMUR HIDUP";
 
@@ -304,6 +322,13 @@ mod tests {
                 digits: d.into(),
                 enlarged: None,
             }),
+        }
+    }
+
+    fn enlarged(digits: &str, conf: f32) -> Enlarged {
+        Enlarged {
+            digits: digits.into(),
+            conf,
         }
     }
 
@@ -349,6 +374,24 @@ mod tests {
     }
 
     #[test]
+    fn the_printed_birth_date_picks_the_nik_out_of_a_reading_with_a_stray_digit() {
+        // The ':' read as "1": both 16-digit windows parse, only one is born 01-05-1993.
+        let card = CARD
+            .replace("7502015203850001", ":17502144105930001")
+            .replace("12-03-1985", "01-05-1993");
+        let f = extract(&read(&card, 0.95, Some("17502144105930001")));
+        assert_eq!(f.get("nik"), Some("7502144105930001"));
+        assert!(f.conf("nik") >= 0.95);
+        // Without the birth date nothing tells the windows apart.
+        let f = extract(&read(
+            &card.replace("LIMBOTO, 01-05-1993", "LIMBOTO"),
+            0.95,
+            Some("17502144105930001"),
+        ));
+        assert!(f.conf("nik") < 0.5);
+    }
+
+    #[test]
     fn disagreeing_readings_lose_confidence() {
         let f = extract(&read(CARD, 0.95, Some("7502015203850007")));
         assert_eq!(f.get("nik"), Some("7502015203850007"));
@@ -362,13 +405,26 @@ mod tests {
         let mut r = read(CARD, 0.95, Some("1502015203850001"));
         let unsure = extract(&r);
         assert!(unsure.conf("nik") < 0.5);
-        r.nik_digits.as_mut().unwrap().enlarged = Some("7502015203850001".into());
+        r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850001", 0.9));
         let f = extract(&r);
         assert_eq!(f.get("nik"), Some("7502015203850001"));
         assert!(f.conf("nik") >= 0.95);
-        r.nik_digits.as_mut().unwrap().enlarged = Some("1502015203850001".into());
+        r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("1502015203850001", 0.9));
         assert_eq!(extract(&r).get("nik"), Some("1502015203850001"));
-        r.nik_digits.as_mut().unwrap().enlarged = Some("7502015203850007".into());
+        r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850007", 0.9));
+        assert!(extract(&r).conf("nik") < 0.5);
+    }
+
+    #[test]
+    fn the_surer_of_the_full_readings_speaks_for_an_agreed_nik() {
+        let mut r = read(CARD, 0.45, Some("17502015203850001"));
+        assert!(extract(&r).conf("nik") < 0.5);
+        r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850001", 0.88));
+        let f = extract(&r);
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        assert!((f.conf("nik") - 0.88).abs() < 1e-6);
+        // A sure third reading of another number lends the agreed one nothing.
+        r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850007", 0.99));
         assert!(extract(&r).conf("nik") < 0.5);
     }
 

@@ -11,12 +11,21 @@ use serde::{Deserialize, Serialize};
 use self::image::{ImageError, Prepared, Shape, decode, prepare};
 use self::ocr::{Ocr, OcrError, OcrLine, OcrMode};
 use self::pdf::PdfError;
+use crate::applicant::Nik;
 use crate::parse::{Attachment, FileType};
 
 /// Scanned pages OCR'd from one PDF; application scans are one or two pages.
 const MAX_OCR_IMAGES: usize = 3;
 /// Words of one value sit a space apart; the card's columns, three letter heights and more.
 const WIDE_GAP_HEIGHTS: u32 = 3;
+/// Below this the card's reading of the NIK is read a third time, enlarged, for a surer one.
+/// The default rules take a NIK read at 0.85 or more as certain; above that a surer reading
+/// would change nothing and cost a read on most cards.
+const SURE_NIK: f32 = 0.85;
+/// Below this the card's name line is read again on its own.
+const UNSURE_NAME: f32 = 0.5;
+/// White around a line cut from the card, in pixels.
+const MARGIN: u32 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -129,10 +138,18 @@ pub struct DigitsRead {
     /// The line's crop read as digits only.
     pub digits: String,
     /// The crop enlarged and read a third time with the full alphabet, made only when `digits`
-    /// disagrees with the card's line: the deciding vote. On scanned cards the digits-only
-    /// model reads this font's 7 as 1 again and again, whatever the crop or scale; the full
-    /// model on the lone, enlarged line does not.
-    pub enlarged: Option<String>,
+    /// disagrees with the card's line, or the card's reading of the number is unsure: the
+    /// deciding vote. On scanned cards the digits-only model reads this font's 7 as 1 again
+    /// and again, whatever the crop or scale; the full model on the lone, enlarged line does
+    /// not, and it is often surer of the number than the reading of the whole card.
+    pub enlarged: Option<Enlarged>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enlarged {
+    pub digits: String,
+    /// 0.0 ..= 1.0, the least confident word holding digits.
+    pub conf: f32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -332,13 +349,14 @@ fn read_image_at(
         Shape::Page => OcrMode::Page,
     };
     let ocr_lines = ocr.read(&prepared.gray, mode)?;
-    let nik_digits = match prepared.shape {
-        Shape::Card => reread_nik(&prepared, &ocr_lines, ocr)?,
-        Shape::Page => None,
-    };
-    let ocr_lines: Vec<OcrLine> = match prepared.shape {
-        Shape::Card => ocr_lines.into_iter().flat_map(cut_at_wide_gaps).collect(),
-        Shape::Page => ocr_lines,
+    let (ocr_lines, nik_digits) = match prepared.shape {
+        Shape::Card => {
+            let mut lines: Vec<OcrLine> = ocr_lines.into_iter().flat_map(card_lines).collect();
+            reread_name(&prepared, &mut lines, ocr)?;
+            let nik_digits = reread_nik(&prepared, &lines, ocr)?;
+            (lines, nik_digits)
+        }
+        Shape::Page => (ocr_lines, None),
     };
     let lines: Vec<Line> = ocr_lines
         .iter()
@@ -371,16 +389,24 @@ fn read_image_at(
 
 /// The least confident real word: specks and lone punctuation, which tesseract rightly doubts,
 /// do not make a clearly read line doubtful.
-/// On a card the photo sits right of the values, and tesseract strings what it makes of the
-/// photo's edge onto the value's line ("YUSUF FAJAR NUSI ta"). A value never holds a gap of
-/// several letter heights, so once the value has begun such a gap ends the line and what
-/// follows is a line of its own. The value begins after the ':' or, where OCR lost the ':',
-/// after the wide gap between the label and its value.
-fn cut_at_wide_gaps(line: OcrLine) -> Vec<OcrLine> {
+/// A card's line as its label and value, cut loose from the marks around it. Specks at the
+/// card's edge read as "-" or "|" before the label ("- NIK :7502..."), and none is printed
+/// there. On the right the photo sits beside the values, and tesseract strings what it makes
+/// of the photo's edge onto the value's line ("YUSUF FAJAR NUSI ta"). A value never holds a
+/// gap of several letter heights, so once the value has begun such a gap ends the line and
+/// what follows is a line of its own. The value begins after the ':' or, where OCR lost the
+/// ':', after the wide gap between the label and its value.
+fn card_lines(mut line: OcrLine) -> Vec<OcrLine> {
+    let marks = line
+        .words
+        .iter()
+        .take_while(|w| !w.text.chars().any(char::is_alphanumeric))
+        .count();
+    line.words.drain(..marks);
     let mut heights: Vec<u32> = line.words.iter().map(|w| w.bbox.3).collect();
     heights.sort_unstable();
     let Some(median) = heights.get(heights.len() / 2) else {
-        return vec![line];
+        return Vec::new();
     };
     let widest_gap = median * WIDE_GAP_HEIGHTS;
     let gap_before = |i: usize| {
@@ -422,6 +448,60 @@ fn word_confidence<'a>(words: impl Iterator<Item = &'a ocr::OcrWord>) -> f32 {
         .unwrap_or(0.0)
 }
 
+/// The name is compared letter by letter with the body and the SK, and tesseract reading the
+/// whole card now and then gives up on one of its words ("RAMADHAN!" at 0%, where the line
+/// read on its own says "RAMADHANI" at 90%). An unsure name line is read again from a crop
+/// tight around it, and the surer of the two readings stands.
+fn reread_name(
+    prepared: &Prepared,
+    lines: &mut [OcrLine],
+    ocr: &mut dyn Ocr,
+) -> Result<(), OcrError> {
+    let is_name_line = |l: &OcrLine| {
+        l.words
+            .first()
+            .is_some_and(|w| w.text.trim_end_matches(':').eq_ignore_ascii_case("nama"))
+    };
+    let Some(line) = lines.iter_mut().find(|l| is_name_line(l)) else {
+        return Ok(());
+    };
+    let before = word_confidence(line.words.iter());
+    if before >= UNSURE_NAME {
+        return Ok(());
+    }
+    let gray = &prepared.gray;
+    let (left, top, width, height) = line.bbox();
+    // Lines on a card are close: a quarter of a line's height above and below keeps the
+    // neighbours out.
+    let left = left.saturating_sub(height);
+    let top = top.saturating_sub(height / 4);
+    let right = (left + width + 2 * height).min(gray.width());
+    let bottom = (top + height + height / 2).min(gray.height());
+    if right <= left + 16 || bottom <= top + 8 {
+        return Ok(());
+    }
+    let crop = ::image::imageops::crop_imm(gray, left, top, right - left, bottom - top).to_image();
+    let again = ocr
+        .read(&padded(&crop), OcrMode::Block)?
+        .into_iter()
+        .flat_map(card_lines)
+        .find(is_name_line);
+    if let Some(again) = again
+        && word_confidence(again.words.iter()) > before
+    {
+        line.words = again
+            .words
+            .into_iter()
+            .map(|mut w| {
+                w.bbox.0 = (w.bbox.0 + left).saturating_sub(MARGIN);
+                w.bbox.1 = (w.bbox.1 + top).saturating_sub(MARGIN);
+                w
+            })
+            .collect();
+    }
+    Ok(())
+}
+
 /// Reads the digits to the right of the "NIK" label again with a digits-only alphabet: a
 /// second, independent reading that has to agree with the first before a NIK is trusted.
 fn reread_nik(
@@ -458,7 +538,7 @@ fn reread_nik(
         return Ok(None);
     }
     let crop = ::image::imageops::crop_imm(gray, left, top, right - left, bottom - top).to_image();
-    let digits = read_digits(&crop, OcrMode::Digits, ocr)?;
+    let (digits, _) = read_digits(&crop, OcrMode::Digits, ocr)?;
     if digits.is_empty() {
         return Ok(None);
     }
@@ -467,7 +547,10 @@ fn reread_nik(
         .flat_map(|w| w.text.chars())
         .filter(char::is_ascii_digit)
         .collect();
-    let enlarged = if printed == digits {
+    // The ':' before the number often reads as one more digit; that is no disagreement.
+    let holds = |longer: &str, nik: &str| nik.len() >= Nik::LEN && longer.contains(nik);
+    let sure = word_confidence(number.iter().copied()) >= SURE_NIK;
+    let enlarged = if sure && (holds(&digits, &printed) || holds(&printed, &digits)) {
         None
     } else {
         let (w, h) = (crop.width(), crop.height());
@@ -477,22 +560,44 @@ fn reread_nik(
             h * 3 / 2,
             ::image::imageops::FilterType::Triangle,
         );
-        Some(read_digits(&larger, OcrMode::Block, ocr)?).filter(|d| !d.is_empty())
+        let (digits, conf) = read_digits(&larger, OcrMode::Block, ocr)?;
+        Some(Enlarged { digits, conf }).filter(|e| !e.digits.is_empty())
     };
     Ok(Some(DigitsRead { digits, enlarged }))
 }
 
-/// The digits tesseract reads on one line cut from the card, with a white margin around it.
-fn read_digits(crop: &GrayImage, mode: OcrMode, ocr: &mut dyn Ocr) -> Result<String, OcrError> {
-    let mut padded = GrayImage::from_pixel(crop.width() + 40, crop.height() + 40, Luma([255]));
-    ::image::imageops::replace(&mut padded, crop, 20, 20);
-    Ok(ocr
-        .read(&padded, mode)?
+/// A line cut from the card with a white margin around it: tesseract misses letters that
+/// touch the image's edge.
+fn padded(crop: &GrayImage) -> GrayImage {
+    let mut padded = GrayImage::from_pixel(
+        crop.width() + 2 * MARGIN,
+        crop.height() + 2 * MARGIN,
+        Luma([255]),
+    );
+    ::image::imageops::replace(&mut padded, crop, MARGIN.into(), MARGIN.into());
+    padded
+}
+
+/// The digits tesseract reads on one line cut from the card, and its confidence in the least
+/// sure word holding them (0 in [`OcrMode::Digits`], where tesseract gives none).
+fn read_digits(
+    crop: &GrayImage,
+    mode: OcrMode,
+    ocr: &mut dyn Ocr,
+) -> Result<(String, f32), OcrError> {
+    let lines = ocr.read(&padded(crop), mode)?;
+    let words: Vec<_> = lines
         .iter()
         .flat_map(|l| l.words.iter())
+        .filter(|w| w.text.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    let digits = words
+        .iter()
         .flat_map(|w| w.text.chars())
         .filter(char::is_ascii_digit)
-        .collect())
+        .collect();
+    let conf = words.iter().map(|w| w.conf).reduce(f32::min).unwrap_or(0.0);
+    Ok((digits, conf))
 }
 
 /// "NIK", also as OCR often misreads it ("NlK", "N1K", "NIK:").
@@ -526,7 +631,7 @@ mod tests {
     }
 
     #[test]
-    fn what_lies_far_right_of_a_value_is_a_line_of_its_own() {
+    fn a_card_line_sheds_edge_specks_and_what_lies_beside_its_value() {
         let texts = |lines: Vec<OcrLine>| lines.iter().map(OcrLine::text).collect::<Vec<_>>();
         // The label's gap to its ':' stays; the photo's edge after the name is cut off.
         let name = words(&[
@@ -536,18 +641,18 @@ mod tests {
             ("NUSI", 340),
             ("ta", 630),
         ]);
-        assert_eq!(texts(cut_at_wide_gaps(name)), ["Nama : YUSUF NUSI", "ta"]);
+        assert_eq!(texts(card_lines(name)), ["Nama : YUSUF NUSI", "ta"]);
         let nik = words(&[("NIK", 30), (":7502015203850001", 250), ("-", 560)]);
-        assert_eq!(texts(cut_at_wide_gaps(nik)), ["NIK :7502015203850001", "-"]);
+        assert_eq!(texts(card_lines(nik)), ["NIK :7502015203850001", "-"]);
         let close = words(&[("Nama", 30), (":", 260), ("SITI", 280), ("ABAS", 335)]);
-        assert_eq!(texts(cut_at_wide_gaps(close)), ["Nama : SITI ABAS"]);
+        assert_eq!(texts(card_lines(close)), ["Nama : SITI ABAS"]);
         let lost_colon = words(&[("Nama", 30), ("SARINA", 290), ("ISMAIL", 360), ("N", 1030)]);
-        assert_eq!(
-            texts(cut_at_wide_gaps(lost_colon)),
-            ["Nama SARINA ISMAIL", "N"]
-        );
+        assert_eq!(texts(card_lines(lost_colon)), ["Nama SARINA ISMAIL", "N"]);
         let heading = words(&[("PROVINSI", 300), ("GORONTALO", 390)]);
-        assert_eq!(texts(cut_at_wide_gaps(heading)), ["PROVINSI GORONTALO"]);
+        assert_eq!(texts(card_lines(heading)), ["PROVINSI GORONTALO"]);
+        let speck = words(&[("-", 5), ("NIK", 30), (":7502015203850001", 250)]);
+        assert_eq!(texts(card_lines(speck)), ["NIK :7502015203850001"]);
+        assert!(card_lines(words(&[("|", 5), ("-", 20)])).is_empty());
     }
 
     #[test]
