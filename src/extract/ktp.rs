@@ -121,8 +121,9 @@ fn nik_line(lines: &[Line]) -> Option<&Line> {
     })
 }
 
-/// The NIK from the card's text line and from the digits-only re-reads. Only two readings that
-/// agree, parse as a NIK and agree with the printed birth date and sex keep their confidence.
+/// The NIK from the card's text line and from the re-reads of its crop
+/// ([`crate::text::DigitsRead`]). Only two readings that agree, parse as a NIK and agree with
+/// the printed birth date and sex keep their confidence.
 fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
     let block = nik_line(&read.lines).map(|l| {
         let first = l.text.split_whitespace().next().unwrap_or_default();

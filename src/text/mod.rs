@@ -387,8 +387,6 @@ fn read_image_at(
     })
 }
 
-/// The least confident real word: specks and lone punctuation, which tesseract rightly doubts,
-/// do not make a clearly read line doubtful.
 /// A card's line as its label and value, cut loose from the marks around it. Specks at the
 /// card's edge read as "-" or "|" before the label ("- NIK :7502..."), and none is printed
 /// there. On the right the photo sits beside the values, and tesseract strings what it makes
@@ -438,6 +436,8 @@ fn card_lines(mut line: OcrLine) -> Vec<OcrLine> {
     lines
 }
 
+/// The least confident real word: specks and lone punctuation, which tesseract rightly doubts,
+/// do not make a clearly read line doubtful.
 fn word_confidence<'a>(words: impl Iterator<Item = &'a ocr::OcrWord>) -> f32 {
     words
         .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
