@@ -406,8 +406,7 @@ fn flatten_light(gray: &GrayImage) -> GrayImage {
     let (sw, sh) = ((w / 8).max(1), (h / 8).max(1));
     let small = imageops::thumbnail(gray, sw, sh);
     // The brightest paper near each point, ink ignored. imageproc's plain `dilate` is binary
-    // (every non-zero pixel is foreground): it made the estimate all white and this step a
-    // no-op until the shadow test below caught it.
+    // (every non-zero pixel is foreground) and would make the estimate all white.
     let paper = morphology::grayscale_dilate(&small, &morphology::Mask::square(3));
     let paper = imageproc::filter::gaussian_blur_f32(&paper, 2.0);
     let columns = sample_points(w, sw);
