@@ -139,13 +139,12 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
     let from_enlarged = enlarged.map_or_else(Vec::new, |e| nik_windows(&e.digits));
     let cb = block.as_ref().map_or(0.0, |(_, c)| *c);
     // Of the two readings with a confidence, the surer one that holds the value speaks for it.
-    let conf_of = |value: &String| {
-        let ce = enlarged.map_or(0.0, |e| e.conf);
-        match (from_block.contains(value), from_enlarged.contains(value)) {
-            (true, true) => cb.max(ce),
-            (false, true) => ce,
-            _ => cb,
-        }
+    let ce = enlarged.map_or(0.0, |e| e.conf);
+    let conf_of = |value: &String| match (from_block.contains(value), from_enlarged.contains(value))
+    {
+        (true, true) => cb.max(ce),
+        (false, true) => ce,
+        _ => cb,
     };
     // The card's printed birth date and sex, read on lines of their own, are a third witness.
     let printed = f

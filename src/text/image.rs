@@ -182,9 +182,11 @@ fn straighten(gray: &GrayImage, quad: [(f32, f32); 4], out_w: u32, out_h: u32) -
             }
             let (x0, y0) = (floor(fx), floor(fy));
             let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-            let top = at(x0, y0) * (1.0 - ax) + at(x0 + 1, y0) * ax;
-            let bottom = at(x0, y0 + 1) * (1.0 - ax) + at(x0 + 1, y0 + 1) * ax;
-            *px = (top * (1.0 - ay) + bottom * ay + 0.5).min(255.0) as u8;
+            let corners = [
+                [at(x0, y0), at(x0 + 1, y0)],
+                [at(x0, y0 + 1), at(x0 + 1, y0 + 1)],
+            ];
+            *px = (bilinear(corners, ax, ay) + 0.5).min(255.0) as u8;
         }
     }
     out
@@ -420,13 +422,23 @@ fn flatten_light(gray: &GrayImage) -> GrayImage {
     {
         let (upper, lower) = (&paper[y0 * sw as usize..], &paper[y1 * sw as usize..]);
         for ((px, &v), &(x0, x1, ax)) in row.iter_mut().zip(src).zip(&columns) {
-            let top = upper[x0] as f32 * (1.0 - ax) + upper[x1] as f32 * ax;
-            let bottom = lower[x0] as f32 * (1.0 - ax) + lower[x1] as f32 * ax;
-            let bg = (top * (1.0 - ay) + bottom * ay).max(1.0);
+            let corners = [
+                [upper[x0] as f32, upper[x1] as f32],
+                [lower[x0] as f32, lower[x1] as f32],
+            ];
+            let bg = bilinear(corners, ax, ay).max(1.0);
             *px = (v as f32 * 255.0 / bg).min(255.0) as u8;
         }
     }
     out
+}
+
+/// The value at (`ax`, `ay`) within the square of `[[top left, top right], [bottom left,
+/// bottom right]]`, each weight 0 ..= 1.
+fn bilinear([[tl, tr], [bl, br]]: [[f32; 2]; 2], ax: f32, ay: f32) -> f32 {
+    let top = tl * (1.0 - ax) + tr * ax;
+    let bottom = bl * (1.0 - ax) + br * ax;
+    top * (1.0 - ay) + bottom * ay
 }
 
 /// `f32::floor` is a libm call on baseline x86-64, and this runs once per pixel.

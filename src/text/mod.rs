@@ -475,12 +475,13 @@ fn reread_name(
     // neighbours out.
     let left = left.saturating_sub(height);
     let top = top.saturating_sub(height / 4);
-    let right = (left + width + 2 * height).min(gray.width());
-    let bottom = (top + height + height / 2).min(gray.height());
-    if right <= left + 16 || bottom <= top + 8 {
+    let Some(crop) = crop_line(
+        gray,
+        (left, top),
+        (left + width + 2 * height, top + height + height / 2),
+    ) else {
         return Ok(());
-    }
-    let crop = ::image::imageops::crop_imm(gray, left, top, right - left, bottom - top).to_image();
+    };
     let again = ocr
         .read(&padded(&crop), OcrMode::Block)?
         .into_iter()
@@ -530,14 +531,14 @@ fn reread_nik(
     let (_, top, _, height) = line.bbox();
     let gray = &prepared.gray;
     let pad = height / 2 + 4;
-    let left = first.bbox.0.saturating_sub(pad / 2);
-    let right = (last.bbox.0 + last.bbox.2 + pad).min(gray.width());
     let top = top.saturating_sub(pad);
-    let bottom = (top + height + 2 * pad).min(gray.height());
-    if right <= left + 16 || bottom <= top + 8 {
+    let Some(crop) = crop_line(
+        gray,
+        (first.bbox.0.saturating_sub(pad / 2), top),
+        (last.bbox.0 + last.bbox.2 + pad, top + height + 2 * pad),
+    ) else {
         return Ok(None);
-    }
-    let crop = ::image::imageops::crop_imm(gray, left, top, right - left, bottom - top).to_image();
+    };
     let (digits, _) = read_digits(&crop, OcrMode::Digits, ocr)?;
     if digits.is_empty() {
         return Ok(None);
@@ -564,6 +565,20 @@ fn reread_nik(
         Some(Enlarged { digits, conf }).filter(|e| !e.digits.is_empty())
     };
     Ok(Some(DigitsRead { digits, enlarged }))
+}
+
+/// The part of the card from `(left, top)` to `(right, bottom)`, clipped to the card; `None`
+/// when too little is left to hold a line of print.
+fn crop_line(
+    gray: &GrayImage,
+    (left, top): (u32, u32),
+    (right, bottom): (u32, u32),
+) -> Option<GrayImage> {
+    let (right, bottom) = (right.min(gray.width()), bottom.min(gray.height()));
+    if right <= left + 16 || bottom <= top + 8 {
+        return None;
+    }
+    Some(::image::imageops::crop_imm(gray, left, top, right - left, bottom - top).to_image())
 }
 
 /// A line cut from the card with a white margin around it: tesseract misses letters that
