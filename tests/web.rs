@@ -1023,9 +1023,39 @@ mod browser {
             );
         }
 
+        /// Clicks once the element has stopped moving: lazy pictures above it start loading
+        /// as it scrolls into view and push it down, and a click aimed before they arrive
+        /// lands beside it. A click WebDriver refuses fails the test here, not ten seconds on.
         fn click(&self, css: &str) {
             let el = self.find(css);
-            self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));
+            let target = json!([{ ELEMENT: el }]);
+            self.cmd(
+                "POST",
+                "/execute/sync",
+                Some(json!({"script": "arguments[0].scrollIntoView({block: 'center'})", "args": target})),
+            );
+            // Pictures within Chrome's smallest lazy-load margin (1250 px) are loading or done.
+            let place = "const near = i => { const r = i.getBoundingClientRect();\
+                           return r.bottom > -1000 && r.top < innerHeight + 1000; };\
+                         const busy = Array.from(document.images).some(i => near(i) && !i.complete);\
+                         return busy ? null : arguments[0].getBoundingClientRect().top;";
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let mut last = Value::Null;
+            loop {
+                let now = self.cmd(
+                    "POST",
+                    "/execute/sync",
+                    Some(json!({"script": place, "args": target})),
+                );
+                if !now.is_null() && now == last {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{css} never stood still: {now}");
+                last = now;
+                std::thread::sleep(Duration::from_millis(150));
+            }
+            let answer = self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));
+            assert!(answer.is_null(), "clicking {css}: {answer}");
         }
 
         /// The element's text, empty when there is no such element.
