@@ -8,7 +8,7 @@ pub mod pdf;
 use ::image::{DynamicImage, GrayImage, Luma};
 use serde::{Deserialize, Serialize};
 
-use self::image::{ImageError, Prepared, Shape, decode, prepare};
+use self::image::{ImageError, Prepared, Shape, decode, prepare, without_photo};
 use self::ocr::{Ocr, OcrError, OcrLine, OcrMode};
 use self::pdf::PdfError;
 use crate::applicant::Nik;
@@ -348,7 +348,10 @@ fn read_image_at(
         Shape::Card => OcrMode::Block,
         Shape::Page => OcrMode::Page,
     };
-    let ocr_lines = ocr.read(&prepared.gray, mode)?;
+    let ocr_lines = match prepared.shape {
+        Shape::Card => ocr.read(&without_photo(&prepared.gray), mode)?,
+        Shape::Page => ocr.read(&prepared.gray, mode)?,
+    };
     let (ocr_lines, nik_digits) = match prepared.shape {
         Shape::Card => {
             let mut lines: Vec<OcrLine> = ocr_lines.into_iter().flat_map(card_lines).collect();
