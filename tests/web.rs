@@ -1029,10 +1029,9 @@ mod browser {
         fn click(&self, css: &str) {
             let el = self.find(css);
             let target = json!([{ ELEMENT: el }]);
-            self.cmd(
-                "POST",
-                "/execute/sync",
-                Some(json!({"script": "arguments[0].scrollIntoView({block: 'center'})", "args": target})),
+            self.script_with(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                target.clone(),
             );
             // Pictures within Chrome's smallest lazy-load margin (1250 px) are loading or done.
             let place = "const near = i => { const r = i.getBoundingClientRect();\
@@ -1042,11 +1041,7 @@ mod browser {
             let deadline = Instant::now() + Duration::from_secs(20);
             let mut last = Value::Null;
             loop {
-                let now = self.cmd(
-                    "POST",
-                    "/execute/sync",
-                    Some(json!({"script": place, "args": target})),
-                );
+                let now = self.script_with(place, target.clone());
                 if !now.is_null() && now == last {
                     break;
                 }
@@ -1093,10 +1088,15 @@ mod browser {
         }
 
         fn script(&self, js: &str) -> Value {
+            self.script_with(js, json!([]))
+        }
+
+        /// Runs `js` with `args` as its `arguments` (an element as `{ELEMENT: id}`).
+        fn script_with(&self, js: &str, args: Value) -> Value {
             self.cmd(
                 "POST",
                 "/execute/sync",
-                Some(json!({"script": js, "args": []})),
+                Some(json!({"script": js, "args": args})),
             )
         }
 

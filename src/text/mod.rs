@@ -344,22 +344,18 @@ fn read_image_at(
     ocr: &mut dyn Ocr,
 ) -> Result<ReadText, ReadError> {
     let prepared = prepare(img);
-    let mode = match prepared.shape {
-        Shape::Card => OcrMode::Block,
-        Shape::Page => OcrMode::Page,
-    };
-    let ocr_lines = match prepared.shape {
-        Shape::Card => ocr.read(&without_photo(&prepared.gray), mode)?,
-        Shape::Page => ocr.read(&prepared.gray, mode)?,
-    };
     let (ocr_lines, nik_digits) = match prepared.shape {
         Shape::Card => {
-            let mut lines: Vec<OcrLine> = ocr_lines.into_iter().flat_map(card_lines).collect();
+            let mut lines: Vec<OcrLine> = ocr
+                .read(&without_photo(&prepared.gray), OcrMode::Block)?
+                .into_iter()
+                .flat_map(card_lines)
+                .collect();
             reread_name(&prepared, &mut lines, ocr)?;
             let nik_digits = reread_nik(&prepared, &lines, ocr)?;
             (lines, nik_digits)
         }
-        Shape::Page => (ocr_lines, None),
+        Shape::Page => (ocr.read(&prepared.gray, OcrMode::Page)?, None),
     };
     let lines: Vec<Line> = ocr_lines
         .iter()
