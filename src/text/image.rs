@@ -479,10 +479,8 @@ pub fn without_photo(card: &GrayImage) -> Cow<'_, GrayImage> {
     let left = left.saturating_sub(w / 25).max(from);
     let top = top.saturating_sub(h / 20).max(below);
     let mut whitened = card.clone();
-    for y in top..h {
-        for x in left..w {
-            whitened.put_pixel(x, y, Luma([255]));
-        }
+    for row in whitened.chunks_mut(w as usize).skip(top as usize) {
+        row[left as usize..].fill(255);
     }
     Cow::Owned(whitened)
 }
