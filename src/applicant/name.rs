@@ -428,6 +428,8 @@ mod tests {
         #[test]
         fn a_name_matches_itself(words in proptest::collection::vec("[A-Z][a-z]{2,8}", 1..4)) {
             let name = words.join(" ");
+            // A "name" of titles alone ("Drs") is no name: it matches nothing, itself included.
+            prop_assume!(!normalize_name(&name).is_empty());
             prop_assert_eq!(names_match(&name, &name), NameMatch::Same);
             prop_assert_eq!(name_distance(&name, &name), 0);
         }
