@@ -296,6 +296,19 @@ async fn the_nik_crop_is_the_nik_line_and_the_route_guards_it() {
     assert!(page.contains("keyakinan "), "and the confidence");
     assert!(page.contains("Terbaca dari KTP"), "and the KTP's own table");
     assert!(!page.contains("tidak disimpan oleh pembacaan"));
+    let crops = common::sized_pictures(&page, &format!("/kasus/{}/lampiran/0/potongan/", desk.id));
+    assert!(crops.len() >= 4, "{crops:?}");
+    for crop in &crops {
+        let (status, png, meta) = desk.get(&crop.src, Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{meta}");
+        let decoded = image::load_from_memory(&png).unwrap();
+        assert_eq!(
+            (decoded.width(), decoded.height()),
+            (crop.width, crop.height),
+            "{}",
+            crop.src
+        );
+    }
 
     for field in ["golongan_darah", "hp"] {
         let (status, body, _) = desk

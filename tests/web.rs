@@ -537,6 +537,42 @@ async fn attachments_are_pictures_or_downloads_never_inline_markup() {
     );
     let none = desk.get(&format!("{base}/9/unduh"), Some(&cookie)).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
+
+    // The case page keeps each picture's room before it loads: the attachments above the
+    // checklist's buttons must not push them down under a click.
+    let page = desk
+        .get(&format!("/kasus/{}", desk.id), Some(&cookie))
+        .await
+        .text();
+    let pictures = common::sized_pictures(&page, &base);
+    let shown: Vec<&str> = pictures.iter().map(|p| p.src.as_str()).collect();
+    assert_eq!(
+        shown,
+        [
+            format!("{base}/0/gambar?halaman=1"),
+            format!("{base}/1/gambar?halaman=1")
+        ]
+    );
+    assert_pictures_are_their_size(&desk, &cookie, &pictures).await;
+}
+
+/// Each picture, fetched, has the size the page gave it.
+async fn assert_pictures_are_their_size(
+    desk: &Desk,
+    cookie: &str,
+    pictures: &[common::SizedPicture],
+) {
+    for picture in pictures {
+        let got = desk.get(&picture.src, Some(cookie)).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", picture.src);
+        let decoded = image::load_from_memory(&got.body).unwrap();
+        assert_eq!(
+            (decoded.width(), decoded.height()),
+            (picture.width, picture.height),
+            "{}",
+            picture.src
+        );
+    }
 }
 
 #[tokio::test]
@@ -1023,10 +1059,17 @@ mod browser {
             );
         }
 
-        /// Clicks once the element has stopped moving: lazy pictures above it start loading
-        /// as it scrolls into view and push it down, and a click aimed before they arrive
-        /// lands beside it. A click WebDriver refuses fails the test here, not ten seconds on.
+        /// Clicks once the element is shown. A click WebDriver refuses fails the test here,
+        /// not ten seconds on.
         fn click(&self, css: &str) {
+            let el = self.show(css);
+            let answer = self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));
+            assert!(answer.is_null(), "clicking {css}: {answer}");
+        }
+
+        /// Scrolls the element to the middle of the window and waits until the lazy pictures
+        /// around it have loaded and it stands still; gives its WebDriver reference.
+        fn show(&self, css: &str) -> String {
             let el = self.find(css);
             let target = json!([{ ELEMENT: el }]);
             self.script_with(
@@ -1049,8 +1092,7 @@ mod browser {
                 last = now;
                 std::thread::sleep(Duration::from_millis(150));
             }
-            let answer = self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));
-            assert!(answer.is_null(), "clicking {css}: {answer}");
+            el
         }
 
         /// The element's text, empty when there is no such element.
@@ -1201,11 +1243,7 @@ mod browser {
             // The pre-filled sample case: KTP and SK beside the fields.
             b.click(&format!("a[href='/kasus/{sample_id}']"));
             b.expect("h1", &sample_id.to_string());
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while b.script("return Array.from(document.images).every(i => i.complete)") != json!(true) {
-                assert!(Instant::now() < deadline, "attachment pictures never loaded");
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            b.show("#lampiran");
             let case = b.screenshot("2-kasus");
             let weight = "return new Blob([document.documentElement.outerHTML]).size";
             eprintln!("page weight: sample case page {} bytes of HTML", b.script(weight));
@@ -1213,6 +1251,19 @@ mod browser {
                 "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 100).length",
             );
             assert!(images.as_u64().unwrap() >= 2, "{images}");
+            // Each picture's room, kept before it loads, is the size it arrives at.
+            b.script("Array.from(document.images).forEach(i => { i.loading = 'eager'; })");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while b.script("return Array.from(document.images).every(i => i.complete)") != json!(true) {
+                assert!(Instant::now() < deadline, "pictures never loaded");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let unlike = b.script(
+                "return Array.from(document.images)\
+                   .filter(i => i.getAttribute('width') != i.naturalWidth || i.getAttribute('height') != i.naturalHeight)\
+                   .map(i => `${i.src} ${i.getAttribute('width')}x${i.getAttribute('height')} ${i.naturalWidth}x${i.naturalHeight}`)",
+            );
+            assert_eq!(unlike, json!([]));
 
             // Correct a field.
             b.fill("form.ubah input[name=value][aria-label='Unit Kerja']", "Dinas Kesehatan Kabupaten Gorontalo");
@@ -1423,6 +1474,9 @@ async fn a_verifier_drafts_the_letter_and_the_page_previews_it() {
     assert_eq!(picture.status, StatusCode::OK);
     assert_eq!(picture.header(header::CONTENT_TYPE), "image/png");
     assert!(picture.body.starts_with(b"\x89PNG"));
+    let preview = common::sized_pictures(&page, &format!("/kasus/{id}/surat/"));
+    assert_eq!(preview.len(), 1);
+    assert_pictures_are_their_size(&desk, &rina, &preview).await;
     assert_eq!(
         desk.get(&format!("/kasus/{id}/surat/gambar"), None)
             .await

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::io::Cursor;
 
 use image::imageops::{self, FilterType};
+use image::metadata::Orientation;
 use image::{
     DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Limits, Luma, RgbImage,
 };
@@ -43,8 +44,8 @@ pub enum ImageError {
     Broken(String),
 }
 
-pub fn decode(data: &[u8], file_type: FileType) -> Result<DynamicImage, ImageError> {
-    let format = match file_type {
+fn format_of(file_type: FileType) -> Result<ImageFormat, ImageError> {
+    Ok(match file_type {
         FileType::Jpeg => ImageFormat::Jpeg,
         FileType::Png => ImageFormat::Png,
         FileType::Gif => ImageFormat::Gif,
@@ -52,8 +53,31 @@ pub fn decode(data: &[u8], file_type: FileType) -> Result<DynamicImage, ImageErr
         FileType::Bmp => ImageFormat::Bmp,
         FileType::Webp => ImageFormat::WebP,
         other => return Err(ImageError::Unsupported(other)),
-    };
-    let mut reader = ImageReader::with_format(Cursor::new(data), format);
+    })
+}
+
+/// The size a picture is seen at, width first: turned a quarter when its EXIF orientation
+/// says so, as `decode` and browsers turn it. Only the header is read.
+pub fn seen_size(data: &[u8], file_type: FileType) -> Option<(u32, u32)> {
+    let reader = ImageReader::with_format(Cursor::new(data), format_of(file_type).ok()?);
+    let mut decoder = reader.into_decoder().ok()?;
+    let (width, height) = decoder.dimensions();
+    let quarter = matches!(
+        decoder.orientation().ok()?,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    Some(if quarter {
+        (height, width)
+    } else {
+        (width, height)
+    })
+}
+
+pub fn decode(data: &[u8], file_type: FileType) -> Result<DynamicImage, ImageError> {
+    let mut reader = ImageReader::with_format(Cursor::new(data), format_of(file_type)?);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -75,9 +99,7 @@ pub fn decode(data: &[u8], file_type: FileType) -> Result<DynamicImage, ImageErr
         return Err(ImageError::Broken("zero-sized image".into()));
     }
     // Phones store the camera's rotation as EXIF; a KTP read sideways reads as nothing.
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| match e {
         image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
         other => ImageError::Broken(other.to_string()),
@@ -529,6 +551,38 @@ mod tests {
             decode(b"x", FileType::Heic).unwrap_err(),
             ImageError::Unsupported(FileType::Heic)
         );
+    }
+
+    /// A JPEG of `width` × `height` whose EXIF says the camera was turned: orientation 6, a
+    /// quarter clockwise.
+    fn turned_jpeg(width: u32, height: u32) -> Vec<u8> {
+        let picture = RgbImage::from_fn(width, height, |x, _| Rgb([(x * 4) as u8, 80, 160]));
+        let mut jpeg = Cursor::new(Vec::new());
+        picture.write_to(&mut jpeg, ImageFormat::Jpeg).unwrap();
+        let jpeg = jpeg.into_inner();
+        // Big-endian TIFF header, one IFD entry: tag 0x0112 (orientation), SHORT, 1, value 6.
+        let exif: &[u8] =
+            b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0";
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&(exif.len() as u16 + 2).to_be_bytes());
+        out.extend_from_slice(exif);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn a_turned_phone_photo_is_seen_and_read_upright() {
+        let jpeg = turned_jpeg(64, 40);
+        assert_eq!(seen_size(&jpeg, FileType::Jpeg), Some((40, 64)));
+        let upright = decode(&jpeg, FileType::Jpeg).unwrap();
+        assert_eq!((upright.width(), upright.height()), (40, 64));
+        // The picture's left edge, dark in the file, is its top once turned.
+        let upright = upright.to_rgb8();
+        assert!(upright.get_pixel(20, 0)[0] < 40 && upright.get_pixel(20, 63)[0] > 200);
+        let headless = turned_jpeg(64, 40)[20..].to_vec();
+        assert_eq!(seen_size(&headless, FileType::Jpeg), None);
+        assert_eq!(seen_size(b"x", FileType::Heic), None);
     }
 
     #[test]

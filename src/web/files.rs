@@ -16,11 +16,14 @@ use axum::response::{IntoResponse, Response};
 use crate::case::Case;
 use crate::case::store::{CaseError, CaseStore};
 use crate::parse::FileType;
+use crate::text::{Bbox, Place};
 
 /// The CSP of an attachment: nothing in it may run or load anything.
 const ATTACHMENT_CSP: &str = "default-src 'none'; sandbox";
 /// Resolution of rendered PDF pages: readable on a laptop, small enough for a phone.
-const PDF_DPI: &str = "110";
+const PDF_DPI: u32 = 110;
+/// Pages shown per attachment on the case page; the rest are in the download.
+pub const PAGES_SHOWN: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -110,17 +113,9 @@ pub fn crop(
                 .map_err(|e| e.to_string())
         })
         .map_err(render)?;
-    let bbox = place.scaled_to(picture.width(), picture.height());
-    let margin = (bbox.height / 3).max(6);
-    let left = bbox.left.saturating_sub(margin).min(picture.width());
-    let top = bbox.top.saturating_sub(margin).min(picture.height());
-    let right = (bbox.left + bbox.width + margin).min(picture.width());
-    let bottom = (bbox.top + bbox.height + margin).min(picture.height());
-    if right <= left || bottom <= top {
-        return Err(no_crop());
-    }
-    let part =
-        image::imageops::crop_imm(&*picture, left, top, right - left, bottom - top).to_image();
+    let part = crop_box(&place, picture.width(), picture.height()).ok_or_else(no_crop)?;
+    let part = image::imageops::crop_imm(&*picture, part.left, part.top, part.width, part.height)
+        .to_image();
     let mut png = Cursor::new(Vec::new());
     part.write_to(&mut png, image::ImageFormat::Png)
         .map_err(|e| render(e.to_string()))?;
@@ -135,27 +130,62 @@ pub fn crop(
     ))
 }
 
-/// Text of one PDF attachment, when it has a text layer.
+/// The part of a `width` × `height` prepared picture a field's crop shows: the place's box,
+/// with a margin, within the picture. The case page sizes the crop with it before it loads.
+pub fn crop_box(place: &Place, width: u32, height: u32) -> Option<Bbox> {
+    let bbox = place.scaled_to(width, height);
+    let margin = (bbox.height / 3).max(6);
+    let left = bbox.left.saturating_sub(margin).min(width);
+    let top = bbox.top.saturating_sub(margin).min(height);
+    let right = (bbox.left + bbox.width + margin).min(width);
+    let bottom = (bbox.top + bbox.height + margin).min(height);
+    (right > left && bottom > top).then(|| Bbox {
+        left,
+        top,
+        width: right - left,
+        height: bottom - top,
+    })
+}
+
+/// What the case page shows of one attachment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PdfText {
-    pub pages: usize,
-    /// Non-empty lines, trimmed, in reading order.
+pub struct AttachmentView {
+    /// The pictures it is shown as (a PDF's pages, up to `PAGES_SHOWN`), each with its size
+    /// in pixels when known: the page keeps their room, so nothing moves as they load.
+    pub pictures: Vec<Option<(u32, u32)>>,
+    /// Non-empty lines of a PDF's text layer, trimmed, in reading order.
     pub lines: Vec<String>,
 }
 
-/// What the case page shows of each attachment, by index: pages and text lines for PDFs,
-/// `None` for everything else.
-pub fn text_lines(store: &CaseStore, case: &Case) -> Vec<Option<PdfText>> {
+/// What the case page shows of each attachment, by index.
+pub fn views(store: &CaseStore, case: &Case) -> Vec<AttachmentView> {
     case.attachments
         .iter()
         .map(|att| {
-            if att.file_type != "pdf" {
-                return None;
+            if !viewable(&att.file_type) {
+                return AttachmentView::default();
             }
-            let bytes = store.blob(&att.sha256).ok().flatten()?;
-            let pages = lopdf::Document::load_mem(&bytes)
-                .map(|d| d.get_pages().len())
-                .unwrap_or(1);
+            let Some(bytes) = store.blob(&att.sha256).ok().flatten() else {
+                return AttachmentView {
+                    pictures: vec![None],
+                    lines: Vec::new(),
+                };
+            };
+            if att.file_type != "pdf" {
+                return AttachmentView {
+                    pictures: vec![crate::text::image::seen_size(
+                        &bytes,
+                        FileType::sniff(&bytes),
+                    )],
+                    lines: Vec::new(),
+                };
+            }
+            let mut pictures = lopdf::Document::load_mem(&bytes)
+                .map(|doc| rendered_page_sizes(&doc))
+                .unwrap_or_default();
+            if pictures.is_empty() {
+                pictures.push(None);
+            }
             let lines = run_tool("pdftotext", &["-layout", "-", "-"], &bytes)
                 .map(|out| {
                     String::from_utf8_lossy(&out)
@@ -165,9 +195,69 @@ pub fn text_lines(store: &CaseStore, case: &Case) -> Vec<Option<PdfText>> {
                         .collect()
                 })
                 .unwrap_or_default();
-            Some(PdfText { pages, lines })
+            AttachmentView { pictures, lines }
         })
         .collect()
+}
+
+/// The size `pdftoppm` renders each shown page at: the media box (the page tree's when the
+/// page has none) at `PDF_DPI`, rounded up as `pdftoppm` does, turned by the page's /Rotate.
+fn rendered_page_sizes(doc: &lopdf::Document) -> Vec<Option<(u32, u32)>> {
+    doc.get_pages()
+        .values()
+        .take(PAGES_SHOWN)
+        .map(|&page| {
+            let corners = inherited(doc, page, b"MediaBox")?
+                .as_array()
+                .ok()?
+                .iter()
+                .map(|o| doc.dereference(o).ok()?.1.as_float().ok())
+                .collect::<Option<Vec<f32>>>()?;
+            let [x0, y0, x1, y1] = corners[..] else {
+                return None;
+            };
+            let (w, h) = (rendered_pixels(x1 - x0)?, rendered_pixels(y1 - y0)?);
+            let turns = inherited(doc, page, b"Rotate")
+                .and_then(|o| o.as_i64().ok())
+                .unwrap_or(0);
+            Some(if turns.rem_euclid(180) == 90 {
+                (h, w)
+            } else {
+                (w, h)
+            })
+        })
+        .collect()
+}
+
+/// A length in points as `pdftoppm` renders it at `PDF_DPI`: rounded up.
+fn rendered_pixels(points: f32) -> Option<u32> {
+    let px = (points.abs() * PDF_DPI as f32 / 72.0).ceil();
+    (px.is_finite() && (1.0..=20_000.0).contains(&px)).then_some(px as u32)
+}
+
+/// The size of a drafted letter's preview: its pages are A4.
+pub fn letter_picture_size() -> Option<(u32, u32)> {
+    Some((
+        rendered_pixels(crate::letter::layout::PAGE_W)?,
+        rendered_pixels(crate::letter::layout::PAGE_H)?,
+    ))
+}
+
+/// A page attribute, looked up the page tree as PDF inheritance does.
+fn inherited<'a>(
+    doc: &'a lopdf::Document,
+    page: lopdf::ObjectId,
+    key: &[u8],
+) -> Option<&'a lopdf::Object> {
+    let mut node = doc.get_dictionary(page).ok()?;
+    // A broken tree may loop; real ones are a few levels deep.
+    for _ in 0..32 {
+        if let Ok(value) = node.get_deref(key, doc) {
+            return Some(value);
+        }
+        node = node.get_deref(b"Parent", doc).ok()?.as_dict().ok()?;
+    }
+    None
 }
 
 fn run_tool(tool: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
@@ -273,8 +363,10 @@ pub fn picture(store: &CaseStore, case: &Case, n: usize, page: u32) -> Result<Re
         FileType::Png => ("image/png", "png", bytes),
         FileType::Gif => ("image/gif", "gif", bytes),
         FileType::Webp => ("image/webp", "webp", bytes),
-        FileType::Tiff | FileType::Bmp => {
-            let image = image::load_from_memory(&bytes).map_err(|e| render(e.to_string()))?;
+        kind @ (FileType::Tiff | FileType::Bmp) => {
+            // Turned upright as for reading: a PNG carries no orientation of its own.
+            let image =
+                crate::text::image::decode(&bytes, kind).map_err(|e| render(e.to_string()))?;
             let mut png = Cursor::new(Vec::new());
             image
                 .write_to(&mut png, image::ImageFormat::Png)
@@ -299,7 +391,7 @@ fn pdf_page_png(pdf: &[u8], page: u32) -> Result<Vec<u8>, String> {
         &[
             "-png",
             "-r",
-            PDF_DPI,
+            &PDF_DPI.to_string(),
             "-f",
             &page,
             "-l",
@@ -331,4 +423,107 @@ pub fn letter_picture(name: &str, pdf: &[u8]) -> Result<Response, FileError> {
         format!("inline; filename=\"{}.png\"", header_filename(name)),
         png,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{Document, Object, dictionary};
+
+    /// A page tree whose root holds the media box: a plain page, a page with its own box
+    /// turned a quarter, and a page whose parent is itself and that has no box.
+    fn tree() -> Vec<u8> {
+        let mut doc = Document::with_version("1.5");
+        let pages = doc.new_object_id();
+        let plain = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages });
+        let turned = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages,
+            "MediaBox" => vec![0.into(), 0.into(), Object::Real(200.5), 400.into()],
+            "Rotate" => 90,
+        });
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages",
+                "Kids" => vec![plain.into(), turned.into()],
+                "Count" => 2,
+                "MediaBox" => vec![0.into(), 0.into(), 300.into(), 200.into()],
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn page_sizes_are_what_pdftoppm_renders() {
+        let pdf = tree();
+        let sizes = rendered_page_sizes(&Document::load_mem(&pdf).unwrap());
+        assert_eq!(sizes.len(), 2);
+        for (page, size) in (1..).zip(&sizes) {
+            let png = pdf_page_png(&pdf, page).unwrap();
+            let rendered = image::load_from_memory(&png).unwrap();
+            assert_eq!(
+                *size,
+                Some((rendered.width(), rendered.height())),
+                "page {page}"
+            );
+        }
+        assert_eq!(
+            sizes[1],
+            Some((612, 307)),
+            "turned: 400 × 200.5 points at 110 dpi"
+        );
+    }
+
+    #[test]
+    fn a_page_tree_that_loops_without_a_box_has_no_size() {
+        let mut doc = Document::with_version("1.5");
+        let page = doc.new_object_id();
+        doc.objects.insert(
+            page,
+            Object::Dictionary(dictionary! { "Type" => "Page", "Parent" => page }),
+        );
+        assert_eq!(inherited(&doc, page, b"MediaBox"), None);
+    }
+
+    #[test]
+    fn the_crop_box_keeps_its_margin_inside_the_picture() {
+        let place = Place {
+            image: 0,
+            bbox: Bbox {
+                left: 4,
+                top: 50,
+                width: 100,
+                height: 30,
+            },
+            image_width: 120,
+            image_height: 400,
+        };
+        let margin = 10;
+        assert_eq!(
+            crop_box(&place, 120, 400),
+            Some(Bbox {
+                left: 0,
+                top: 50 - margin,
+                width: 4 + 100 + margin,
+                height: 30 + 2 * margin,
+            })
+        );
+        assert_eq!(
+            crop_box(&place, 240, 800).map(|b| b.width),
+            Some(8 + 200 + 20)
+        );
+        let outside = Place {
+            bbox: Bbox {
+                left: 130,
+                ..place.bbox
+            },
+            ..place
+        };
+        assert_eq!(crop_box(&outside, 120, 400), None);
+    }
 }

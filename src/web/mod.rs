@@ -484,7 +484,7 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
         Some(Banner::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    let sources = files::text_lines(&desk.services.store, &case);
+    let sources = files::views(&desk.services.store, &case);
     html(
         status,
         pages::case_page(

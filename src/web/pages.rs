@@ -10,7 +10,7 @@ use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 use super::accounts::Session;
-use super::files::{PdfText, viewable};
+use super::files::{AttachmentView, PAGES_SHOWN, crop_box, letter_picture_size, viewable};
 use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
 use crate::case::store::{Delivery, OutgoingCopy};
@@ -348,9 +348,11 @@ fn confidence_words(conf: f32) -> Markup {
 fn field_source(id: &str, n: usize, doc: &StoredDocument, key: &str) -> Markup {
     let source = doc.sources.get(key);
     html! {
-        @if source.is_some_and(|s| s.place.is_some()) {
+        @if let Some(place) = source.and_then(|s| s.place) {
+            @let size = crop_box(&place, place.image_width, place.image_height);
             img.potongan src={ "/kasus/" (id) "/lampiran/" (n) "/potongan/" (key) }
                 alt={ "Potongan " (field_label(key)) " pada " (doc.filename) }
+                width=[size.map(|b| b.width)] height=[size.map(|b| b.height)]
                 loading="lazy";
         } @else if let Some(s) = source {
             span.baris {
@@ -432,7 +434,7 @@ fn source_kind(field: Field) -> Option<&'static str> {
 /// PDF text lines that contain the value.
 fn old_sources(
     case: &Case,
-    sources: &[Option<PdfText>],
+    sources: &[AttachmentView],
     field: Field,
     value: Option<&str>,
 ) -> Markup {
@@ -456,7 +458,7 @@ fn old_sources(
 /// The lines of the case's PDF text (by attachment) that contain `value`.
 fn matching_lines<'a>(
     case: &'a Case,
-    sources: &'a [Option<PdfText>],
+    sources: &'a [AttachmentView],
     kind: &str,
     value: &str,
 ) -> Vec<(usize, &'a str)> {
@@ -468,7 +470,7 @@ fn matching_lines<'a>(
         .iter()
         .enumerate()
         .filter(|(_, a)| a.kind == kind)
-        .filter_map(|(i, _)| Some((i, sources.get(i)?.as_ref()?)))
+        .filter_map(|(i, _)| Some((i, sources.get(i)?)))
         .flat_map(|(i, text)| {
             text.lines
                 .iter()
@@ -669,7 +671,7 @@ pub fn case_page(
     config: &Config,
     case: &Case,
     thread: Thread<'_>,
-    sources: &[Option<PdfText>],
+    sources: &[AttachmentView],
     banner: Option<&Banner>,
     now: DateTime<Utc>,
 ) -> Markup {
@@ -739,11 +741,12 @@ pub fn case_page(
                     @for (i, att) in case.attachments.iter().enumerate() {
                         figure id={ "lampiran-" (i) } {
                             @if viewable(&att.file_type) {
-                                @let pages = sources.get(i).and_then(|s| s.as_ref()).map(|s| s.pages).unwrap_or(1);
-                                @for page in 1..=pages.min(5) {
+                                @let pictures = sources.get(i).map_or(&[][..], |s| &s.pictures[..]);
+                                @for (page, size) in (1..).zip(pictures.iter().take(PAGES_SHOWN)) {
                                     a href={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) } {
                                         img src={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) }
                                             alt={ (DocKind::label_of(&att.kind)) " " (att.filename) " halaman " (page) }
+                                            width=[size.map(|s| s.0)] height=[size.map(|s| s.1)]
                                             loading="lazy";
                                     }
                                 }
@@ -767,7 +770,9 @@ pub fn case_page(
                     h2 { "Surat rekomendasi" }
                     figure {
                         a href={ "/kasus/" (id) "/surat/gambar" } {
-                            img src={ "/kasus/" (id) "/surat/gambar" } alt="Halaman pertama surat rekomendasi" loading="lazy";
+                            @let size = letter_picture_size();
+                            img src={ "/kasus/" (id) "/surat/gambar" } alt="Halaman pertama surat rekomendasi"
+                                width=[size.map(|s| s.0)] height=[size.map(|s| s.1)] loading="lazy";
                         }
                         figcaption {
                             "Draf terakhir · "

@@ -97,3 +97,42 @@ folder = "{outbox}"
     );
     sertel::config::Config::parse(&text, Path::new("test.toml")).unwrap()
 }
+
+/// A picture on a desk page whose room the page keeps before it loads.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SizedPicture {
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Every `<img>` of `page` with a `src` under `prefix`, and its `width` and `height`
+/// attributes; a picture under `prefix` without them fails the test, as it would make the page
+/// jump when it loads.
+pub fn sized_pictures(page: &str, prefix: &str) -> Vec<SizedPicture> {
+    page.split("<img ")
+        .skip(1)
+        .map(|rest| format!(" {}", &rest[..rest.find('>').expect("an img tag ends")]))
+        .filter_map(|tag| {
+            let attribute = |name: &str| {
+                let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+                let value = &tag[start..];
+                Some(value[..value.find('"')?].to_string())
+            };
+            let src = attribute("src")?;
+            if !src.starts_with(prefix) {
+                return None;
+            }
+            let size = |name: &str| {
+                attribute(name)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| panic!("{src} has no {name}: <img{tag}>"))
+            };
+            Some(SizedPicture {
+                width: size("width"),
+                height: size("height"),
+                src,
+            })
+        })
+        .collect()
+}
