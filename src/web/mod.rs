@@ -484,7 +484,6 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
         Some(Banner::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    let sources = files::views(&desk.services.store, &case);
     html(
         status,
         pages::case_page(
@@ -495,7 +494,10 @@ fn render_case(desk: &WebDesk, session: &Session, id: &str, banner: Option<Banne
                 incoming: &mails,
                 outgoing: &outgoing,
             },
-            &sources,
+            pages::Readings {
+                attachments: &files::views(&desk.services.store, &case),
+                min_confidence: desk.services.rules.checklist.settings.min_confidence,
+            },
             banner.as_ref(),
             desk.now(),
         ),

@@ -322,9 +322,6 @@ fn read_from(field: Field) -> &'static [(DocKind, &'static str)] {
     }
 }
 
-/// Below this a reading is shown as doubtful, for the verifier to compare with the picture.
-const LOW_CONFIDENCE: f32 = 0.8;
-
 /// The stored reading of each attachment that has one, with the attachment's index.
 fn read_documents(case: &Case) -> impl Iterator<Item = (usize, &StoredDocument)> {
     case.documents.iter().filter_map(|d| {
@@ -333,8 +330,10 @@ fn read_documents(case: &Case) -> impl Iterator<Item = (usize, &StoredDocument)>
     })
 }
 
-fn confidence_words(conf: f32) -> Markup {
-    let low = conf < LOW_CONFIDENCE;
+/// An OCR reading's confidence; below the rules' `min_confidence` (where the checklist sends
+/// the item to review) it is shown as doubtful, for the verifier to compare with the picture.
+fn confidence_words(conf: f32, min_confidence: f32) -> Markup {
+    let low = conf < min_confidence;
     html! {
         span class={ "keyakinan" @if low { " rendah" } } {
             "keyakinan " ((conf * 100.0).round() as u32) "%"
@@ -345,7 +344,13 @@ fn confidence_words(conf: f32) -> Markup {
 
 /// Where one document field was read: the crop of the picture, or the text line, and the
 /// confidence of an OCR reading.
-fn field_source(id: &str, n: usize, doc: &StoredDocument, key: &str) -> Markup {
+fn field_source(
+    id: &str,
+    n: usize,
+    doc: &StoredDocument,
+    key: &str,
+    min_confidence: f32,
+) -> Markup {
     let source = doc.sources.get(key);
     html! {
         @if let Some(place) = source.and_then(|s| s.place) {
@@ -361,13 +366,19 @@ fn field_source(id: &str, n: usize, doc: &StoredDocument, key: &str) -> Markup {
             }
         }
         @if doc.source == Some(Source::Ocr) && let Some(conf) = doc.confidence.get(key) {
-            " " (confidence_words(*conf))
+            " " (confidence_words(*conf, min_confidence))
         }
     }
 }
 
 /// The sources of one applicant field: the mail body, and every KTP or SK it is read on.
-fn field_sources(id: &str, case: &Case, body: &BodyForm, field: Field) -> Markup {
+fn field_sources(
+    id: &str,
+    case: &Case,
+    body: &BodyForm,
+    field: Field,
+    min_confidence: f32,
+) -> Markup {
     let from_body = field.body_value(body);
     html! {
         ul.sumber {
@@ -386,7 +397,7 @@ fn field_sources(id: &str, case: &Case, body: &BodyForm, field: Field) -> Markup
                         }
                         " " a href={ "#lampiran-" (n) } { "(" (doc.filename) ")" }
                         br;
-                        (field_source(id, n, doc, key))
+                        (field_source(id, n, doc, key, min_confidence))
                     }
                 }
             }
@@ -395,7 +406,7 @@ fn field_sources(id: &str, case: &Case, body: &BodyForm, field: Field) -> Markup
 }
 
 /// Every field read from one KTP or SK, compactly, beside the attachment's picture.
-fn document_fields(id: &str, n: usize, doc: &StoredDocument) -> Markup {
+fn document_fields(id: &str, n: usize, doc: &StoredDocument, min_confidence: f32) -> Markup {
     let keys = match doc.kind {
         DocKind::Ktp => ktp::KEYS,
         DocKind::Sk => sk::KEYS,
@@ -413,7 +424,7 @@ fn document_fields(id: &str, n: usize, doc: &StoredDocument) -> Markup {
                             th { (field_label(key)) }
                             td {
                                 @match doc.fields.get(*key).and_then(|v| v.as_deref()) {
-                                    Some(v) => { (v) br; (field_source(id, n, doc, key)) },
+                                    Some(v) => { (v) br; (field_source(id, n, doc, key, min_confidence)) },
                                     None => span.catatan { "tidak terbaca" },
                                 }
                             }
@@ -664,6 +675,14 @@ fn thread_section(case: &Case, stored: Thread<'_>) -> Markup {
     }
 }
 
+/// What the case page shows of the attachments beside the stored case.
+pub struct Readings<'a> {
+    /// Each attachment's pictures and text lines, by index.
+    pub attachments: &'a [AttachmentView],
+    /// The rules' confidence below which an OCR reading goes to review.
+    pub min_confidence: f32,
+}
+
 /// One case: fields beside their sources, the attachments, the checklist with its actions,
 /// the actions of the person's role, the mail thread and the history.
 pub fn case_page(
@@ -671,7 +690,7 @@ pub fn case_page(
     config: &Config,
     case: &Case,
     thread: Thread<'_>,
-    sources: &[AttachmentView],
+    readings: Readings<'_>,
     banner: Option<&Banner>,
     now: DateTime<Utc>,
 ) -> Markup {
@@ -725,9 +744,9 @@ pub fn case_page(
                                         span.diubah { "diubah verifikator" }
                                     }
                                     @if let Some(body) = &case.body {
-                                        (field_sources(&id, case, body, field))
+                                        (field_sources(&id, case, body, field, readings.min_confidence))
                                     } @else {
-                                        div.sumber { (old_sources(case, sources, field, value)) }
+                                        div.sumber { (old_sources(case, readings.attachments, field, value)) }
                                     }
                                 }
                             }
@@ -741,7 +760,7 @@ pub fn case_page(
                     @for (i, att) in case.attachments.iter().enumerate() {
                         figure id={ "lampiran-" (i) } {
                             @if viewable(&att.file_type) {
-                                @let pictures = sources.get(i).map_or(&[][..], |s| &s.pictures[..]);
+                                @let pictures = readings.attachments.get(i).map_or(&[][..], |s| &s.pictures[..]);
                                 @for (page, size) in (1..).zip(pictures.iter().take(PAGES_SHOWN)) {
                                     a href={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) } {
                                         img src={ "/kasus/" (id) "/lampiran/" (i) "/gambar?halaman=" (page) }
@@ -759,7 +778,7 @@ pub fn case_page(
                                 a href={ "/kasus/" (id) "/lampiran/" (i) "/unduh" } { "Unduh" }
                             }
                             @if let Some((_, doc)) = read_documents(case).find(|(n, _)| *n == i) {
-                                (document_fields(&id, i, doc))
+                                (document_fields(&id, i, doc, readings.min_confidence))
                             }
                         }
                     }
@@ -1058,4 +1077,25 @@ pub fn metrics_text(
         let _ = writeln!(out, "sertel_cases{{state=\"{}\"}} {n}", state.as_str());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reading_the_checklist_reviews_is_shown_as_doubtful() {
+        let doubtful = "periksa dengan gambar";
+        let shown = |conf| confidence_words(conf, 0.85).into_string();
+        assert!(shown(0.82).contains(doubtful), "{}", shown(0.82));
+        assert!(shown(0.82).contains("keyakinan 82%"));
+        assert!(!shown(0.85).contains(doubtful));
+        assert!(!shown(0.97).contains(doubtful));
+        assert!(
+            confidence_words(0.82, 0.8)
+                .into_string()
+                .contains("keyakinan 82%")
+        );
+        assert!(!confidence_words(0.82, 0.8).into_string().contains(doubtful));
+    }
 }
