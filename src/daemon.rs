@@ -130,7 +130,7 @@ fn pause_point(stage: &str) {
 ///
 /// With a [`Lookahead`], this mail and the ones waiting behind it are read on the lookahead's
 /// threads, so a queue of applications with KTP photos keeps every core busy; cases are still
-/// stored one at a time, in inbox order.
+/// stored one at a time, in inbox order. A mail the lookahead holds is not downloaded again.
 pub async fn process_next<M: Mailbox>(
     mailbox: &mut M,
     desk: &Desk<'_>,
@@ -140,23 +140,31 @@ pub async fn process_next<M: Mailbox>(
     now: DateTime<Utc>,
 ) -> Result<Outcome, DaemonError> {
     let limit = lookahead.as_ref().map_or(1, |la| la.depth + 1);
-    let mut waiting = mailbox.fetch_new(limit).await?.into_iter();
-    let Some(fetched) = waiting.next() else {
-        return Ok(Outcome::Idle);
-    };
-    pause_point("after_fetch");
-    let read_ahead = match lookahead {
+    let waiting = mailbox.list_new(limit).await?;
+    let (fetched, read_ahead) = match lookahead {
         Some(la) => {
             // This mail and the ones behind it go to the readers before the daemon waits for
             // this one's reading, so they never stand idle while it does.
-            la.submit(&fetched, today(now));
-            for next in waiting {
-                la.submit(&next, today(now));
+            let new: Vec<Locator> = waiting.iter().filter(|at| !la.holds(at)).cloned().collect();
+            for next in mailbox.fetch(&new).await? {
+                la.submit(next, today(now));
             }
-            la.take(&fetched.locator).await
+            // The oldest waiting mail that could be fetched; one taken away since the listing
+            // is not waiting any more.
+            let Some(oldest) = waiting.iter().find(|at| la.holds(at)) else {
+                return Ok(Outcome::Idle);
+            };
+            let Some(taken) = la.take(oldest).await else {
+                return Ok(Outcome::Idle);
+            };
+            taken
         }
-        None => None,
+        None => match mailbox.fetch(&waiting).await?.into_iter().next() {
+            Some(fetched) => (Arc::new(fetched), None),
+            None => return Ok(Outcome::Idle),
+        },
     };
+    pause_point("after_fetch");
     let outcome = handle(&fetched, desk, ocr, limiter, read_ahead, now)?;
     pause_point("after_store");
     pause_point("before_move");
@@ -174,7 +182,7 @@ fn readers() -> usize {
 }
 
 type ReadJob = (
-    Vec<u8>,
+    Arc<Fetched>,
     chrono::NaiveDate,
     tokio::sync::oneshot::Sender<Option<Report>>,
 );
@@ -184,8 +192,9 @@ type ReadJob = (
 /// cases is decided when its turn comes.
 pub struct Lookahead {
     jobs: std::sync::mpsc::Sender<ReadJob>,
-    /// Readings asked for, in inbox order.
-    pending: VecDeque<(Locator, tokio::sync::oneshot::Receiver<Option<Report>>)>,
+    /// Mails being read or read, in inbox order, each kept until its turn so that it is not
+    /// downloaded again meanwhile.
+    pending: VecDeque<(Arc<Fetched>, tokio::sync::oneshot::Receiver<Option<Report>>)>,
     /// How many mails are read ahead at most: one per reader keeps them all busy.
     depth: usize,
 }
@@ -207,11 +216,11 @@ impl Lookahead {
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .recv();
-                    let Ok((raw, today, reply)) = job else {
+                    let Ok((fetched, today, reply)) = job else {
                         return;
                     };
                     let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let mail = parse_mail(&raw).ok()?;
+                        let mail = parse_mail(&fetched.raw).ok()?;
                         inspect_mails(&mail, &[], &rules, &mut ocr, today).ok()
                     }))
                     .ok()
@@ -227,23 +236,32 @@ impl Lookahead {
         })
     }
 
-    fn submit(&mut self, fetched: &Fetched, today: chrono::NaiveDate) {
-        if self.pending.iter().any(|(at, _)| *at == fetched.locator) {
-            return;
-        }
-        let (reply, report) = tokio::sync::oneshot::channel();
-        if self.jobs.send((fetched.raw.clone(), today, reply)).is_ok() {
-            self.pending.push_back((fetched.locator.clone(), report));
-        }
+    fn holds(&self, locator: &Locator) -> bool {
+        self.pending.iter().any(|(f, _)| f.locator == *locator)
     }
 
-    /// The report read ahead for this mail, waiting for it if the reading is still going on.
-    /// Readings of mails before it are dropped: those mails left the inbox some other way.
-    async fn take(&mut self, locator: &Locator) -> Option<Report> {
-        let at = self.pending.iter().position(|(l, _)| l == locator)?;
+    fn submit(&mut self, fetched: Fetched, today: chrono::NaiveDate) {
+        if self.holds(&fetched.locator) {
+            return;
+        }
+        let fetched = Arc::new(fetched);
+        let (reply, report) = tokio::sync::oneshot::channel();
+        // With its readers gone the mail is still kept: `take` then gives it without a report,
+        // and it is read in turn.
+        let _ = self.jobs.send((fetched.clone(), today, reply));
+        self.pending.push_back((fetched, report));
+    }
+
+    /// This mail and its report read ahead, waiting for the report if the reading is still
+    /// going on. Mails before it are dropped: they left the inbox some other way.
+    async fn take(&mut self, locator: &Locator) -> Option<(Arc<Fetched>, Option<Report>)> {
+        let at = self
+            .pending
+            .iter()
+            .position(|(f, _)| f.locator == *locator)?;
         self.pending.drain(..at);
-        let (_, report) = self.pending.pop_front()?;
-        report.await.ok().flatten()
+        let (fetched, report) = self.pending.pop_front()?;
+        Some((fetched, report.await.ok().flatten()))
     }
 }
 

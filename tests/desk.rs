@@ -4,7 +4,9 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sertel::case::State;
@@ -12,6 +14,7 @@ use sertel::case::store::CaseStore;
 use sertel::config::Config;
 use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
 use sertel::intake::maildir::Maildir;
+use sertel::intake::{Fetched, IntakeError, Locator, Mailbox};
 use sertel::outbound::folder::FolderTransport;
 use sertel::rules::Rules;
 use sertel::signature::TrustAnchors;
@@ -353,12 +356,47 @@ async fn a_second_application_from_the_same_nik_joins_the_open_case() {
     assert!(String::from_utf8_lossy(&notice.mail.raw).contains(&id.to_string()));
 }
 
+/// The Maildir, counting how often each message is downloaded.
+struct Counting {
+    inner: Maildir,
+    downloads: HashMap<Locator, usize>,
+}
+
+impl Mailbox for Counting {
+    async fn list_new(&mut self, limit: usize) -> Result<Vec<Locator>, IntakeError> {
+        self.inner.list_new(limit).await
+    }
+
+    async fn fetch(&mut self, at: &[Locator]) -> Result<Vec<Fetched>, IntakeError> {
+        let fetched = self.inner.fetch(at).await?;
+        for f in &fetched {
+            *self.downloads.entry(f.locator.clone()).or_default() += 1;
+        }
+        Ok(fetched)
+    }
+
+    async fn mark_processed(&mut self, at: &Locator) -> Result<(), IntakeError> {
+        self.inner.mark_processed(at).await
+    }
+
+    async fn quarantine(&mut self, at: &Locator) -> Result<(), IntakeError> {
+        self.inner.quarantine(at).await
+    }
+
+    async fn wait(&mut self, max: Duration) -> Result<(), IntakeError> {
+        self.inner.wait(max).await
+    }
+}
+
 #[tokio::test]
 async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
     let office = Office::new();
     let (root, rules, store) = (office.dir.path(), &office.rules, &office.store);
     let desk = office.desk();
-    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut inbox = Counting {
+        inner: Maildir::open(&root.join("inbox")).unwrap(),
+        downloads: HashMap::new(),
+    };
     let mut ocr = common::engine();
     let mut limiter = ReplyLimiter::default();
     let mut lookahead = sertel::daemon::Lookahead::start(rules.clone(), 2).unwrap();
@@ -397,6 +435,13 @@ async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
         got.sort();
         assert_eq!(got, want, "sample {n} as {id}");
     }
+    // Mails waiting behind the one in hand are read ahead once, not downloaded at every turn.
+    assert_eq!(inbox.downloads.len(), names.len());
+    assert!(
+        inbox.downloads.values().all(|n| *n == 1),
+        "{:?}",
+        inbox.downloads
+    );
 }
 
 /// A text-only application with every field the letter needs.

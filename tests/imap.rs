@@ -84,6 +84,29 @@ async fn intake_cycle(servers: &MailServers, user: &str, security: Security) {
     );
     // Fetching did not mark anything read: a person looking at the inbox still sees it new.
     assert_eq!(mailbox.fetch_new(10).await.expect("fetch_new").len(), 3);
+    // Only the messages asked for are downloaded, in the order asked; a UID of an earlier
+    // UIDVALIDITY names no message.
+    let Locator::Imap {
+        uidvalidity,
+        uid: first,
+    } = fetched[0].locator
+    else {
+        panic!("{:?}", fetched[0].locator)
+    };
+    let asked = [
+        fetched[2].locator.clone(),
+        Locator::Imap {
+            uidvalidity: uidvalidity.wrapping_add(1),
+            uid: first,
+        },
+        fetched[0].locator.clone(),
+    ];
+    let some = mailbox.fetch(&asked).await.expect("fetch");
+    assert_eq!(
+        some.iter().map(uid).collect::<Vec<_>>(),
+        [uid(&fetched[2]), uid(&fetched[0])]
+    );
+    assert_eq!(some[0].raw, fetched[2].raw);
 
     mailbox
         .mark_processed(&fetched[0].locator)

@@ -173,7 +173,7 @@ impl ImapMailbox {
 }
 
 impl Mailbox for ImapMailbox {
-    async fn fetch_new(&mut self, limit: usize) -> Result<Vec<Fetched>, IntakeError> {
+    async fn list_new(&mut self, limit: usize) -> Result<Vec<Locator>, IntakeError> {
         let query = if self.can_move {
             "UNDELETED".to_string()
         } else {
@@ -191,6 +191,28 @@ impl Mailbox for ImapMailbox {
         uids.sort_unstable();
         let waiting = uids.len();
         uids.truncate(limit);
+        tracing::debug!(
+            server = %self.server, mailbox = %self.mailbox, waiting, uids = ?uids,
+            "listed new messages"
+        );
+        let uidvalidity = self.uidvalidity;
+        Ok(uids
+            .into_iter()
+            .map(|uid| Locator::Imap { uidvalidity, uid })
+            .collect())
+    }
+
+    async fn fetch(&mut self, at: &[Locator]) -> Result<Vec<Fetched>, IntakeError> {
+        // A UID from before a UIDVALIDITY change names some other message now.
+        let uids: Vec<u32> = at
+            .iter()
+            .filter_map(|l| match l {
+                Locator::Imap { uidvalidity, uid } if *uidvalidity == self.uidvalidity => {
+                    Some(*uid)
+                }
+                _ => None,
+            })
+            .collect();
         if uids.is_empty() {
             return Ok(Vec::new());
         }
@@ -199,7 +221,7 @@ impl Mailbox for ImapMailbox {
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        let mut fetches = self
+        let fetches = self
             .call("uid fetch", async |s| {
                 s.uid_fetch(&set, "(UID BODY.PEEK[])")
                     .await?
@@ -207,12 +229,11 @@ impl Mailbox for ImapMailbox {
                     .await
             })
             .await?;
-        fetches.sort_by_key(|f| f.uid);
         // A message another client moved away since the search is simply not in the answer.
-        let fetched: Vec<Fetched> = fetches
+        let fetched: Vec<Fetched> = uids
             .iter()
-            .filter_map(|f| {
-                let uid = f.uid.filter(|uid| uids.binary_search(uid).is_ok())?;
+            .filter_map(|&uid| {
+                let f = fetches.iter().find(|f| f.uid == Some(uid))?;
                 Some(Fetched {
                     locator: Locator::Imap {
                         uidvalidity: self.uidvalidity,
@@ -223,7 +244,7 @@ impl Mailbox for ImapMailbox {
             })
             .collect();
         tracing::info!(
-            server = %self.server, mailbox = %self.mailbox, waiting, fetched = fetched.len(),
+            server = %self.server, mailbox = %self.mailbox, fetched = fetched.len(),
             uids = ?uids, "fetched new messages"
         );
         Ok(fetched)

@@ -94,12 +94,28 @@ fn unique_name(file: &str) -> &str {
 }
 
 impl Mailbox for Maildir {
-    async fn fetch_new(&mut self, limit: usize) -> Result<Vec<Fetched>, IntakeError> {
+    async fn list_new(&mut self, limit: usize) -> Result<Vec<Locator>, IntakeError> {
+        Ok(self
+            .waiting()?
+            .into_iter()
+            .take(limit)
+            .map(|(_, name, _)| Locator::Maildir { name })
+            .collect())
+    }
+
+    async fn fetch(&mut self, at: &[Locator]) -> Result<Vec<Fetched>, IntakeError> {
+        let waiting = self.waiting()?;
         let mut out = Vec::new();
-        for (_, name, path) in self.waiting()?.into_iter().take(limit) {
-            match std::fs::read(&path) {
+        for locator in at {
+            let Locator::Maildir { name } = locator else {
+                continue;
+            };
+            let Some((_, _, path)) = waiting.iter().find(|(_, n, _)| n == name) else {
+                continue;
+            };
+            match std::fs::read(path) {
                 Ok(raw) => out.push(Fetched {
-                    locator: Locator::Maildir { name },
+                    locator: locator.clone(),
                     raw,
                 }),
                 // Taken away between the listing and the read: it is no longer waiting.

@@ -53,9 +53,17 @@ pub enum IntakeError {
 /// A mailbox the daemon takes applications from.
 #[allow(async_fn_in_trait)]
 pub trait Mailbox {
-    /// Messages not yet moved out (or flagged) as processed or quarantined, oldest first, at
-    /// most `limit`.
-    async fn fetch_new(&mut self, limit: usize) -> Result<Vec<Fetched>, IntakeError>;
+    /// Where the messages not yet moved out (or flagged) as processed or quarantined sit,
+    /// oldest first, at most `limit`.
+    async fn list_new(&mut self, limit: usize) -> Result<Vec<Locator>, IntakeError>;
+    /// The messages at these places, in the same order; one taken away since it was listed
+    /// is left out.
+    async fn fetch(&mut self, at: &[Locator]) -> Result<Vec<Fetched>, IntakeError>;
+    /// The waiting messages themselves, oldest first, at most `limit`.
+    async fn fetch_new(&mut self, limit: usize) -> Result<Vec<Fetched>, IntakeError> {
+        let at = self.list_new(limit).await?;
+        self.fetch(&at).await
+    }
     /// Moves the message to the processed folder (or flags it, where the server cannot move).
     async fn mark_processed(&mut self, at: &Locator) -> Result<(), IntakeError>;
     /// Moves the message to the quarantine folder (or flags it so).
