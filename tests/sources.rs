@@ -301,13 +301,7 @@ async fn the_nik_crop_is_the_nik_line_and_the_route_guards_it() {
     for crop in &crops {
         let (status, png, meta) = desk.get(&crop.src, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{meta}");
-        let decoded = image::load_from_memory(&png).unwrap();
-        assert_eq!(
-            (decoded.width(), decoded.height()),
-            (crop.width, crop.height),
-            "{}",
-            crop.src
-        );
+        common::assert_is_its_size(crop, &png);
     }
 
     for field in ["golongan_darah", "hp"] {

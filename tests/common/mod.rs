@@ -136,3 +136,14 @@ pub fn sized_pictures(page: &str, prefix: &str) -> Vec<SizedPicture> {
         })
         .collect()
 }
+
+/// The fetched picture decodes to the size its page gave it.
+pub fn assert_is_its_size(picture: &SizedPicture, bytes: &[u8]) {
+    let decoded = image::load_from_memory(bytes).unwrap();
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (picture.width, picture.height),
+        "{}",
+        picture.src
+    );
+}
