@@ -62,10 +62,15 @@ pub struct WebConfig {
     /// http://127.0.0.1 and http://localhost, so only turn it off for another plain-HTTP host.
     #[serde(default = "default_true")]
     pub secure_cookie: bool,
-    /// Failed logins one account name may get in 15 minutes before further attempts are
-    /// refused until the window passes.
+    /// Failed logins one account name may get from one client address before each further
+    /// attempt waits, 1 s doubling to 15 minutes; a success, or 15 minutes without a failure,
+    /// starts the count again.
     #[serde(default = "default_login_attempts")]
     pub login_attempts: u32,
+    /// nginx (or another proxy on loopback) in front: take the client address of a request
+    /// from the last `X-Forwarded-For` entry when the peer is a loopback address.
+    #[serde(default)]
+    pub behind_proxy: bool,
 }
 
 impl Default for WebConfig {
@@ -74,6 +79,7 @@ impl Default for WebConfig {
             listen: default_listen(),
             secure_cookie: true,
             login_attempts: default_login_attempts(),
+            behind_proxy: false,
         }
     }
 }
@@ -123,6 +129,12 @@ pub struct Intake {
     pub imap: Option<ImapConfig>,
     /// A local Maildir (`new/`, `cur/`) for running without a mail server.
     pub maildir: Option<PathBuf>,
+    /// The `authserv-id` with which the office's own mail server writes
+    /// `Authentication-Results` (RFC 8601). A mail from a staff address is acted on (a
+    /// disposition, a signed letter) only when that header vouches for its sender; without
+    /// this setting no staff mail is acted on.
+    #[serde(default)]
+    pub authserv_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -19,6 +19,7 @@ use crate::checklist;
 use crate::classify::DocKind;
 use crate::config::{Config, Person};
 use crate::inspect::{Report, inspect_mails};
+use crate::intake::vouch::vouch;
 use crate::intake::{Fetched, IntakeError, Locator, Mailbox};
 use crate::outbound::{SendError, Transport, compose};
 use crate::parse::{FileType, ParsedMail, parse_mail};
@@ -527,12 +528,18 @@ fn application(
                     mail.message_id.clone(),
                     now,
                 );
-                let mut notice =
-                    compose::duplicate_notice(office, case, mail.message_id.as_deref(), now);
-                // The notice answers whoever sent this application, who may not be the
-                // address the case first came from.
-                notice.to = vec![from.clone()];
-                if may_reply { vec![notice] } else { Vec::new() }
+                let mid = mail.message_id.as_deref();
+                if from.eq_ignore_ascii_case(&case.applicant.reply_to) {
+                    let notice = compose::duplicate_notice(office, case, mid, now);
+                    return if may_reply { vec![notice] } else { Vec::new() };
+                }
+                // Anyone can type another person's NIK: the sender learns nothing of the case,
+                // and its applicant and verifier learn that someone tried.
+                let mut out = vec![compose::duplicate_alert(office, case, &from, now)];
+                if may_reply {
+                    out.push(compose::received_neutral(office, &from, mid, now));
+                }
+                out
             })?;
         tracing::info!(case = %id, "duplicate application linked");
         return Ok(Outcome::Duplicate(id));
@@ -591,6 +598,10 @@ fn to_existing(
     let mid = mail.message_id.clone();
 
     if desk.config.is_staff(&from) {
+        let authserv_id = desk.config.intake.authserv_id.as_deref();
+        if let Err(why) = vouch(raw, authserv_id, &from) {
+            return unverified_staff_mail(&case, incoming, desk, now, &why.to_string());
+        }
         if case.state == State::RekomendasiDikirim
             && mail
                 .attachments
@@ -684,7 +695,41 @@ fn to_existing(
     Ok(Outcome::FollowUp(id))
 }
 
-/// Records a mail kept with the case for people to read, changing nothing else.
+/// A mail from a staff address that the office's mail server did not vouch for: kept as a note
+/// with the reason, acted on not at all, and the verifiers told.
+fn unverified_staff_mail(
+    case: &Case,
+    incoming: &Incoming<'_>,
+    desk: &Desk<'_>,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<Outcome, Failure> {
+    let Incoming { mail, key, raw } = *incoming;
+    let from = mail.from.clone().unwrap_or_default();
+    let office = &desk.config.office;
+    let attachments = attachments_of(mail, None);
+    desk.store
+        .add_mail(case.id, key, raw, &attachments, now, |case: &mut Case| {
+            case.mails.push(stored_mail(mail, key, MailRole::Note, now));
+            case.attachments
+                .extend(attachments.iter().map(|(a, _)| a.clone()));
+            case.record(
+                Actor::System,
+                EventKind::StaffMailUnverified {
+                    from: from.clone(),
+                    reason: reason.to_string(),
+                },
+                mail.message_id.clone(),
+                now,
+            );
+            vec![compose::unverified_staff_mail(
+                office, case, &from, reason, now,
+            )]
+        })?;
+    tracing::warn!(case = %case.id, %reason, "mail from a staff address not vouched for; kept as a note");
+    Ok(Outcome::Note(case.id))
+}
+
 /// A staff mail with PDFs for a case whose letter awaits signing: the first PDF that is this
 /// case's letter, validly signed, is kept and moves the case on; otherwise the sender is told
 /// why and the case stays as it was (the mail itself is kept).

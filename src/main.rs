@@ -221,6 +221,12 @@ enum KindArg {
 }
 
 fn main() -> ExitCode {
+    // Everything sertel writes (the database, KTP images, letters, the control socket) is
+    // personal data or a key to it: its owner only, whatever umask the caller had.
+    // SAFETY: umask has no preconditions and cannot fail.
+    unsafe { libc::umask(0o077) };
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, Cmd::Run));
     ensure_single_threaded_openmp();
     // glibc gives every thread that allocates its own arena; with OCR on two threads and tokio's
     // workers, freed image buffers then sit in several arenas at once. Two arenas are plenty.
@@ -233,13 +239,35 @@ fn main() -> ExitCode {
     // 112 MiB, but 12% more CPU).
     // SAFETY: as above.
     unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20) };
-    let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("sertel: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Logs go to stderr, which journald keeps under systemd. `RUST_LOG` filters them (default:
+/// `info` for the daemon; `warn` for the staff commands, whose answer is their output), and
+/// `SERTEL_LOG_FORMAT=json` writes one JSON object per line. Under journald (`JOURNAL_STREAM`)
+/// the text has no timestamp of its own.
+fn init_logging(daemon: bool) {
+    let default = if daemon { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false);
+    let json = std::env::var("SERTEL_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    if json {
+        builder.json().flatten_event(true).init();
+    } else if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.without_time().init();
+    } else {
+        builder.init();
     }
 }
 
@@ -698,7 +726,17 @@ async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) ->
 
     let desk = services.desk();
     let config = desk.config;
-    tracing::info!(data = %config.storage.data_dir.display(), "sertel daemon started");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        data = %config.storage.data_dir.display(),
+        intake = if config.intake.imap.is_some() { "imap" } else { "maildir" },
+        outbound = if config.outbound.smtp.is_some() { "smtp" } else { "folder" },
+        verifiers = config.office.verifiers.len(),
+        auto_assign = config.office.auto_assign,
+        web = config.web.as_ref().map(|w| w.listen.to_string()).unwrap_or_default(),
+        trust_anchors = desk.anchors.subjects().len(),
+        "sertel daemon started"
+    );
     let result = match (&config.intake.imap, &config.intake.maildir) {
         (Some(imap), _) => {
             let imap = imap.clone();

@@ -562,10 +562,8 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
             role,
             password_hash,
         } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().any(char::is_control) {
-                return Err(Reply::refused("Nama pengguna tidak boleh kosong."));
-            }
+            let name = crate::web::accounts::check_name(name)
+                .map_err(|e| Reply::refused(format!("Akun tidak disimpan: {e}.")))?;
             let accounts = Accounts::open(store)
                 .map_err(|e| Reply::refused(format!("Basis data akun gagal dibuka: {e}")))?;
             accounts

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::mailservers::MailServers;
+use common::mailservers::{MailServers, vouched};
 use common::pdfsign::TestCa;
 use lettre::message::{Attachment, Mailbox as Addr, MultiPart, SinglePart, header::ContentType};
 use mail_parser::MimeHeaders;
@@ -177,9 +177,10 @@ async fn a_case_goes_from_first_mail_to_terbit() {
         .await;
     assert!(subject_of(&to_kadis[0]).contains(&id));
     let disposition = format!(
-        "From: Kepala Dinas <kadis@{d}>\r\nTo: tte@{d}\r\nSubject: Re: {}\r\n\
+        "{}From: Kepala Dinas <kadis@{d}>\r\nTo: tte@{d}\r\nSubject: Re: {}\r\n\
          Message-ID: <disp-1@test.sertel>\r\nIn-Reply-To: <{}>\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\r\ndisposisi ke verifikator2\r\n\r\n> ringkasan\r\n",
+        vouched(&d),
         subject_of(&to_kadis[0]),
         message_id_of(&to_kadis[0]),
     );
@@ -334,6 +335,7 @@ async fn kadis_replies(servers: &MailServers, request: &[u8], pdf: Vec<u8>, tag:
         )
         .unwrap()
         .formatted();
+    let reply = [vouched(d).as_bytes(), &reply].concat();
     servers
         .send(&reply, &format!("kadis@{d}"), &[&format!("tte@{d}")])
         .await;

@@ -9,8 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sertel::case::State;
+use common::mailservers::vouched;
 use sertel::case::store::CaseStore;
+use sertel::case::{EventKind, Purpose, State};
 use sertel::config::Config;
 use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
 use sertel::intake::maildir::Maildir;
@@ -174,8 +175,9 @@ async fn one_mail_at_a_time_from_inbox_to_case_and_replies() {
 
     // The Kadis answers the disposition request: "setuju" leaves the choice to round robin.
     let kadis_reply = format!(
-        "From: Kepala Dinas <kadis@gorontalokab.go.id>\r\nSubject: Re: {}\r\nMessage-ID: <k1@x>\r\n\
+        "{}From: Kepala Dinas <kadis@gorontalokab.go.id>\r\nSubject: Re: {}\r\nMessage-ID: <k1@x>\r\n\
          In-Reply-To: {}\r\n\r\nSetuju.\r\n\r\n> kutipan\r\n",
+        vouched("gorontalokab.go.id"),
         header(to_kadis, "Subject"),
         header(to_kadis, "Message-ID"),
     );
@@ -326,34 +328,159 @@ async fn a_second_application_from_the_same_nik_joins_the_open_case() {
              Nama : Rahmat Hasan Lamato\r\nNIK : 7502011203850001\r\nNo. HP : 081234567890\r\n"
         )
     };
-    deliver(
-        root,
-        "1.eml",
-        body("rahmat@gorontalokab.go.id", "a1@x").as_bytes(),
-    );
-    deliver(
-        root,
-        "2.eml",
-        body("subbag.umum@gorontalokab.go.id", "a2@x").as_bytes(),
-    );
+    for (n, from) in [
+        "rahmat@gorontalokab.go.id",
+        "subbag.umum@gorontalokab.go.id",
+        "rahmat@gorontalokab.go.id",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        deliver(
+            root,
+            &format!("{n}.eml"),
+            body(from, &format!("a{n}@x")).as_bytes(),
+        );
+    }
     let first = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     let Outcome::Opened(id) = first else {
         panic!("{first:?}")
     };
+    let mail_to = |to: &str, purpose: Purpose| {
+        store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.mail.to.iter().any(|t| t == to) && e.mail.purpose == purpose)
+            .map(|e| String::from_utf8_lossy(&e.mail.raw).into_owned())
+            .collect::<Vec<_>>()
+    };
+
+    // Another address with the same NIK: joined, and told nothing of the case.
     let second = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
         .await
         .unwrap();
     assert_eq!(second, Outcome::Duplicate(id));
     assert_eq!(store.list().unwrap().len(), 1);
-    let notice = store
+    let neutral = mail_to("subbag.umum@gorontalokab.go.id", Purpose::ReceivedNeutral);
+    assert_eq!(neutral.len(), 1);
+    for secret in [
+        id.to_string(),
+        "Rahmat".into(),
+        "Lamato".into(),
+        "status".into(),
+    ] {
+        assert!(!neutral[0].contains(&secret), "{secret} in {}", neutral[0]);
+    }
+    assert!(mail_to("subbag.umum@gorontalokab.go.id", Purpose::DuplicateNotice).is_empty());
+    // The applicant and the verifiers are told who tried.
+    for to in [
+        "rahmat@gorontalokab.go.id",
+        "verifikator1@gorontalokab.go.id",
+    ] {
+        let alert = mail_to(to, Purpose::DuplicateAlert);
+        assert_eq!(alert.len(), 1, "{to}");
+        assert!(
+            alert[0].contains("subbag.umum@gorontalokab.go.id"),
+            "{}",
+            alert[0]
+        );
+    }
+
+    // The applicant's own second mail gets the case's notice.
+    let third = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
+        .await
+        .unwrap();
+    assert_eq!(third, Outcome::Duplicate(id));
+    let notice = mail_to("rahmat@gorontalokab.go.id", Purpose::DuplicateNotice);
+    assert_eq!(notice.len(), 1);
+    assert!(notice[0].contains(&id.to_string()));
+}
+
+#[tokio::test]
+async fn a_forged_kadis_mail_is_kept_as_a_note_and_disposes_nothing() {
+    let office = Office::new();
+    let (root, store) = (office.dir.path(), &office.store);
+    let desk = office.desk();
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+    deliver(root, "1.eml", &sample("004"));
+    let Outcome::Opened(id) = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
+        .await
+        .unwrap()
+    else {
+        panic!("no case")
+    };
+    let disposition = |headers: &str, mid: &str| {
+        format!(
+            "{headers}From: Kepala Dinas <kadis@gorontalokab.go.id>\r\nSubject: Re: [{id}] disposisi\r\n\
+             Message-ID: <{mid}>\r\n\r\ndisposisi ke verifikator2\r\n"
+        )
+    };
+    let forgeries = [
+        String::new(),
+        "Authentication-Results: mx.evil.test; dkim=pass header.d=gorontalokab.go.id\r\n".into(),
+        format!(
+            "Authentication-Results: {}; dkim=fail header.d=gorontalokab.go.id; spf=fail smtp.mailfrom=evil.test\r\n{}",
+            common::mailservers::AUTHSERV_ID,
+            vouched("gorontalokab.go.id"),
+        ),
+    ];
+    for (n, headers) in forgeries.iter().enumerate() {
+        deliver(
+            root,
+            &format!("f{n}.eml"),
+            disposition(headers, &format!("f{n}@x")).as_bytes(),
+        );
+        let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
+            .await
+            .unwrap();
+        assert_eq!(outcome, Outcome::Note(id), "forgery {n}");
+        let case = store.get(id).unwrap().unwrap();
+        assert_eq!(case.state, State::Diterima, "forgery {n}");
+        assert_eq!(case.verifier, None);
+    }
+    let case = store.get(id).unwrap().unwrap();
+    let kept = case
+        .history
+        .iter()
+        .filter(|e| matches!(e.what, EventKind::StaffMailUnverified { .. }))
+        .count();
+    assert_eq!(kept, 3);
+    let warned = store
         .outbox()
         .unwrap()
         .into_iter()
-        .find(|e| e.mail.to == ["subbag.umum@gorontalokab.go.id"])
-        .expect("the second sender is told");
-    assert!(String::from_utf8_lossy(&notice.mail.raw).contains(&id.to_string()));
+        .filter(|e| e.mail.purpose == Purpose::UnverifiedStaffMail)
+        .collect::<Vec<_>>();
+    assert_eq!(warned.len(), 3);
+    assert!(
+        warned[0]
+            .mail
+            .to
+            .iter()
+            .all(|t| t.starts_with("verifikator"))
+    );
+
+    // The same words, vouched for by the office's mail server, dispose the case.
+    deliver(
+        root,
+        "ok.eml",
+        disposition(&vouched("gorontalokab.go.id"), "ok@x").as_bytes(),
+    );
+    let outcome = process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Staff(id));
+    let case = store.get(id).unwrap().unwrap();
+    assert_eq!(case.state, State::Disposisi);
+    assert_eq!(
+        case.verifier.as_deref(),
+        Some("verifikator2@gorontalokab.go.id")
+    );
 }
 
 /// The Maildir, counting how often each message is downloaded.

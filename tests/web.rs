@@ -1176,10 +1176,10 @@ mod browser {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_verifier_works_a_sample_case_in_chromium() {
         if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-            eprintln!(
-                "NOTICE: browser test skipped: {CHROMIUM} or {CHROMEDRIVER} is absent \
+            crate::common::skip(&format!(
+                "browser test: {CHROMIUM} or {CHROMEDRIVER} is absent \
                  (scripts/setup installs chromium and chromium-driver)"
-            );
+            ));
             return;
         }
         let desk = Desk::new();
@@ -1894,4 +1894,162 @@ async fn an_accepted_signed_letter_moves_the_case_and_is_kept() {
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.text().contains("tidak diterima"));
     assert_eq!(desk.case().letters.len(), case.letters.len());
+}
+
+/// The desk served over real TCP on 127.0.0.1, as a browser or an attacker reaches it.
+mod served {
+    use super::*;
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    async fn start(desk: &Desk) -> u16 {
+        let web = WebDesk::new(
+            desk.services.clone(),
+            Arc::new(tokio::sync::Notify::new()),
+            clock,
+        )
+        .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(sertel::web::serve(listener, Arc::new(web)));
+        port
+    }
+
+    /// One request on its own connection; the status and the whole answer.
+    async fn exchange(port: u16, request: String) -> (u16, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, answer)
+    }
+
+    fn value_after<'a>(text: &'a str, marker: &str, end: char) -> &'a str {
+        let at = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} in {text}"))
+            + marker.len();
+        let rest = &text[at..];
+        &rest[..rest.find(end).unwrap()]
+    }
+
+    /// A login attempt with a fresh form: its status.
+    async fn attempt(port: u16, name: &str, password: &str) -> u16 {
+        let (_, form) = exchange(
+            port,
+            "GET /masuk HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+        )
+        .await;
+        let token = value_after(&form, "sertel_masuk=", ';').to_string();
+        let csrf = value_after(&form, "name=\"csrf\" value=\"", '"').to_string();
+        let body = format!(
+            "name={}&password={}&csrf={csrf}",
+            encode(name),
+            encode(password)
+        );
+        let (status, _) = exchange(
+            port,
+            format!(
+                "POST /masuk HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: sertel_masuk={token}\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+        .await;
+        status
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_guesses_gets_no_more_checks_than_a_series() {
+        let desk = Desk::new();
+        let port = start(&desk).await;
+        // login_attempts = 3 in this config.
+        let burst: Vec<_> = (0..40)
+            .map(|_| tokio::spawn(attempt(port, "rina", "tebakan salah")))
+            .collect();
+        let mut statuses = Vec::new();
+        for b in burst {
+            statuses.push(b.await.unwrap());
+        }
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| matches!(**s, 429 | 503)).count();
+        assert_eq!(checked, 3, "{statuses:?}");
+        assert_eq!(refused, 37, "{statuses:?}");
+        // The right password in the middle of a second burst does not get in either.
+        let burst: Vec<_> = (0..30)
+            .map(|i| {
+                let password = if i == 29 { PASSWORD } else { "tebakan salah" };
+                tokio::spawn(attempt(port, "rina", password))
+            })
+            .collect();
+        for b in burst {
+            assert_ne!(b.await.unwrap(), 303);
+        }
+        // Another account, and so the Kadis, logs in at once.
+        assert_eq!(attempt(port, "kadis", PASSWORD).await, 303);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_sends_headers_slowly_is_cut_off() {
+        let desk = Desk::new();
+        let port = start(&desk).await;
+        let mut slow = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(30), slow.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "the connection was still open after 30 s");
+        let waited = started.elapsed();
+        assert!(
+            waited < sertel::web::HEADER_TIMEOUT + Duration::from_secs(5),
+            "closed after {waited:?}"
+        );
+        // A connection that sends nothing at all is closed too.
+        let mut silent = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let read = tokio::time::timeout(
+            sertel::web::IDLE_TIMEOUT + Duration::from_secs(10),
+            silent.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(read.is_ok(), "a silent connection stayed open");
+        // The desk still answers.
+        let (status, _) = exchange(
+            port,
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_strangers_upload_is_refused_before_it_is_read() {
+        let desk = Desk::new();
+        let port = start(&desk).await;
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let head = format!(
+            "POST /kasus/{}/ttd HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; \
+             boundary=b\r\nContent-Length: 19000000\r\n\r\n",
+            desk.id
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&[b'a'; 4096]).await.unwrap();
+        // The answer comes with 19 MB still unsent.
+        let mut answer = vec![0u8; 512];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+            .await
+            .expect("an answer before the upload finished")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+        assert!(answer.contains("location: /masuk"), "{answer}");
+    }
 }

@@ -264,6 +264,12 @@ pub enum EventKind {
     SignedLetterRefused {
         reason: String,
     },
+    /// A mail from a staff address that the office's mail server did not vouch for: kept as a
+    /// note, acted on not at all.
+    StaffMailUnverified {
+        from: String,
+        reason: String,
+    },
     /// A mail was put in the outbox (not yet sent).
     MailQueued {
         outbox: u64,
@@ -311,6 +317,14 @@ pub enum Purpose {
     LetterSigned,
     /// To the applicant: what to do next at a BSrE step (`diajukan` … `terbit`).
     BsreStep,
+    /// To whoever sent an application with the NIK of another address's case: received,
+    /// nothing more.
+    ReceivedNeutral,
+    /// To the applicant and the verifier: someone else sent an application with this NIK.
+    DuplicateAlert,
+    /// To the verifiers: a mail from a staff address that the office's mail server did not
+    /// vouch for, kept as a note.
+    UnverifiedStaffMail,
 }
 
 impl Purpose {
@@ -329,6 +343,9 @@ impl Purpose {
             Purpose::SignedLetterRefused => "signed_letter_refused",
             Purpose::LetterSigned => "letter_signed",
             Purpose::BsreStep => "bsre_step",
+            Purpose::ReceivedNeutral => "received_neutral",
+            Purpose::DuplicateAlert => "duplicate_alert",
+            Purpose::UnverifiedStaffMail => "unverified_staff_mail",
         }
     }
 
@@ -347,6 +364,9 @@ impl Purpose {
             Purpose::SignedLetterRefused => "penolakan surat bertanda tangan",
             Purpose::LetterSigned => "pemberitahuan surat telah ditandatangani",
             Purpose::BsreStep => "petunjuk tahap BSrE",
+            Purpose::ReceivedNeutral => "tanda terima umum",
+            Purpose::DuplicateAlert => "peringatan permohonan dari alamat lain",
+            Purpose::UnverifiedStaffMail => "peringatan surel staf tak terautentikasi",
         }
     }
 }

@@ -660,6 +660,9 @@ pub fn event_words(what: &EventKind) -> String {
         EventKind::SignedLetterRefused { reason } => {
             format!("surat bertanda tangan ditolak: {reason}")
         }
+        EventKind::StaffMailUnverified { from, reason } => {
+            format!("surel atas nama staf {from} tidak dijalankan, hanya dicatat: {reason}")
+        }
     }
 }
 

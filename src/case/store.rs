@@ -12,6 +12,7 @@
 
 use std::convert::Infallible;
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
@@ -43,7 +44,7 @@ struct BlobFiles {
 
 impl BlobFiles {
     fn open(dir: &Path) -> Result<BlobFiles, CaseError> {
-        std::fs::create_dir_all(dir).map_err(|e| blob_error(dir, e))?;
+        private_dir(dir).map_err(|e| blob_error(dir, e))?;
         Ok(BlobFiles {
             dir: dir.to_path_buf(),
         })
@@ -70,9 +71,15 @@ impl BlobFiles {
         }
         let parent = path.parent().expect("blob paths have a parent");
         let io = |e| blob_error(&path, e);
-        std::fs::create_dir_all(parent).map_err(io)?;
+        private_dir(parent).map_err(io)?;
         let temp = parent.join(format!(".{sha256}.{}.tmp", std::process::id()));
-        let mut file = std::fs::File::create(&temp).map_err(io)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(io)?;
         file.write_all(bytes).map_err(io)?;
         file.sync_all().map_err(io)?;
         std::fs::rename(&temp, &path).map_err(io)?;
@@ -91,6 +98,32 @@ impl BlobFiles {
             Err(e) => Err(blob_error(&path, e)),
         }
     }
+}
+
+/// KTP images, raw mails and password hashes live below the data directory: only the daemon's
+/// own user may read them (UU PDP 27/2022), whatever the process umask.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Makes every file below `dir` readable by its owner only, and every folder listable by its
+/// owner only: a data directory from a release that wrote 0644 files is tightened on open.
+fn tighten(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o700))?;
+            tighten(&entry.path())?;
+        } else if kind.is_file() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 fn blob_error(path: &Path, source: std::io::Error) -> CaseError {
@@ -685,6 +718,7 @@ pub struct CaseStore {
 impl CaseStore {
     /// Opens the database in `dir`, creating it when missing.
     pub fn open(dir: &Path) -> Result<CaseStore, CaseError> {
+        private_dir(dir).map_err(|e| blob_error(dir, e))?;
         // sled caches up to 1 GiB by default; cases are read one at a time and attachments
         // rarely, so a small cache keeps the daemon's memory flat as the archive grows.
         let db = sled::Config::new()
@@ -703,6 +737,7 @@ impl CaseStore {
             idx: db.open_tree("idx")?,
             db,
         };
+        tighten(dir).map_err(|e| blob_error(dir, e))?;
         let found = match store.meta.get(SCHEMA_KEY)? {
             None => {
                 store

@@ -4,6 +4,7 @@
 
 pub mod imap;
 pub mod maildir;
+pub mod vouch;
 
 use std::time::Duration;
 

@@ -198,6 +198,125 @@ pub fn duplicate_notice(
     })
 }
 
+/// Answers an application that carries the NIK of a case opened from another address: it was
+/// received, and nothing about that case (no name, number or state), since a From address
+/// proves nothing and the sender may not be the applicant.
+pub fn received_neutral(
+    office: &Office,
+    to: &str,
+    reply_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, None);
+    let _ = writeln!(
+        b,
+        "Surel Bapak/Ibu telah kami terima. Petugas layanan sertifikat elektronik akan          memeriksanya dan menghubungi Bapak/Ibu bila diperlukan.\n"
+    );
+    let _ = writeln!(b, "Hormat kami,\n{}", office.name);
+    finish(Draft {
+        office,
+        kind: Purpose::ReceivedNeutral,
+        case: None,
+        to: vec![(None, to.to_string())],
+        subject: "Surel Anda telah diterima".into(),
+        body: b,
+        reply_to,
+        now,
+        files: Vec::new(),
+    })
+}
+
+/// Tells the case's applicant and its verifier (or every verifier, before disposition) that
+/// an application with this case's NIK came from another address.
+pub fn duplicate_alert(
+    office: &Office,
+    case: &Case,
+    stranger: &str,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    greet(&mut b, case.applicant.name.as_deref());
+    let _ = writeln!(
+        b,
+        "Kami menerima permohonan sertifikat elektronik dengan NIK yang sama dengan permohonan          Bapak/Ibu ({}), tetapi dari alamat surel lain: {}, pada {}.\n",
+        case.id,
+        one_line(stranger),
+        wita_datetime(now)
+    );
+    let _ = writeln!(
+        b,
+        "Surel tersebut dicatat pada kasus ini untuk diperiksa petugas dan tidak mengubah          permohonan Bapak/Ibu. Pengirimnya tidak menerima data permohonan Bapak/Ibu. Bila          Bapak/Ibu tidak mengenal alamat tersebut, mohon balas surel ini.\n"
+    );
+    close(&mut b, office, case.id);
+    let mut to = vec![(case.applicant.name.clone(), case.applicant.reply_to.clone())];
+    to.extend(case_verifiers(office, case));
+    finish(Draft {
+        office,
+        kind: Purpose::DuplicateAlert,
+        case: Some(case),
+        to,
+        subject: format!("[{}] Permohonan dengan NIK Anda dari alamat lain", case.id),
+        body: b,
+        reply_to: None,
+        now,
+        files: Vec::new(),
+    })
+}
+
+/// Tells the verifiers that a mail from a staff address was kept as a note and not acted on,
+/// because the office's mail server did not vouch for its sender.
+pub fn unverified_staff_mail(
+    office: &Office,
+    case: &Case,
+    from: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let mut b = String::new();
+    let _ = writeln!(b, "Yth. Bapak/Ibu Verifikator,\n");
+    let _ = writeln!(
+        b,
+        "Sebuah surel untuk kasus {} mengaku berasal dari {}, tetapi server surel kantor tidak          menjamin pengirimnya. Surel itu hanya dicatat pada kasus; disposisi atau surat          bertanda tangan di dalamnya tidak dijalankan.\n",
+        case.id,
+        one_line(from)
+    );
+    let _ = writeln!(b, "  {:<8}: {}", "Dicatat", wita_datetime(now));
+    let _ = writeln!(b, "  {:<8}: {}\n", "Alasan", one_line(reason));
+    let _ = writeln!(
+        b,
+        "Bila surel itu memang dari staf, mohon jalankan tindakannya melalui meja web atau          perintah sertel. Bila bukan, surel itu kemungkinan palsu.\n"
+    );
+    close(&mut b, office, case.id);
+    let to = case_verifiers(office, case);
+    finish(Draft {
+        office,
+        kind: Purpose::UnverifiedStaffMail,
+        case: Some(case),
+        to,
+        subject: format!("[{}] Surel atas nama staf tidak terautentikasi", case.id),
+        body: b,
+        reply_to: None,
+        now,
+        files: Vec::new(),
+    })
+}
+
+/// The case's verifier, or every verifier (the Kadis when there are none) before disposition.
+fn case_verifiers(office: &Office, case: &Case) -> Vec<(Option<String>, String)> {
+    let assigned = case.verifier.as_deref().and_then(|email| {
+        office
+            .verifiers
+            .iter()
+            .find(|v| v.email.eq_ignore_ascii_case(email))
+    });
+    match assigned {
+        Some(v) => vec![person(v)],
+        None if office.verifiers.is_empty() => vec![person(&office.kadis)],
+        None => office.verifiers.iter().map(person).collect(),
+    }
+}
+
 /// Asks the Kadis to dispose the case to a verifier by replying.
 pub fn disposition_request(office: &Office, case: &Case, now: DateTime<Utc>) -> OutgoingMail {
     let mut b = String::new();

@@ -15,6 +15,10 @@ use crate::case::store::{CaseError, CaseStore};
 
 /// How long a session lasts without being used.
 pub const SESSION_IDLE: TimeDelta = TimeDelta::hours(8);
+/// How long a session lasts however much it is used: a working day and a half.
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(12);
+/// Longest account name.
+const NAME_LIMIT: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -28,6 +32,39 @@ pub enum AccountError {
     Hash(String),
     #[error("no random bytes from the system: {0}")]
     Random(String),
+    #[error("{0}")]
+    Name(#[from] NameError),
+}
+
+/// Why an account name is refused; the message is for staff, in Indonesian.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("nama pengguna tidak boleh kosong")]
+    Empty,
+    #[error("nama pengguna paling panjang {NAME_LIMIT} karakter")]
+    TooLong,
+    #[error("nama pengguna hanya boleh berisi huruf, angka, titik, garis bawah dan tanda hubung")]
+    Characters,
+}
+
+/// An account name is typed at a login form and shown in every case history: letters, digits,
+/// `.`, `_` and `-` only, so that no control or bidirectional character can disguise one name
+/// as another.
+pub fn check_name(name: &str) -> Result<&str, NameError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.chars().count() > NAME_LIMIT {
+        return Err(NameError::TooLong);
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(NameError::Characters);
+    }
+    Ok(name)
 }
 
 /// What a person may do on the desk.
@@ -99,6 +136,16 @@ pub struct Session {
     /// The token every form of this session carries.
     pub csrf: String,
     pub expires: DateTime<Utc>,
+    /// When the person logged in; a session stored before this was recorded counts as
+    /// started long ago, and so has ended.
+    #[serde(default)]
+    pub started: DateTime<Utc>,
+}
+
+impl Session {
+    fn live(&self, now: DateTime<Utc>) -> bool {
+        now < self.expires && now - self.started < SESSION_LIFETIME
+    }
 }
 
 /// Argon2id with the crate's default (OWASP) parameters and a random salt.
@@ -138,8 +185,11 @@ impl Accounts {
         })
     }
 
-    /// Creates the account, or replaces its role and password when the name exists.
+    /// Creates the account, or replaces its role and password when the name exists; a changed
+    /// password or role ends every session of the account.
     pub fn put(&self, account: &Account) -> Result<(), AccountError> {
+        check_name(&account.name)?;
+        let before = self.get(&account.name)?;
         let bytes = serde_json::to_vec(account).map_err(|e| AccountError::Corrupt {
             what: account.name.clone(),
             message: e.to_string(),
@@ -147,7 +197,36 @@ impl Accounts {
         self.users
             .insert(account.name.to_lowercase().as_bytes(), bytes)?;
         self.users.flush()?;
+        if before.is_some_and(|b| b.hash != account.hash || b.role != account.role) {
+            self.end_all(&account.name)?;
+        }
         Ok(())
+    }
+
+    /// Ends every session of the account `name`.
+    fn end_all(&self, name: &str) -> Result<usize, AccountError> {
+        self.remove_sessions(|session| session.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Removes every session that has ended by `now`; returns how many.
+    pub fn sweep(&self, now: DateTime<Utc>) -> Result<usize, AccountError> {
+        self.remove_sessions(|session| !session.live(now))
+    }
+
+    fn remove_sessions(&self, ends: impl Fn(&Session) -> bool) -> Result<usize, AccountError> {
+        let mut removed = 0;
+        for entry in self.sessions.iter() {
+            let (key, bytes) = entry?;
+            let gone = serde_json::from_slice::<Session>(&bytes).map_or(true, |s| ends(&s));
+            if gone {
+                self.sessions.remove(key)?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.sessions.flush()?;
+        }
+        Ok(removed)
     }
 
     pub fn get(&self, name: &str) -> Result<Option<Account>, AccountError> {
@@ -192,6 +271,7 @@ impl Accounts {
             role: account.role,
             csrf: random_token()?,
             expires: now + SESSION_IDLE,
+            started: now,
         };
         self.write_session(&token, &session)?;
         Ok((token, session))
@@ -224,13 +304,13 @@ impl Accounts {
         let still = self
             .get(&session.name)?
             .is_some_and(|a| a.role == session.role);
-        if session.expires <= now || !still {
+        if !session.live(now) || !still {
             self.sessions.remove(&key)?;
             return Ok(None);
         }
         // Writing on every request would wear the disk for nothing; a minute's slack is fine.
         if session.expires - now < SESSION_IDLE - TimeDelta::minutes(1) {
-            session.expires = now + SESSION_IDLE;
+            session.expires = (now + SESSION_IDLE).min(session.started + SESSION_LIFETIME);
             self.write_session(token, &session)?;
         }
         Ok(Some(session))
@@ -283,5 +363,70 @@ mod tests {
         let (token, _) = accounts.start(&account, now).unwrap();
         accounts.end(&token).unwrap();
         assert!(accounts.session(&token, now).unwrap().is_none());
+    }
+
+    fn rina(accounts: &Accounts, password: &str) -> Account {
+        let account = Account {
+            name: "rina".into(),
+            role: Role::Verifikator,
+            hash: hash_password(password).unwrap(),
+        };
+        accounts.put(&account).unwrap();
+        account
+    }
+
+    #[test]
+    fn a_session_ends_after_its_lifetime_however_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = Accounts::open(&CaseStore::open(dir.path()).unwrap()).unwrap();
+        let account = rina(&accounts, "kata sandi panjang");
+        let start = Utc::now();
+        let (token, _) = accounts.start(&account, start).unwrap();
+        let mut now = start;
+        while now - start < SESSION_LIFETIME - TimeDelta::hours(1) {
+            now += TimeDelta::hours(1);
+            assert!(accounts.session(&token, now).unwrap().is_some(), "{now}");
+        }
+        now += TimeDelta::hours(1);
+        assert!(accounts.session(&token, now).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_password_change_ends_every_session_and_sweep_removes_expired_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = Accounts::open(&CaseStore::open(dir.path()).unwrap()).unwrap();
+        let account = rina(&accounts, "kata sandi panjang");
+        let now = Utc::now();
+        let (laptop, _) = accounts.start(&account, now).unwrap();
+        let (phone, _) = accounts.start(&account, now).unwrap();
+        let other = Account {
+            name: "kadis".into(),
+            role: Role::Kadis,
+            hash: account.hash.clone(),
+        };
+        accounts.put(&other).unwrap();
+        let (kadis, _) = accounts.start(&other, now).unwrap();
+        accounts.put(&account).unwrap();
+        assert!(
+            accounts.session(&laptop, now).unwrap().is_some(),
+            "same password"
+        );
+        rina(&accounts, "kata sandi baru sekali");
+        assert!(accounts.session(&laptop, now).unwrap().is_none());
+        assert!(accounts.session(&phone, now).unwrap().is_none());
+        assert!(accounts.session(&kadis, now).unwrap().is_some());
+        assert_eq!(accounts.sweep(now).unwrap(), 0);
+        assert_eq!(accounts.sweep(now + SESSION_IDLE).unwrap(), 1);
+        assert!(accounts.session(&kadis, now).unwrap().is_none());
+    }
+
+    #[test]
+    fn names_that_could_disguise_another_are_refused() {
+        assert_eq!(check_name(" rina.s_2-b "), Ok("rina.s_2-b"));
+        assert_eq!(check_name(""), Err(NameError::Empty));
+        assert_eq!(check_name("ri\u{202e}na"), Err(NameError::Characters));
+        assert_eq!(check_name("rina\u{200b}"), Err(NameError::Characters));
+        assert_eq!(check_name("rïna"), Err(NameError::Characters));
+        assert_eq!(check_name(&"a".repeat(65)), Err(NameError::TooLong));
     }
 }

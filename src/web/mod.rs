@@ -5,18 +5,22 @@
 
 pub mod accounts;
 pub mod files;
+pub mod login;
 pub mod pages;
+mod serve;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, Request, State,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tokio::sync::Notify;
 
@@ -25,13 +29,18 @@ use crate::config::WebConfig;
 use crate::daemon::Services;
 use crate::staff::{self, Command, Reply};
 use accounts::{AccountError, Accounts, Role, Session};
+use login::{Admission, CheckGate, Throttle};
 use pages::{Banner, QueueFilter};
+
+pub use serve::{HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS, serve};
 
 const SESSION_COOKIE: &str = "sertel_sesi";
 /// Double-submit token of the login form, which has no session yet.
 const LOGIN_COOKIE: &str = "sertel_masuk";
-/// The window over which failed logins are counted.
-const LOGIN_WINDOW: TimeDelta = TimeDelta::minutes(15);
+/// Every form of the desk is small; only the signed-letter upload has a larger limit of its own.
+const FORM_LIMIT: usize = 64 * 1024;
+/// Longest user name and password a login form may carry: argon2 is not fed megabytes.
+const LOGIN_FIELD_LIMIT: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -50,8 +59,10 @@ pub struct WebDesk {
     pub services: Arc<Services>,
     accounts: Accounts,
     web: WebConfig,
-    /// Failed logins per lower-cased account name.
-    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
+    /// Login attempts per (account, client) and per account.
+    throttle: Throttle,
+    /// Password checks running and waiting.
+    gate: CheckGate,
     /// Woken after every action, so that the mails it queued go out at once.
     mail_waiting: Arc<Notify>,
     clock: fn() -> DateTime<Utc>,
@@ -70,8 +81,9 @@ impl WebDesk {
         Ok(WebDesk {
             services,
             accounts,
+            throttle: Throttle::new(web.login_attempts),
             web,
-            failures: Mutex::new(HashMap::new()),
+            gate: CheckGate::for_this_machine(),
             mail_waiting,
             clock,
             prepared: files::PreparedCache::default(),
@@ -80,6 +92,54 @@ impl WebDesk {
 
     fn now(&self) -> DateTime<Utc> {
         (self.clock)()
+    }
+
+    /// Forgets expired sessions and old login failures.
+    fn sweep(&self) {
+        let now = self.now();
+        self.throttle.sweep(now);
+        match self.accounts.sweep(now) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired web sessions removed"),
+            Err(e) => tracing::error!(error = %e, "expired web sessions could not be removed"),
+        }
+    }
+}
+
+/// The address a request came from: the peer's, or with `behind_proxy` the one nginx put last
+/// in `X-Forwarded-For`. Unspecified when the request came without a connection (tests that
+/// call the router directly).
+struct ClientAddr(IpAddr);
+
+impl FromRequestParts<Arc<WebDesk>> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        desk: &Arc<WebDesk>,
+    ) -> Result<ClientAddr, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = || {
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+                .last()
+        };
+        let addr = match peer {
+            Some(peer) if desk.web.behind_proxy && peer.is_loopback() => {
+                forwarded().unwrap_or(peer)
+            }
+            Some(peer) => peer,
+            None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        };
+        Ok(ClientAddr(addr))
     }
 }
 
@@ -111,15 +171,9 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
             post(act_sign).layer(DefaultBodyLimit::max(crate::staff::SIGNED_LETTER_LIMIT)),
         )
         .route("/laporan", get(report_page))
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(middleware::from_fn(security_headers))
         .with_state(desk)
-}
-
-/// Serves the desk on `listener` until the task is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, desk: Arc<WebDesk>) {
-    if let Err(e) = axum::serve(listener, router(desk)).await {
-        tracing::error!(error = %e, "web desk stopped");
-    }
 }
 
 /// Binds the configured address; the daemon refuses to start when it cannot.
@@ -309,6 +363,7 @@ struct LoginForm {
 
 async fn login(
     State(desk): State<Arc<WebDesk>>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
@@ -320,48 +375,74 @@ async fn login(
             Some("Formulir kedaluwarsa atau tidak sah. Silakan masuk lagi."),
         );
     }
+    let wrong = || {
+        login_response(
+            &desk,
+            StatusCode::UNAUTHORIZED,
+            Some("Nama pengguna atau kata sandi salah."),
+        )
+    };
+    if form.name.len() > LOGIN_FIELD_LIMIT || form.password.len() > LOGIN_FIELD_LIMIT {
+        tracing::warn!(%client, "login refused: an oversized name or password");
+        return wrong();
+    }
     let now = desk.now();
     let who = form.name.trim().to_lowercase();
-    let limit = desk.web.login_attempts as usize;
-    {
-        let mut failures = desk.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let recent = failures.entry(who.clone()).or_default();
-        recent.retain(|at| now - *at < LOGIN_WINDOW);
-        if recent.len() >= limit {
-            tracing::warn!("login refused: too many failed attempts for one account");
-            return login_response(
-                &desk,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Terlalu banyak percobaan masuk yang gagal. Coba lagi 15 menit lagi."),
-            );
-        }
+    // Counted before the password is checked, so that concurrent guesses cannot outrun it.
+    if let Admission::Wait(wait) = desk.throttle.admit(&who, client, now) {
+        let seconds = wait.num_seconds().max(1);
+        tracing::warn!(%client, wait_seconds = seconds, "login refused: too soon after failed attempts");
+        let mut response = login_response(
+            &desk,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(&format!(
+                "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {}.",
+                wait_words(seconds)
+            )),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return response;
     }
+    let Some(place) = desk.gate.enter().await else {
+        desk.throttle.finish(&who, client, true, now);
+        tracing::warn!(%client, "login refused: too many password checks waiting");
+        let mut response = login_response(
+            &desk,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("Server sedang sibuk. Coba lagi sebentar lagi."),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return response;
+    };
     let accounts = desk.accounts.clone();
     let (name, password) = (form.name.clone(), form.password.clone());
     let verified = tokio::task::spawn_blocking(move || accounts.verify(&name, &password)).await;
+    drop(place);
     let account = match verified {
         Ok(Ok(Some(account))) => account,
         Ok(Ok(None)) => {
-            let mut failures = desk.failures.lock().unwrap_or_else(|e| e.into_inner());
-            failures.entry(who).or_default().push(now);
-            return login_response(
-                &desk,
-                StatusCode::UNAUTHORIZED,
-                Some("Nama pengguna atau kata sandi salah."),
-            );
+            desk.throttle.finish(&who, client, false, now);
+            let known = matches!(desk.accounts.get(&who), Ok(Some(_)));
+            if known {
+                tracing::warn!(user = %who, %client, "login refused: wrong password");
+            } else {
+                tracing::warn!(%client, "login refused: unknown user name");
+            }
+            return wrong();
         }
         Ok(Err(e)) => return server_error("login could not read the accounts", e),
         Err(e) => return server_error("login check panicked", e),
     };
-    desk.failures
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&who);
+    desk.throttle.finish(&who, client, true, now);
     let (token, _) = match desk.accounts.start(&account, now) {
         Ok(started) => started,
         Err(e) => return server_error("session could not be stored", e),
     };
-    tracing::info!(user = %account.name, role = %account.role, "web login");
+    tracing::info!(user = %account.name, role = %account.role, %client, "web login");
     let mut response = Redirect::to("/antrian").into_response();
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
@@ -376,6 +457,15 @@ async fn login(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// "40 detik", "3 menit": how long a refused login must wait, rounded up.
+fn wait_words(seconds: i64) -> String {
+    if seconds < 60 {
+        format!("{seconds} detik")
+    } else {
+        format!("{} menit", (seconds + 59) / 60)
+    }
 }
 
 #[derive(Deserialize)]
@@ -920,6 +1010,10 @@ async fn act_sign(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
+    // A stranger's upload is refused before its body is read.
+    if let Err(response) = signed_in(&desk, &headers) {
+        return *response;
+    }
     let (mut csrf, mut pdf) = (String::new(), Vec::new());
     loop {
         let field = match multipart.next_field().await {

@@ -6,6 +6,9 @@
 pub mod mailservers;
 pub mod pdfsign;
 
+#[allow(unused_imports)]
+pub use mailservers::skip;
+
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -87,10 +90,12 @@ pub fn office_config(root: &Path, extra: &str) -> sertel::config::Config {
 data_dir = "{data}"
 [intake]
 maildir = "{inbox}"
+authserv_id = "{authserv}"
 [outbound]
 folder = "{outbox}"
 {extra}"#,
         office = mailservers::office_section("gorontalokab.go.id"),
+        authserv = mailservers::AUTHSERV_ID,
         data = root.join("data").display(),
         inbox = root.join("inbox").display(),
         outbox = root.join("outbox").display(),
