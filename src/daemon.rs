@@ -32,6 +32,8 @@ use crate::text::ocr::Ocr;
 pub enum DaemonError {
     #[error(transparent)]
     Store(#[from] CaseError),
+    #[error("the case store cannot write (disk full or failing)")]
+    Unwritable,
     #[error(transparent)]
     Intake(#[from] IntakeError),
 }
@@ -868,8 +870,12 @@ pub fn disposition_command<'a>(body: &str, config: &'a Config, id: CaseId) -> Op
     })
 }
 
-/// Sends every outbox mail that is due. A mail leaves the outbox only after the server took
-/// it; a crash in between sends it again on restart (the server sees the same Message-ID).
+/// Sends every outbox mail that is due. A mail leaves the outbox once the server answered 250
+/// to its data: the SMTP transport keeps its connections open, so that answer is the last
+/// thing between the server taking the mail and sertel recording it. A crash in that window
+/// sends it again on restart (the server sees the same Message-ID). Each mail is sent only
+/// after a write to the store succeeded, so a full disk stops the sending instead of letting
+/// a mail go out that could not then be recorded as sent.
 pub async fn send_due<T: Transport>(
     store: &CaseStore,
     transport: &T,
@@ -878,9 +884,11 @@ pub async fn send_due<T: Transport>(
     let mut sent = 0;
     for entry in store.due(now, 50)? {
         pause_point("before_send");
+        store.check_writable(Utc::now())?;
         match transport.send(&entry.mail).await {
             Ok(()) => {
                 store.mark_sent(entry.id, Utc::now())?;
+                pause_point("after_sent");
                 sent += 1;
             }
             Err(SendError::Transient(e)) => {
@@ -913,18 +921,30 @@ where
     C: AsyncFnMut() -> Result<M, IntakeError>,
     T: Transport + Send + Sync + 'static,
 {
+    // Told when the sender stops because the store cannot write.
+    let broken = Arc::new(Notify::new());
     let sender = {
         let store = desk.store.clone();
         let poke = poke.clone();
+        let broken = broken.clone();
         let mut stop = stop.clone();
         tokio::spawn(async move {
-            let mut backoff = Duration::from_secs(1);
+            let mut failing: Option<Duration> = None;
             loop {
-                match send_due(&store, &transport, Utc::now()).await {
-                    Ok(_) => backoff = Duration::from_secs(1),
+                let sent = send_due(&store, &transport, Utc::now()).await;
+                if store.unwritable() {
+                    tracing::error!("sender stopped: the case store cannot write");
+                    broken.notify_one();
+                    return;
+                }
+                match sent {
+                    Ok(_) => failing = None,
                     Err(e) => {
-                        tracing::error!(error = %e, "outbox unreadable");
-                        backoff = (backoff * 2).min(Duration::from_secs(60));
+                        let backoff = failing.map_or(Duration::from_secs(1), |b| {
+                            (b * 2).min(Duration::from_secs(60))
+                        });
+                        tracing::error!(error = %e, retry_in = ?backoff, "outbox unreadable");
+                        failing = Some(backoff);
                     }
                 }
                 let wait = match store.next_due() {
@@ -935,7 +955,7 @@ where
                     _ => Duration::from_secs(30),
                 }
                 .min(Duration::from_secs(30))
-                .max(backoff.min(Duration::from_secs(1)));
+                .max(failing.unwrap_or(Duration::ZERO));
                 tokio::select! {
                     _ = poke.notified() => {}
                     _ = tokio::time::sleep(wait) => {}
@@ -979,6 +999,9 @@ where
             if *stop.borrow() {
                 break 'outer;
             }
+            if desk.store.unwritable() {
+                return Err(unwritable(&poke, sender).await);
+            }
             match process_next(
                 &mut mailbox,
                 desk,
@@ -993,6 +1016,7 @@ where
                     let waited = tokio::select! {
                         r = mailbox.wait(poll) => r,
                         _ = stop.changed() => Ok(()),
+                        _ = broken.notified() => Ok(()),
                     };
                     if let Err(e) = waited {
                         tracing::warn!(error = %e, "mailbox lost while waiting; reconnecting");
@@ -1015,10 +1039,19 @@ where
                     tracing::warn!(error = %e, "mailbox lost; reconnecting");
                     continue 'outer;
                 }
+                Err(e @ DaemonError::Unwritable) => return Err(e),
+                Err(DaemonError::Store(e)) if e.is_write_failure() => {
+                    // The mail stays in the inbox, unmarked; a restart reopens the store.
+                    tracing::error!(error = %e, "case store cannot write");
+                    return Err(unwritable(&poke, sender).await);
+                }
                 Err(DaemonError::Store(e)) => {
-                    // The mail stays in the inbox; the store may be full or briefly failing.
-                    tracing::error!(error = %e, "case store failed; retrying");
-                    tokio::time::sleep(backoff).await;
+                    // The mail stays in the inbox; the store may be briefly failing.
+                    tracing::error!(error = %e, retry_in = ?backoff, "case store failed; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = stop.changed() => {}
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(60));
                 }
             }
@@ -1026,4 +1059,16 @@ where
     }
     let _ = sender.await;
     Ok(())
+}
+
+/// Stops the sender and gives the error the daemon exits with, so that its service manager
+/// restarts it with the database reopened once the disk takes writes again.
+async fn unwritable(poke: &Notify, sender: tokio::task::JoinHandle<()>) -> DaemonError {
+    // Woken, the sender sees the store's state and ends.
+    poke.notify_one();
+    let _ = sender.await;
+    tracing::error!(
+        "stopping: the case store cannot write (disk full or failing); free space and let the service manager restart sertel"
+    );
+    DaemonError::Unwritable
 }

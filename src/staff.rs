@@ -237,10 +237,33 @@ impl Field {
                 .map(|e| e.as_str().to_string())
                 .map_err(|e| e.keterangan()),
             Field::Nama | Field::Jabatan | Field::Pangkat | Field::Unit => {
+                if value.chars().count() > TEXT_FIELD_LIMIT {
+                    return Err(format!(
+                        "{} paling panjang {TEXT_FIELD_LIMIT} karakter.",
+                        self.label()
+                    ));
+                }
+                // Control and bidirectional characters would make a letter say one thing and
+                // show another.
+                if value.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+                    return Err(format!(
+                        "{} memuat karakter kendali yang tidak diizinkan.",
+                        self.label()
+                    ));
+                }
                 Ok(value.split_whitespace().collect::<Vec<_>>().join(" "))
             }
         }
     }
+}
+
+/// Longest name, position, rank or unit: the longest unit names of a Pemerintah Kabupaten
+/// are under 120 characters.
+const TEXT_FIELD_LIMIT: usize = 200;
+
+/// Unicode's bidirectional embedding, override, isolate and mark characters.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1023,5 +1046,22 @@ pub async fn submit(command: &Command, config: &Config, rules: &Rules) -> Reply 
             "Basis data kasus di {} tidak dapat dibuka: {e}",
             config.storage.data_dir.display()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_field_refuses_floods_and_disguises() {
+        assert_eq!(
+            Field::Unit.normalize("  Dinas   Kesehatan ").as_deref(),
+            Ok("Dinas Kesehatan")
+        );
+        assert!(Field::Nama.normalize(&"a".repeat(1_500_000)).is_err());
+        assert!(Field::Nama.normalize("Rina\u{202e}anіR").is_err());
+        assert!(Field::Jabatan.normalize("Analis\u{0007}").is_err());
+        assert!(Field::Nama.normalize(&"a".repeat(TEXT_FIELD_LIMIT)).is_ok());
     }
 }

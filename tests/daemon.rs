@@ -26,14 +26,21 @@ impl Drop for Daemon {
     }
 }
 
+/// Starts `sertel run` with the operator's default log level; its log is appended to
+/// `daemon.log` beside the config.
 fn start_daemon(config: &Path, pause_at: Option<&str>, pause_file: &Path) -> Daemon {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path(config))
+        .unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sertel"));
     cmd.arg("--config")
         .arg(config)
         .arg("run")
-        .env("RUST_LOG", "sertel=debug")
+        .env_remove("RUST_LOG")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
+        .stderr(log);
     if let Some(stage) = pause_at {
         cmd.env("SERTEL_PAUSE_AT", stage)
             .env("SERTEL_PAUSE_FILE", pause_file);
@@ -41,6 +48,10 @@ fn start_daemon(config: &Path, pause_at: Option<&str>, pause_file: &Path) -> Dae
     Daemon {
         child: cmd.spawn().expect("sertel run"),
     }
+}
+
+fn log_path(config: &Path) -> std::path::PathBuf {
+    config.with_file_name("daemon.log")
 }
 
 fn sertel(config: &Path, args: &[&str]) -> (bool, String, String) {
@@ -280,13 +291,57 @@ async fn a_case_goes_from_first_mail_to_terbit() {
     servers
         .send(&again, &servers.address("pemohon2"), &[&format!("tte@{d}")])
         .await;
+    // Its sender is another address: told it arrived, and nothing of the case.
     let notice = servers
         .wait_for("pemohon2", "INBOX", 1, Duration::from_secs(60))
         .await;
-    assert!(subject_of(&notice[0]).contains(&id));
+    assert_eq!(subject_of(&notice[0]), "Surel Anda telah diterima");
+    let told = body_of(&notice[0]);
+    assert!(!told.contains(&id) && !told.contains("Rahmat"), "{told}");
     assert_eq!(cases(&config).len(), 1);
 
     letter_to_terbit(&servers, &config, &id, &ca, &stranger).await;
+
+    // What an operator reads: the run, by case number, and no personal data or secret.
+    let log = std::fs::read_to_string(log_path(&config)).unwrap();
+    for expected in [
+        "sertel daemon started",
+        "case opened",
+        "follow-up added",
+        "duplicate application linked",
+        "signed letter accepted",
+        &id,
+    ] {
+        assert!(log.contains(expected), "no {expected:?} in the log:\n{log}");
+    }
+    for secret in [
+        "7502011203850001",
+        "7502026604752421",
+        "201001 1 003",
+        "198503122010011003",
+        servers.password.as_str(),
+    ] {
+        assert!(!log.contains(secret), "{secret:?} in the log");
+    }
+    // Only the daemon's user may read what it keeps.
+    assert_private(&work.path().join("data"));
+}
+
+/// Every folder below `dir` is 0700 and every file 0600 or stricter.
+fn assert_private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{}", dir.display());
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        if meta.is_dir() {
+            assert_private(&entry.path());
+        } else {
+            let mode = meta.permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", entry.path().display());
+        }
+    }
 }
 
 /// Adds the test CA as the trust anchor for signed letters.
@@ -418,8 +473,9 @@ async fn letter_to_terbit(
 
     // The real thing: signed by the trusted CA, from the Kadis's account.
     kadis_replies(servers, &request, signed.clone(), "signed").await;
+    // The verifier had the assignment and the alert about the second sender of this NIK.
     let told = servers
-        .wait_for("verifikator2", "INBOX", 2, Duration::from_secs(30))
+        .wait_for("verifikator2", "INBOX", 3, Duration::from_secs(30))
         .await;
     assert!(
         told.iter()
@@ -531,9 +587,17 @@ async fn crash_at(stage: &str, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_every_stage_loses_nothing_and_duplicates_nothing() {
-    for (n, stage) in ["after_fetch", "after_store", "before_move", "before_send"]
-        .iter()
-        .enumerate()
+    // after_sent: the server's 250 arrived and was recorded, the connection is still open (no
+    // QUIT yet), as a kill right after a mail was accepted finds it.
+    for (n, stage) in [
+        "after_fetch",
+        "after_store",
+        "before_move",
+        "before_send",
+        "after_sent",
+    ]
+    .iter()
+    .enumerate()
     {
         crash_at(stage, n).await;
     }
@@ -601,4 +665,146 @@ async fn dovecot_restart_and_smtp_outage_are_ridden_out() {
         "{}",
         headers_of(&mails)
     );
+}
+
+/// A config for the daemon binary with a Maildir inbox and a folder outbox in `work`, and its
+/// database in `data`.
+fn embedded_config(work: &Path, data: &Path) -> std::path::PathBuf {
+    let text = format!(
+        "{office}\n[storage]\ndata_dir = \"{data}\"\n[intake]\nmaildir = \"{inbox}\"\n\
+         [outbound]\nfolder = \"{outbox}\"\n",
+        office = common::mailservers::office_section("gorontalokab.go.id"),
+        data = data.display(),
+        inbox = work.join("inbox").display(),
+        outbox = work.join("outbox").display(),
+    );
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(work.join("inbox").join(sub)).unwrap();
+    }
+    let path = work.join("sertel.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn plain_application(n: usize) -> Vec<u8> {
+    format!(
+        "From: pemohon{n}@gorontalokab.go.id\r\nTo: tte@gorontalokab.go.id\r\n\
+         Subject: Permohonan TTE {n}\r\nMessage-ID: <disk-{n}@test.sertel>\r\n\r\n\
+         Nama : Pemohon Uji {n}\r\nNIK : 750201120385{n:04}\r\nNo. HP : 08123456789{n}\r\n"
+    )
+    .into_bytes()
+}
+
+/// Recipients of the mails the folder outbox holds, one entry per mail written.
+fn written_to(outbox: &Path) -> Vec<String> {
+    std::fs::read_dir(outbox)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .map(|e| {
+                    let raw = std::fs::read(e.path()).unwrap();
+                    let parsed = mail_parser::MessageParser::default()
+                        .parse(&raw[..])
+                        .unwrap();
+                    let to = parsed
+                        .to()
+                        .and_then(|t| t.first())
+                        .and_then(|a| a.address())
+                        .unwrap_or_default()
+                        .to_string();
+                    format!("{to} {}", parsed.subject().unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_the_daemon_and_a_restart_resumes_without_resending() {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        common::skip("mounting a small tmpfs for the data directory needs root");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "mount tmpfs");
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(data.clone());
+    let config = embedded_config(work.path(), &data);
+    let inbox = work.path().join("inbox/new");
+    let outbox = work.path().join("outbox");
+
+    let mut daemon = start_daemon(&config, None, &work.path().join("pause"));
+    std::fs::write(inbox.join("1.eml"), plain_application(1)).unwrap();
+    wait_until("the first case", Duration::from_secs(60), || {
+        written_to(&outbox)
+            .iter()
+            .any(|m| m.starts_with("pemohon1@"))
+    })
+    .await;
+
+    // Fill the disk to the last byte, then three more applications arrive.
+    let filler = data.join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let block = vec![0u8; 1 << 20];
+    while std::io::Write::write_all(&mut file, &block).is_ok() {}
+    while std::io::Write::write_all(&mut file, &block[..4096]).is_ok() {}
+    while std::io::Write::write_all(&mut file, &block[..1]).is_ok() {}
+    drop(file);
+    for n in 2..=4 {
+        std::fs::write(inbox.join(format!("{n}.eml")), plain_application(n)).unwrap();
+    }
+    // The daemon stops by itself, non-zero, for its service manager to restart it.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = daemon.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the daemon kept running on a full disk"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(!status.success(), "{status:?}");
+    drop(daemon);
+    let log = std::fs::read_to_string(log_path(&config)).unwrap();
+    assert!(log.contains("cannot write"), "{log}");
+    let before = written_to(&outbox);
+
+    // Space again: the restarted daemon takes every waiting application, and nothing that
+    // went out before goes out twice.
+    std::fs::remove_file(&filler).unwrap();
+    let _daemon = start_daemon(&config, None, &work.path().join("pause"));
+    wait_until("all four applications", Duration::from_secs(90), || {
+        let written = written_to(&outbox);
+        (1..=4).all(|n| {
+            written
+                .iter()
+                .any(|m| m.starts_with(&format!("pemohon{n}@")))
+        })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut written = written_to(&outbox);
+    written.sort();
+    let mut unique = written.clone();
+    unique.dedup();
+    assert_eq!(
+        written, unique,
+        "a mail went out twice (before the restart: {before:?})"
+    );
+    assert_eq!(cases(&config).len(), 4);
 }

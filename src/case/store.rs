@@ -14,6 +14,8 @@ use std::convert::Infallible;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
@@ -134,6 +136,9 @@ fn blob_error(path: &Path, source: std::io::Error) -> CaseError {
 }
 
 /// How a processed mail is recognised when it shows up again.
+/// Where [`CaseStore::check_writable`] writes.
+const WRITE_PROBE_KEY: &[u8] = b"write_probe";
+
 /// sled's page cache.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -713,6 +718,20 @@ pub struct CaseStore {
     meta: Tree,
     /// `nik:<digits>\0<case>` for open cases, `mid:<message-id>` → case for every id in a thread.
     idx: Tree,
+    /// Set at the first failed write. sled keeps failing after one (it latches the error until
+    /// the database is reopened), so the daemon stops and its service manager restarts it.
+    unwritable: Arc<AtomicBool>,
+}
+
+impl CaseError {
+    /// The disk refused a write (full, read-only, failing): nothing will be stored until that
+    /// is fixed and the database reopened.
+    pub fn is_write_failure(&self) -> bool {
+        matches!(
+            self,
+            CaseError::Sled(sled::Error::Io(_)) | CaseError::Blob { .. }
+        )
+    }
 }
 
 impl CaseStore {
@@ -736,6 +755,7 @@ impl CaseStore {
             meta: db.open_tree("meta")?,
             idx: db.open_tree("idx")?,
             db,
+            unwritable: Arc::new(AtomicBool::new(false)),
         };
         tighten(dir).map_err(|e| blob_error(dir, e))?;
         let found = match store.meta.get(SCHEMA_KEY)? {
@@ -795,15 +815,46 @@ impl CaseStore {
                 idx,
             })
         });
-        match result {
-            Ok(a) => {
-                self.db.flush()?;
-                Ok(Ok(a))
-            }
+        let stored = match result {
+            Ok(a) => self.db.flush().map(|_| Ok(a)).map_err(CaseError::from),
             Err(TransactionError::Abort(Stop::Refused(e))) => Ok(Err(e)),
             Err(TransactionError::Abort(Stop::Store(e))) => Err(e),
             Err(TransactionError::Storage(e)) => Err(e.into()),
+        };
+        self.note_failure(stored)
+    }
+
+    fn note_failure<A>(&self, result: Result<A, CaseError>) -> Result<A, CaseError> {
+        if let Err(e) = &result
+            && e.is_write_failure()
+            && !self.unwritable.swap(true, Ordering::AcqRel)
+        {
+            tracing::error!(error = %e, "the case store cannot write; nothing more is stored or sent");
         }
+        result
+    }
+
+    /// Whether a write has failed since the database was opened.
+    pub fn unwritable(&self) -> bool {
+        self.unwritable.load(Ordering::Acquire)
+    }
+
+    /// Writes and flushes a probe: `Ok` only when the disk takes writes now. The sender asks
+    /// before every mail, so that a full disk stops it before it sends what it could not then
+    /// record as sent.
+    pub fn check_writable(&self, now: DateTime<Utc>) -> Result<(), CaseError> {
+        if self.unwritable() {
+            return Err(CaseError::Sled(sled::Error::Io(std::io::Error::other(
+                "an earlier write failed; reopen the database",
+            ))));
+        }
+        let probe = self
+            .meta
+            .insert(WRITE_PROBE_KEY, now.timestamp().to_be_bytes().to_vec())
+            .and_then(|_| self.db.flush())
+            .map(drop)
+            .map_err(CaseError::from);
+        self.note_failure(probe)
     }
 
     fn write<A>(&self, f: impl Fn(&Tx<'_>) -> TxResult<A, Infallible>) -> Result<A, CaseError> {

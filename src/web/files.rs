@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::io::{Cursor, Write};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use image::GrayImage;
 
@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::case::Case;
-use crate::case::store::{CaseError, CaseStore};
+use crate::case::store::{CaseError, CaseStore, sha256_hex};
 use crate::parse::FileType;
 use crate::text::{Bbox, Place};
 
@@ -74,6 +74,45 @@ impl PreparedCache {
         }
         kept.push_back((sha256.to_string(), image, picture.clone()));
         Ok(picture)
+    }
+}
+
+/// PDF pages rendered to PNG by `pdftoppm`, by the PDF's SHA-256 and the page: a page is
+/// rendered once however many people view it at once (the others wait for the first), and
+/// the last [`PAGES_KEPT`] stay.
+#[derive(Default)]
+pub struct PageCache {
+    kept: Mutex<VecDeque<(String, u32, Arc<OnceLock<Result<Arc<Vec<u8>>, String>>>)>>,
+}
+
+/// Rendered pages kept; a page is 50–300 KB.
+const PAGES_KEPT: usize = 64;
+
+impl PageCache {
+    fn page(&self, pdf: &[u8], page: u32) -> Result<Arc<Vec<u8>>, String> {
+        let sha256 = sha256_hex(pdf);
+        let page = page.max(1);
+        let cell = {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            match kept.iter().position(|(s, p, _)| *s == sha256 && *p == page) {
+                Some(at) => {
+                    let entry = kept.remove(at).expect("position is in range");
+                    let cell = entry.2.clone();
+                    kept.push_back(entry);
+                    cell
+                }
+                None => {
+                    if kept.len() >= PAGES_KEPT {
+                        kept.pop_front();
+                    }
+                    let cell = Arc::new(OnceLock::new());
+                    kept.push_back((sha256, page, cell.clone()));
+                    cell
+                }
+            }
+        };
+        cell.get_or_init(|| pdf_page_png(pdf, page).map(Arc::new))
+            .clone()
     }
 }
 
@@ -351,7 +390,13 @@ pub fn viewable(file_type: &str) -> bool {
 
 /// The attachment as a raster image: images as they are (TIFF and BMP converted to PNG),
 /// PDF page `page` (from 1) rendered to PNG. Anything else is refused.
-pub fn picture(store: &CaseStore, case: &Case, n: usize, page: u32) -> Result<Response, FileError> {
+pub fn picture(
+    store: &CaseStore,
+    case: &Case,
+    n: usize,
+    page: u32,
+    pages: &PageCache,
+) -> Result<Response, FileError> {
     let (name, bytes) = bytes_of(store, case, n)?;
     let inline = |ext: &str| format!("inline; filename=\"{}.{ext}\"", header_filename(&name));
     let render = |message: String| FileError::Render {
@@ -376,7 +421,7 @@ pub fn picture(store: &CaseStore, case: &Case, n: usize, page: u32) -> Result<Re
         FileType::Pdf => (
             "image/png",
             "png",
-            pdf_page_png(&bytes, page).map_err(render)?,
+            pages.page(&bytes, page).map_err(render)?.to_vec(),
         ),
         _ => return Err(FileError::NotPicture(name)),
     };
@@ -413,15 +458,15 @@ pub fn letter_download(name: &str, bytes: Vec<u8>) -> Response {
 }
 
 /// The first page of a drafted letter PDF as a PNG, for the preview on the case page.
-pub fn letter_picture(name: &str, pdf: &[u8]) -> Result<Response, FileError> {
-    let png = pdf_page_png(pdf, 1).map_err(|message| FileError::Render {
+pub fn letter_picture(name: &str, pdf: &[u8], pages: &PageCache) -> Result<Response, FileError> {
+    let png = pages.page(pdf, 1).map_err(|message| FileError::Render {
         what: name.to_string(),
         message,
     })?;
     Ok(file_response(
         "image/png",
         format!("inline; filename=\"{}.png\"", header_filename(name)),
-        png,
+        png.to_vec(),
     ))
 }
 

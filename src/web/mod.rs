@@ -68,6 +68,8 @@ pub struct WebDesk {
     clock: fn() -> DateTime<Utc>,
     /// Prepared pictures for field crops.
     prepared: files::PreparedCache,
+    /// Rendered PDF pages: attachments and letter previews.
+    pages: files::PageCache,
 }
 
 impl WebDesk {
@@ -87,6 +89,7 @@ impl WebDesk {
             mail_waiting,
             clock,
             prepared: files::PreparedCache::default(),
+            pages: files::PageCache::default(),
         })
     }
 
@@ -514,17 +517,20 @@ async fn queue(
     headers: HeaderMap,
     Query(filter): Query<QueueFilter>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
-    match desk.services.store.list() {
-        Ok(cases) => html(
-            StatusCode::OK,
-            pages::queue_page(&session, &desk.services.config, &cases, &filter, desk.now()),
-        ),
-        Err(e) => server_error("queue could not read the cases", e),
-    }
+    blocking(&desk, move |desk| {
+        let session = match signed_in(desk, &headers) {
+            Ok(session) => session,
+            Err(response) => return *response,
+        };
+        match desk.services.store.list() {
+            Ok(cases) => html(
+                StatusCode::OK,
+                pages::queue_page(&session, &desk.services.config, &cases, &filter, desk.now()),
+            ),
+            Err(e) => server_error("queue could not read the cases", e),
+        }
+    })
+    .await
 }
 
 /// The signed-in person and the case they asked for, or the page that answers instead.
@@ -599,10 +605,11 @@ async fn case_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    match signed_in(&desk, &headers) {
-        Ok(session) => render_case(&desk, &session, &id, None),
+    blocking(&desk, move |desk| match signed_in(desk, &headers) {
+        Ok(session) => render_case(desk, &session, &id, None),
         Err(response) => *response,
-    }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -625,9 +632,11 @@ async fn picture(
         Ok(found) => found,
         Err(response) => return *response,
     };
-    let store = desk.services.store.clone();
-    let shown =
-        tokio::task::spawn_blocking(move || files::picture(&store, &case, n, q.halaman)).await;
+    let shared = desk.clone();
+    let shown = tokio::task::spawn_blocking(move || {
+        files::picture(&shared.services.store, &case, n, q.halaman, &shared.pages)
+    })
+    .await;
     match shown {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
@@ -725,9 +734,35 @@ enum Needs {
     Verify,
 }
 
+/// `work` on a thread that may block (sled reads, PDF parsing, `pdftotext`, drafting), so that
+/// a crowd on the case pages never stalls the workers that answer everyone else.
+async fn blocking(
+    desk: &Arc<WebDesk>,
+    work: impl FnOnce(&WebDesk) -> Response + Send + 'static,
+) -> Response {
+    let desk = desk.clone();
+    tokio::task::spawn_blocking(move || work(&desk))
+        .await
+        .unwrap_or_else(|e| server_error("a desk page panicked", e))
+}
+
 /// Runs one staff command for the signed-in person after the role and CSRF checks, and
 /// answers with the case page and the command's reply on it.
-fn act(
+async fn act(
+    desk: &Arc<WebDesk>,
+    headers: HeaderMap,
+    id: String,
+    csrf: String,
+    needs: Needs,
+    command: impl FnOnce(String) -> Command + Send + 'static,
+) -> Response {
+    blocking(desk, move |desk| {
+        act_now(desk, &headers, &id, &csrf, needs, command)
+    })
+    .await
+}
+
+fn act_now(
     desk: &WebDesk,
     headers: &HeaderMap,
     id: &str,
@@ -787,13 +822,14 @@ async fn act_dispose(
     axum::Form(form): axum::Form<DisposeForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, &headers, &id, &form.csrf, Needs::Dispose, |by| {
+    act(&desk, headers, id, form.csrf, Needs::Dispose, move |by| {
         Command::Dispose {
             id: case,
             verifier: form.verifier,
             by,
         }
     })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -809,13 +845,14 @@ async fn act_request(
     axum::Form(form): axum::Form<RequestForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
         Command::Request {
             id: case,
             message: form.message,
             by,
         }
     })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -833,7 +870,7 @@ async fn act_check(
     axum::Form(form): axum::Form<CheckForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
         Command::Check {
             id: case,
             item: form.item,
@@ -841,6 +878,7 @@ async fn act_check(
             by,
         }
     })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -856,13 +894,14 @@ async fn act_reject(
     axum::Form(form): axum::Form<RejectForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
         Command::Reject {
             id: case,
             reason: form.reason,
             by,
         }
     })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -879,7 +918,7 @@ async fn act_edit(
     axum::Form(form): axum::Form<EditForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
         Command::Edit {
             id: case,
             field: form.field,
@@ -887,6 +926,7 @@ async fn act_edit(
             by,
         }
     })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -902,13 +942,14 @@ async fn act_mark(
     axum::Form(form): axum::Form<MarkForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
         Command::Mark {
             id: case,
             state: form.state,
             by,
         }
     })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -925,13 +966,14 @@ async fn act_draft(
     axum::Form(form): axum::Form<DraftForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, &headers, &id, &form.csrf, Needs::Verify, |by| {
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
         Command::Draft {
             id: case,
             reason: Some(form.reason.trim().to_string()).filter(|r| !r.is_empty()),
             by,
         }
     })
+    .await
 }
 
 /// The latest drafted letter: `pdf` or `docx` as a download, `gambar` as its first page; `ttd`
@@ -967,8 +1009,11 @@ async fn letter(
     if kind != "gambar" {
         return files::letter_download(&file.name, file.bytes);
     }
-    let shown =
-        tokio::task::spawn_blocking(move || files::letter_picture(&file.name, &file.bytes)).await;
+    let shared = desk.clone();
+    let shown = tokio::task::spawn_blocking(move || {
+        files::letter_picture(&file.name, &file.bytes, &shared.pages)
+    })
+    .await;
     match shown {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
@@ -1033,9 +1078,10 @@ async fn act_sign(
         }
     }
     let case = id.clone();
-    act(&desk, &headers, &id, &csrf, Needs::Verify, |by| {
+    act(&desk, headers, id, csrf, Needs::Verify, move |by| {
         Command::Sign { id: case, pdf, by }
     })
+    .await
 }
 
 fn upload_refused(e: axum::extract::multipart::MultipartError) -> Response {
@@ -1066,24 +1112,27 @@ async fn report_page(
     headers: HeaderMap,
     Query(q): Query<ReportQuery>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
-    let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    let cases = match desk.services.store.list() {
-        Ok(cases) => cases,
-        Err(e) => return server_error("report could not read the cases", e),
-    };
-    let report = crate::report::compute(
-        &cases,
-        &desk.services.config.standards,
-        date(&q.from),
-        date(&q.to),
-        desk.now(),
-    );
-    html(
-        StatusCode::OK,
-        pages::report_page(&session, &report, q.from.trim(), q.to.trim()),
-    )
+    blocking(&desk, move |desk| {
+        let session = match signed_in(desk, &headers) {
+            Ok(session) => session,
+            Err(response) => return *response,
+        };
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        let cases = match desk.services.store.list() {
+            Ok(cases) => cases,
+            Err(e) => return server_error("report could not read the cases", e),
+        };
+        let report = crate::report::compute(
+            &cases,
+            &desk.services.config.standards,
+            date(&q.from),
+            date(&q.to),
+            desk.now(),
+        );
+        html(
+            StatusCode::OK,
+            pages::report_page(&session, &report, q.from.trim(), q.to.trim()),
+        )
+    })
+    .await
 }
