@@ -204,6 +204,10 @@ enum UserCmd {
         name: String,
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// Untuk verifikator: nama atau email verifikator kantor ([office] verifiers) yang
+        /// memakai akun ini; akun itu hanya menindaklanjuti kasus yang didisposisikan kepadanya.
+        #[arg(long)]
+        verifikator: Option<String>,
     },
 }
 
@@ -529,7 +533,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             },
         ),
         Cmd::User {
-            action: UserCmd::Add { name, role },
+            action:
+                UserCmd::Add {
+                    name,
+                    role,
+                    verifikator,
+                },
         } => {
             let password = read_password()?;
             if password.chars().count() < 10 {
@@ -549,6 +558,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     name,
                     role,
                     password_hash,
+                    verifier: verifikator,
                 },
             )
         }

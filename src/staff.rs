@@ -104,6 +104,10 @@ pub enum Command {
         name: String,
         role: Role,
         password_hash: String,
+        /// For a verifikator: which of the office's verifiers (name or email) the account is;
+        /// it acts on the cases disposed to that verifier only.
+        #[serde(default)]
+        verifier: Option<String>,
     },
 }
 
@@ -584,9 +588,33 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
             name,
             role,
             password_hash,
+            verifier,
         } => {
             let name = crate::web::accounts::check_name(name)
                 .map_err(|e| Reply::refused(format!("Akun tidak disimpan: {e}.")))?;
+            let verifier = match (role, verifier) {
+                (Role::Verifikator, Some(who)) => {
+                    let wanted = who.trim().to_lowercase();
+                    let found = office.verifiers.iter().find(|v| {
+                        v.email.eq_ignore_ascii_case(&wanted) || v.name.to_lowercase() == wanted
+                    });
+                    let Some(found) = found else {
+                        let names: Vec<&str> =
+                            office.verifiers.iter().map(|v| v.email.as_str()).collect();
+                        return Err(Reply::refused(format!(
+                            "Verifikator \"{who}\" tidak ada pada [office]. Verifikator kantor: {}.",
+                            names.join(", ")
+                        )));
+                    };
+                    Some(found.email.clone())
+                }
+                (_, Some(_)) => {
+                    return Err(Reply::refused(
+                        "Hanya akun verifikator yang ditautkan ke verifikator kantor.",
+                    ));
+                }
+                (_, None) => None,
+            };
             let accounts = Accounts::open(store)
                 .map_err(|e| Reply::refused(format!("Basis data akun gagal dibuka: {e}")))?;
             accounts
@@ -594,6 +622,7 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     name: name.to_string(),
                     role: *role,
                     hash: password_hash.clone(),
+                    verifier: verifier.clone(),
                 })
                 .map_err(|e| Reply::refused(format!("Akun gagal disimpan: {e}")))?;
             Ok(Reply::ok(format!(

@@ -87,6 +87,7 @@ impl Desk {
                 name: "rina".into(),
                 role: Role::Verifikator,
                 password_hash: hash_password(PASSWORD).unwrap(),
+                verifier: None,
             },
             &services.desk(),
             clock(),

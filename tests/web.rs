@@ -98,16 +98,22 @@ impl Desk {
             store: store.clone(),
             anchors,
         });
-        for (name, role) in [
-            ("rina", Role::Verifikator),
-            ("kadis", Role::Kadis),
-            ("admin", Role::Admin),
+        for (name, role, verifier) in [
+            (
+                "rina",
+                Role::Verifikator,
+                Some("verifikator1@gorontalokab.go.id"),
+            ),
+            ("dua", Role::Verifikator, Some("Verifikator Dua")),
+            ("kadis", Role::Kadis, None),
+            ("admin", Role::Admin, None),
         ] {
             let reply = execute(
                 &Command::UserAdd {
                     name: name.into(),
                     role,
                     password_hash: hash_password(PASSWORD).unwrap(),
+                    verifier: verifier.map(str::to_string),
                 },
                 &services.desk(),
                 clock(),
@@ -636,6 +642,82 @@ async fn each_role_may_do_its_own_actions_only() {
     assert_eq!(assigned.actor.to_string(), "staf kadis (Kadis, web)");
     // The same mail the CLI's disposition queues.
     assert_eq!(desk.services.store.outbox().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_verifier_acts_only_on_the_cases_disposed_to_them() {
+    let desk = Desk::new();
+    let id = desk.id.clone();
+    let (kadis, kadis_csrf) = desk.login("kadis").await;
+    let done = desk
+        .post(
+            &format!("/kasus/{id}/disposisi"),
+            Some(&kadis),
+            &[("csrf", &kadis_csrf), ("verifier", "Verifikator Dua")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    let edit = |value: &'static str| [("field", "unit"), ("value", value)];
+
+    // Rina is Verifikator Satu: the case is Verifikator Dua's.
+    let (rina, rina_csrf) = desk.login("rina").await;
+    let mut form = edit("Dinas Pendidikan").to_vec();
+    form.push(("csrf", &rina_csrf));
+    let refused = desk
+        .post(&format!("/kasus/{id}/ubah"), Some(&rina), &form)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.text().contains("Bukan kasus Anda"),
+        "{}",
+        refused.text()
+    );
+    assert!(refused.text().contains("Verifikator Dua"));
+    assert_eq!(
+        desk.case().applicant.unit.as_deref(),
+        Some("Dinas Kesehatan")
+    );
+
+    // Verifikator Dua and the admin may.
+    for (who, value) in [("dua", "Dinas Pendidikan"), ("admin", "Dinas Sosial")] {
+        let (cookie, csrf) = desk.login(who).await;
+        let mut form = edit(value).to_vec();
+        form.push(("csrf", &csrf));
+        let done = desk
+            .post(&format!("/kasus/{id}/ubah"), Some(&cookie), &form)
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{who}: {}", done.text());
+        assert_eq!(desk.case().applicant.unit.as_deref(), Some(value), "{who}");
+    }
+    let edited_by: Vec<String> = desk
+        .case()
+        .history
+        .iter()
+        .filter(|e| matches!(e.what, EventKind::FieldEdited { .. }))
+        .map(|e| e.actor.to_string())
+        .collect();
+    assert_eq!(
+        edited_by,
+        ["staf dua (verifikator, web)", "staf admin (admin, web)"]
+    );
+
+    // An account can only be linked to one of the office's verifiers.
+    let reply = execute(
+        &Command::UserAdd {
+            name: "tiga".into(),
+            role: Role::Verifikator,
+            password_hash: hash_password(PASSWORD).unwrap(),
+            verifier: Some("orang@luar.test".into()),
+        },
+        &desk.services.desk(),
+        clock(),
+    );
+    assert!(!reply.ok);
+    assert!(
+        reply.text.contains("tidak ada pada [office]"),
+        "{}",
+        reply.text
+    );
 }
 
 #[tokio::test]

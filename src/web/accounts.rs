@@ -125,6 +125,24 @@ pub struct Account {
     pub role: Role,
     /// PHC string of the argon2id hash.
     pub hash: String,
+    /// The email of the office verifier this account is (`[office] verifiers`): a verifikator
+    /// acts on the cases disposed to that verifier, and on cases not yet disposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<String>,
+}
+
+impl Account {
+    /// Whether this account may act as a verifier on a case disposed to `assigned`.
+    pub fn may_verify_case(&self, assigned: Option<&str>) -> bool {
+        match (self.role, assigned) {
+            (Role::Admin, _) | (Role::Verifikator, None) => true,
+            (Role::Verifikator, Some(assigned)) => self
+                .verifier
+                .as_deref()
+                .is_some_and(|mine| mine.eq_ignore_ascii_case(assigned)),
+            (Role::Kadis, _) => false,
+        }
+    }
 }
 
 /// A logged-in person. The token itself is only in the cookie; the tree keys sessions by
@@ -197,7 +215,9 @@ impl Accounts {
         self.users
             .insert(account.name.to_lowercase().as_bytes(), bytes)?;
         self.users.flush()?;
-        if before.is_some_and(|b| b.hash != account.hash || b.role != account.role) {
+        if before.is_some_and(|b| {
+            b.hash != account.hash || b.role != account.role || b.verifier != account.verifier
+        }) {
             self.end_all(&account.name)?;
         }
         Ok(())
@@ -339,6 +359,7 @@ mod tests {
                 name: "Rina".into(),
                 role: Role::Verifikator,
                 hash,
+                verifier: None,
             })
             .unwrap();
         assert!(accounts.verify("rina", "salah").unwrap().is_none());
@@ -370,6 +391,7 @@ mod tests {
             name: "rina".into(),
             role: Role::Verifikator,
             hash: hash_password(password).unwrap(),
+            verifier: None,
         };
         accounts.put(&account).unwrap();
         account
@@ -403,6 +425,7 @@ mod tests {
             name: "kadis".into(),
             role: Role::Kadis,
             hash: account.hash.clone(),
+            verifier: None,
         };
         accounts.put(&other).unwrap();
         let (kadis, _) = accounts.start(&other, now).unwrap();

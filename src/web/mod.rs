@@ -283,6 +283,9 @@ fn forbidden(session: &Session, what: &str) -> Response {
 }
 
 async fn healthz(State(desk): State<Arc<WebDesk>>) -> Response {
+    if desk.services.store.unwritable() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "store cannot write\n").into_response();
+    }
     match desk.services.store.next_due() {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
@@ -788,6 +791,11 @@ fn act_now(
         };
         return forbidden(&session, what);
     }
+    if let Needs::Verify = needs
+        && let Some(refusal) = not_their_case(desk, &session, id)
+    {
+        return refusal;
+    }
     let command = command(web_actor(&session));
     let Reply { ok, text, .. } = staff::execute(&command, &desk.services.desk(), desk.now());
     desk.mail_waiting.notify_one();
@@ -797,6 +805,51 @@ fn act_now(
         Banner::Refused(text)
     };
     render_case(desk, &session, id, Some(banner))
+}
+
+/// The refusal when the signed-in verifier is not the one the case was disposed to (an admin
+/// may act on every case).
+fn not_their_case(desk: &WebDesk, session: &Session, id: &str) -> Option<Response> {
+    let case = match load_case(desk, session, id) {
+        Ok(case) => case,
+        Err(response) => return Some(*response),
+    };
+    let account = match desk.accounts.get(&session.name) {
+        Ok(Some(account)) => account,
+        Ok(None) => return Some(Redirect::to("/masuk").into_response()),
+        Err(e) => return Some(server_error("account lookup failed", e)),
+    };
+    if account.may_verify_case(case.verifier.as_deref()) {
+        return None;
+    }
+    tracing::warn!(case = %case.id, user = %session.name, "web action refused: the case is disposed to another verifier");
+    let assigned = case.verifier.as_deref().unwrap_or("-");
+    let whose = desk
+        .services
+        .config
+        .office
+        .verifiers
+        .iter()
+        .find(|v| v.email.eq_ignore_ascii_case(assigned))
+        .map_or(assigned.to_string(), |v| v.name.clone());
+    let hint = if account.verifier.is_none() {
+        " Akun Anda belum ditautkan ke verifikator kantor; minta admin menautkannya \
+         (sertel user add NAMA --role verifikator --verifikator EMAIL)."
+    } else {
+        ""
+    };
+    Some(html(
+        StatusCode::FORBIDDEN,
+        pages::message_page(
+            Some(session),
+            "Bukan kasus Anda",
+            &format!(
+                "Kasus {} didisposisikan kepada {whose}; hanya verifikator tersebut atau admin \
+                 yang dapat menindaklanjutinya.{hint}",
+                case.id
+            ),
+        ),
+    ))
 }
 
 /// The name an action is recorded under in the case history.
