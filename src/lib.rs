@@ -21,7 +21,8 @@
 //! The daemon (`sertel run`, [`daemon`]) wraps that pipeline:
 //!
 //! 7. [`intake`]: the official mailbox over IMAP (IDLE, MOVE) or a local Maildir; a message is
-//!    moved out only after its case is durable.
+//!    moved out only after its case is durable. [`intake::vouch`] decides whether the office's
+//!    mail server vouches for a staff mail's sender (a From address proves nothing).
 //! 8. [`case`]: cases in sled, numbered `TTE-2026-0007`, with mails, attachments, checklist,
 //!    SOP state and history; the exactly-once record of every processed mail; the outbox.
 //! 9. [`outbound`]: the Indonesian replies and notices, delivered from the outbox by SMTP (or
@@ -30,7 +31,8 @@
 //! [`daemon::process_next`] is one step (one mail from inbox to stored case and queued
 //! replies); [`staff`] holds the verifiers' and the Kadis's actions and the control socket the
 //! CLI reaches them through; [`web`] is the verifiers' and the Kadis's desk in the browser,
-//! whose actions are the same staff commands; [`config`] is the daemon's TOML file.
+//! whose actions are the same staff commands, served with the login throttle of [`web::login`]
+//! and the connection limits of its server; [`config`] is the daemon's TOML file.
 //!
 //! The typed values every stage shares (NIK, NIP, phone, email, names) live in [`applicant`];
 //! [`rules`] loads the rule files; [`letter`] drafts the recommendation letter to BSrE (PDF and

@@ -42,7 +42,9 @@ pub struct SmtpTransport {
 }
 
 impl SmtpTransport {
-    /// Builds the client; nothing connects until the first send.
+    /// Builds the client; nothing connects until the first send. Connections are pooled (and
+    /// so reused, and a mail's 250 is its last reply: no QUIT follows each one); call it inside
+    /// the tokio runtime, which runs the pool.
     pub fn new(cfg: &SmtpConfig) -> Result<SmtpTransport, SmtpSetupError> {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host)
             .port(cfg.port)
@@ -195,8 +197,11 @@ mod tests {
                         body.push_str(&l);
                         body.push('\n');
                     }
+                    // A pooled client keeps the connection and sends no QUIT: the session
+                    // ends with the message's 250, as a kill at that moment ends it.
+                    write.write_all(b"250 queued\r\n").await.unwrap();
                     data = Some(body);
-                    b"250 queued\r\n"
+                    break;
                 } else if verb.starts_with("QUIT") {
                     write.write_all(b"221 bye\r\n").await.unwrap();
                     break;
@@ -310,8 +315,9 @@ qqyMnPtsGRbmN0Fy7w==\n\
 -----END CERTIFICATE-----\n\
 ";
 
-    #[test]
-    fn setup_errors() {
+    // Building the transport starts its connection pool, which needs a runtime.
+    #[tokio::test]
+    async fn setup_errors() {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = config(587, Security::Starttls);
         cfg.user = Some("tte".into());
