@@ -166,6 +166,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // The allocator settings of the sertel binary (see its main): without them glibc keeps
+    // each thread's freed argon2 blocks in that thread's arena, and the figure would measure
+    // this bench's allocator, not the daemon.
+    // SAFETY: mallopt has no preconditions; no other thread allocates yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+    }
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path());
     let store = CaseStore::open(&config.storage.data_dir).unwrap();
