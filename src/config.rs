@@ -41,6 +41,35 @@ pub struct Config {
     pub web: Option<WebConfig>,
     #[serde(default)]
     pub signing: Signing,
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// How long a closed case (`terbit`, `ditolak`, `dibatalkan`) keeps its personal data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Days after the case closed until its KTP and SK images, raw mails and letters are
+    /// erased and its NIK masked.
+    #[serde(default = "default_documents_days")]
+    pub documents_days: u32,
+    /// Days after the case closed until its record (with the masked history) is removed too;
+    /// unset keeps records for good.
+    #[serde(default)]
+    pub record_days: Option<u32>,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            documents_days: default_documents_days(),
+            record_days: None,
+        }
+    }
+}
+
+fn default_documents_days() -> u32 {
+    365
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 
+use crate::case::retention;
 use crate::case::store::{CaseError, CaseStore, MailKey, Seen};
 use crate::case::{
     Actor, ApplicantRecord, Case, CaseId, EventKind, MailRole, State, StoredAttachment,
@@ -111,6 +112,9 @@ impl ReplyLimiter {
         true
     }
 }
+
+/// How often an idle daemon erases what its retention no longer keeps.
+const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
 /// Test hook for the crash tests: with `SERTEL_PAUSE_AT=<stage>` the daemon writes
 /// `SERTEL_PAUSE_FILE` and stops there until killed, so a test can `kill -9` it at exactly
@@ -979,6 +983,7 @@ where
     let mut connect = connect;
     let mut backoff = Duration::from_secs(1);
     let poll = Duration::from_secs(30);
+    let mut last_retention: Option<std::time::Instant> = None;
     'outer: while !*stop.borrow() {
         let mut mailbox = match connect().await {
             Ok(m) => {
@@ -1013,6 +1018,18 @@ where
             .await
             {
                 Ok(Outcome::Idle) => {
+                    if last_retention.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
+                        last_retention = Some(std::time::Instant::now());
+                        match retention::sweep(desk.store, &desk.config.retention, Utc::now()) {
+                            Ok(swept) if swept == retention::Swept::default() => {}
+                            Ok(swept) => tracing::info!(
+                                erased = swept.erased.len(),
+                                removed = swept.removed.len(),
+                                "retention pass"
+                            ),
+                            Err(e) => tracing::error!(error = %e, "retention pass failed"),
+                        }
+                    }
                     let waited = tokio::select! {
                         r = mailbox.wait(poll) => r,
                         _ = stop.changed() => Ok(()),

@@ -180,6 +180,18 @@ enum Cmd {
         #[arg(long, env = "USER", default_value = "staf")]
         by: String,
     },
+    /// Hapus data pribadi kasus (KTP, SK, surel, surat; NIK disamarkan) atas permintaan.
+    Erase {
+        id: String,
+        /// Alasan penghapusan, dicatat pada riwayat.
+        #[arg(long)]
+        reason: String,
+        /// Hapus juga bila kasus masih berjalan.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, env = "USER", default_value = "staf")]
+        by: String,
+    },
     /// Kelola akun meja web.
     User {
         #[command(subcommand)]
@@ -511,6 +523,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &cli.config,
             cli.rules.as_deref(),
             Command::Check { id, item, note, by },
+        ),
+        Cmd::Erase {
+            id,
+            reason,
+            force,
+            by,
+        } => staff(
+            &cli.config,
+            cli.rules.as_deref(),
+            Command::Erase {
+                id,
+                reason,
+                force,
+                by,
+            },
         ),
         Cmd::Reject { id, reason, by } => staff(
             &cli.config,

@@ -69,6 +69,14 @@ pub enum Command {
     Package {
         id: String,
     },
+    /// Erases the case's personal data at once (an applicant's request under UU PDP); a case
+    /// still in progress needs `force`.
+    Erase {
+        id: String,
+        reason: String,
+        force: bool,
+        by: String,
+    },
     /// Drafts the recommendation letter and sends it to the Kadis for signing; with a reason
     /// when the checklist is not complete.
     Draft {
@@ -664,6 +672,36 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     Ok(compose::bsre_step(office, case, now).into_iter().collect())
                 },
             )
+        }
+        Command::Erase {
+            id,
+            reason,
+            force,
+            by,
+        } => {
+            let case_id = parse_id(id)?;
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(Reply::refused(
+                    "Sebutkan alasan penghapusan (--reason), misalnya permintaan pemohon.",
+                ));
+            }
+            let erased =
+                crate::case::retention::erase(store, case_id, by, reason, *force, now)
+                    .map_err(|e| Reply::refused(format!("Data tidak dihapus: {e}.")))?;
+            Ok(Reply::ok(format!(
+                "Data pribadi kasus {case_id} dihapus: {} berkas dihapus dari disk{}; NIK \
+                 disamarkan; riwayat mencatat {by} dan alasannya.",
+                erased.files_removed,
+                if erased.files_kept_shared > 0 {
+                    format!(
+                        ", {} berkas yang juga dipakai kasus lain tetap disimpan",
+                        erased.files_kept_shared
+                    )
+                } else {
+                    String::new()
+                }
+            )))
         }
         Command::Package { id } => {
             let case = get_case(store, id)?;

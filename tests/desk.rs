@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use common::mailservers::vouched;
 use sertel::case::store::CaseStore;
+use sertel::case::retention;
 use sertel::case::{EventKind, Purpose, State};
 use sertel::config::Config;
 use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
@@ -753,4 +754,126 @@ async fn the_letter_is_drafted_signed_checked_and_followed_to_bsre() {
         "{}",
         package.text
     );
+}
+
+/// Where the store keeps a blob on disk.
+fn blob_file(root: &Path, sha256: &str) -> std::path::PathBuf {
+    root.join("data/objects").join(&sha256[..2]).join(sha256)
+}
+
+#[tokio::test]
+async fn retention_erases_closed_cases_and_keeps_what_an_open_case_shares() {
+    let office = Office::new();
+    let (root, store) = (office.dir.path(), &office.store);
+    let desk = office.desk();
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+    // Two applicants attach the very same file.
+    let application = |n: usize, nik: &str| {
+        format!(
+            "From: pemohon{n}@gorontalokab.go.id\r\nSubject: Permohonan TTE\r\nMessage-ID: <r{n}@x>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Type: text/plain\r\n\r\nNama : Pemohon {n}\r\nNIK : {nik}\r\nNo. HP : 081234567890\r\n\
+             --b\r\nContent-Type: text/plain; name=catatan.txt\r\nContent-Disposition: attachment; \
+             filename=catatan.txt\r\n\r\ncatatan yang sama\r\n--b--\r\n"
+        )
+    };
+    deliver(root, "1.eml", application(1, "7502011203850001").as_bytes());
+    deliver(root, "2.eml", application(2, "7502014107850133").as_bytes());
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        match process_next(&mut inbox, &desk, &mut ocr, &mut limiter, None, now())
+            .await
+            .unwrap()
+        {
+            Outcome::Opened(id) => ids.push(id),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (closed, open) = (ids[0], ids[1]);
+    let rejected = execute(
+        &Command::Reject {
+            id: closed.to_string(),
+            reason: "Bukan ASN".into(),
+            by: "verifikator1".into(),
+        },
+        &desk,
+        now(),
+    );
+    assert!(rejected.ok, "{}", rejected.text);
+    let before = store.get(closed).unwrap().unwrap();
+    let shared = before.attachments[0].sha256.clone();
+    let own = before.mails[0].sha256.clone();
+    assert!(blob_file(root, &own).exists() && blob_file(root, &shared).exists());
+
+    let retention = sertel::config::Retention {
+        documents_days: 365,
+        record_days: Some(3650),
+    };
+    let days = chrono::TimeDelta::days;
+    let swept = retention::sweep(store, &retention, now() + days(364)).unwrap();
+    assert_eq!(swept, retention::Swept::default());
+    assert!(blob_file(root, &own).exists());
+
+    let swept = retention::sweep(store, &retention, now() + days(366)).unwrap();
+    assert_eq!(swept.erased, [closed]);
+    let after = store.get(closed).unwrap().unwrap();
+    assert!(!blob_file(root, &own).exists(), "the raw mail is gone from disk");
+    assert!(
+        blob_file(root, &shared).exists(),
+        "the attachment the open case shares stays"
+    );
+    assert_eq!(after.applicant.nik.as_deref(), Some("7502********0001"));
+    assert!(!serde_json::to_string(&after).unwrap().contains("7502011203850001"));
+    assert!(after.documents.is_empty() && after.body.is_none());
+    let erasure = after.erased.clone().unwrap();
+    assert_eq!((erasure.files_kept_shared, erasure.by.as_str()), (1, "sertel (retensi)"));
+    assert!(erasure.files_removed >= 2, "{erasure:?}");
+    // Still listed, and `sertel case` says what was erased.
+    assert!(store.list().unwrap().iter().any(|c| c.id == closed));
+    let shown = execute(
+        &Command::Show {
+            id: closed.to_string(),
+            json: false,
+        },
+        &desk,
+        now() + days(366),
+    );
+    assert!(shown.text.contains("data pribadi dihapus (dihapus sesuai retensi)"), "{}", shown.text);
+    // The open case is whole, and an erased case is not erased twice.
+    assert!(store.get(open).unwrap().unwrap().erased.is_none());
+    assert_eq!(
+        retention::sweep(store, &retention, now() + days(400)).unwrap(),
+        retention::Swept::default()
+    );
+
+    // On request: an open case needs --force, and then its files go, the shared one too once
+    // no other case keeps it.
+    let erase = |force| {
+        execute(
+            &Command::Erase {
+                id: open.to_string(),
+                reason: "permintaan pemohon".into(),
+                force,
+                by: "admin".into(),
+            },
+            &desk,
+            now(),
+        )
+    };
+    let refused = erase(false);
+    assert!(!refused.ok && refused.text.contains("--force"), "{}", refused.text);
+    let done = erase(true);
+    assert!(done.ok, "{}", done.text);
+    assert!(!blob_file(root, &shared).exists());
+    let erased = store.get(open).unwrap().unwrap();
+    assert!(erased.history.iter().any(|e| matches!(
+        &e.what,
+        EventKind::DataErased { reason, .. } if reason == "permintaan pemohon"
+    ) && e.actor.to_string().contains("admin")));
+    // The record itself goes when its own retention passes.
+    let swept = retention::sweep(store, &retention, now() + days(3651)).unwrap();
+    assert_eq!(swept.removed, [closed]);
+    assert!(store.get(closed).unwrap().is_none());
 }

@@ -270,6 +270,13 @@ pub enum EventKind {
         from: String,
         reason: String,
     },
+    /// The case's personal data was erased: the KTP and SK images, raw mails and letters, and
+    /// every NIK in the record masked.
+    DataErased {
+        reason: String,
+        files_removed: usize,
+        files_kept_shared: usize,
+    },
     /// A mail was put in the outbox (not yet sent).
     MailQueued {
         outbox: u64,
@@ -502,6 +509,21 @@ pub struct Case {
     /// records written before it was kept.
     #[serde(default)]
     pub body: Option<BodyForm>,
+    /// Set once the case's personal data was erased (retention or a request): its documents
+    /// are gone and every NIK in the record is masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased: Option<Erasure>,
+}
+
+/// When and why a case's personal data was erased, and what went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub reason: String,
+    /// Files removed from disk; files another case still needs are kept and not counted.
+    pub files_removed: usize,
+    pub files_kept_shared: usize,
 }
 
 /// One attachment as the pipeline read it, linked to its [`StoredAttachment`] by SHA-256.
@@ -595,6 +617,66 @@ pub enum LetterFile {
 }
 
 impl Case {
+    /// Every blob the case refers to by SHA-256: raw mails in and out, attachments, letters.
+    pub fn blob_names(&self) -> std::collections::BTreeSet<String> {
+        let mut names: std::collections::BTreeSet<String> = self
+            .mails
+            .iter()
+            .map(|m| m.sha256.clone())
+            .chain(self.attachments.iter().map(|a| a.sha256.clone()))
+            .chain(self.documents.iter().map(|d| d.sha256.clone()))
+            .collect();
+        for letter in &self.letters {
+            match letter {
+                LetterFile::Draft {
+                    pdf_sha256,
+                    docx_sha256,
+                    ..
+                } => {
+                    names.insert(pdf_sha256.clone());
+                    names.insert(docx_sha256.clone());
+                }
+                LetterFile::Signed { sha256, .. } => {
+                    names.insert(sha256.clone());
+                }
+            }
+        }
+        for event in &self.history {
+            match &event.what {
+                EventKind::MailQueued {
+                    sha256: Some(sha256),
+                    ..
+                } => {
+                    names.insert(sha256.clone());
+                }
+                EventKind::LetterDrafted {
+                    pdf_sha256,
+                    docx_sha256,
+                    ..
+                } => {
+                    names.insert(pdf_sha256.clone());
+                    names.insert(docx_sha256.clone());
+                }
+                EventKind::LetterSigned { sha256, .. } => {
+                    names.insert(sha256.clone());
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
+    /// When the case reached the state it is closed in, if it is closed.
+    pub fn closed_at(&self) -> Option<DateTime<Utc>> {
+        if !self.state.is_closed() {
+            return None;
+        }
+        self.history.iter().rev().find_map(|e| match &e.what {
+            EventKind::StateChanged { to, .. } if *to == self.state => Some(e.at),
+            _ => None,
+        })
+    }
+
     /// The latest drafted letter, if any.
     pub fn draft(&self) -> Option<(&str, &str)> {
         self.letters.iter().rev().find_map(|l| match l {

@@ -138,6 +138,7 @@ impl Case {
             letters: Vec::new(),
             documents: Vec::new(),
             body: None,
+            erased: None,
             history: vec![Event {
                 at: now,
                 actor: Actor::System,
@@ -662,6 +663,21 @@ pub fn event_words(what: &EventKind) -> String {
         }
         EventKind::StaffMailUnverified { from, reason } => {
             format!("surel atas nama staf {from} tidak dijalankan, hanya dicatat: {reason}")
+        }
+        EventKind::DataErased {
+            reason,
+            files_removed,
+            files_kept_shared,
+        } => {
+            let shared = if *files_kept_shared > 0 {
+                format!(", {files_kept_shared} berkas dipakai kasus lain tetap disimpan")
+            } else {
+                String::new()
+            };
+            format!(
+                "data pribadi dihapus ({reason}): {files_removed} berkas (KTP, SK, surel, surat) \
+                 dihapus dari disk, NIK disamarkan{shared}"
+            )
         }
     }
 }

@@ -90,6 +90,24 @@ impl BlobFiles {
             .map_err(io)
     }
 
+    /// Deletes the blob; `true` when there was a file to delete.
+    fn remove(&self, sha256: &str) -> Result<bool, CaseError> {
+        let Some(path) = self.path(sha256) else {
+            return Ok(false);
+        };
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                let parent = path.parent().expect("blob paths have a parent");
+                std::fs::File::open(parent)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| blob_error(&path, e))?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(blob_error(&path, e)),
+        }
+    }
+
     fn get(&self, sha256: &str) -> Result<Option<Vec<u8>>, CaseError> {
         let Some(path) = self.path(sha256) else {
             return Ok(None);
@@ -1077,6 +1095,45 @@ impl CaseStore {
             return Ok(Some(bytes));
         }
         Ok(self.legacy_blobs.get(sha256)?.map(|b| b.to_vec()))
+    }
+
+    /// Deletes a blob for good, from disk and from the database of older releases; `true` when
+    /// there was one. The caller makes sure no record still needs it.
+    pub fn remove_blob(&self, sha256: &str) -> Result<bool, CaseError> {
+        let file = self.note_failure(self.files.remove(sha256))?;
+        let legacy = self.legacy_blobs.remove(sha256)?.is_some();
+        Ok(file || legacy)
+    }
+
+    /// Forgets the dead letters of case `id`, whose raw mails are about to be erased.
+    pub fn forget_dead_letters_of(&self, id: CaseId) -> Result<usize, CaseError> {
+        let mut forgotten = 0;
+        for (key, record) in self.records(&self.dead, "dead")? {
+            if record.case == Some(id) {
+                self.dead.remove(key.to_be_bytes())?;
+                forgotten += 1;
+            }
+        }
+        self.note_failure(self.db.flush().map_err(CaseError::from))?;
+        Ok(forgotten)
+    }
+
+    /// Removes the record of case `id` and its index entries, for good.
+    pub fn remove_case(&self, id: CaseId) -> Result<(), CaseError> {
+        self.write(|tx| {
+            let old = tx.case(id)?;
+            tx.cases.remove(&case_key(id))?;
+            if let Some(k) = nik_index_key(&old) {
+                tx.idx.remove(k)?;
+            }
+            for mid in &old.thread {
+                let index_key = prefixed("mid:", bare_id(mid));
+                if tx.idx.get(&index_key)?.as_deref() == Some(case_key(id).as_slice()) {
+                    tx.idx.remove(index_key)?;
+                }
+            }
+            Ok(())
+        })
     }
 
     fn blob_of(&self, sha256: &str, owner: &str) -> Result<Vec<u8>, CaseError> {

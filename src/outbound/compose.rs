@@ -1201,6 +1201,7 @@ mod tests {
             letters: Vec::new(),
             documents: Vec::new(),
             body: None,
+            erased: None,
             attachments: vec![
                 attachment("ktp.jpg", "ktp", APPLICATION),
                 attachment("sk_cpns.pdf", "sk", FOLLOW_UP),
