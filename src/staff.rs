@@ -686,9 +686,8 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     "Sebutkan alasan penghapusan (--reason), misalnya permintaan pemohon.",
                 ));
             }
-            let erased =
-                crate::case::retention::erase(store, case_id, by, reason, *force, now)
-                    .map_err(|e| Reply::refused(format!("Data tidak dihapus: {e}.")))?;
+            let erased = crate::case::retention::erase(store, case_id, by, reason, *force, now)
+                .map_err(|e| Reply::refused(format!("Data tidak dihapus: {e}.")))?;
             Ok(Reply::ok(format!(
                 "Data pribadi kasus {case_id} dihapus: {} berkas dihapus dari disk{}; NIK \
                  disamarkan; riwayat mencatat {by} dan alasannya.",

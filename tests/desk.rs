@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::mailservers::vouched;
-use sertel::case::store::CaseStore;
 use sertel::case::retention;
+use sertel::case::store::CaseStore;
 use sertel::case::{EventKind, Purpose, State};
 use sertel::config::Config;
 use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
@@ -819,16 +819,26 @@ async fn retention_erases_closed_cases_and_keeps_what_an_open_case_shares() {
     let swept = retention::sweep(store, &retention, now() + days(366)).unwrap();
     assert_eq!(swept.erased, [closed]);
     let after = store.get(closed).unwrap().unwrap();
-    assert!(!blob_file(root, &own).exists(), "the raw mail is gone from disk");
+    assert!(
+        !blob_file(root, &own).exists(),
+        "the raw mail is gone from disk"
+    );
     assert!(
         blob_file(root, &shared).exists(),
         "the attachment the open case shares stays"
     );
     assert_eq!(after.applicant.nik.as_deref(), Some("7502********0001"));
-    assert!(!serde_json::to_string(&after).unwrap().contains("7502011203850001"));
+    assert!(
+        !serde_json::to_string(&after)
+            .unwrap()
+            .contains("7502011203850001")
+    );
     assert!(after.documents.is_empty() && after.body.is_none());
     let erasure = after.erased.clone().unwrap();
-    assert_eq!((erasure.files_kept_shared, erasure.by.as_str()), (1, "sertel (retensi)"));
+    assert_eq!(
+        (erasure.files_kept_shared, erasure.by.as_str()),
+        (1, "sertel (retensi)")
+    );
     assert!(erasure.files_removed >= 2, "{erasure:?}");
     // Still listed, and `sertel case` says what was erased.
     assert!(store.list().unwrap().iter().any(|c| c.id == closed));
@@ -840,7 +850,13 @@ async fn retention_erases_closed_cases_and_keeps_what_an_open_case_shares() {
         &desk,
         now() + days(366),
     );
-    assert!(shown.text.contains("data pribadi dihapus (dihapus sesuai retensi)"), "{}", shown.text);
+    assert!(
+        shown
+            .text
+            .contains("data pribadi dihapus (dihapus sesuai retensi)"),
+        "{}",
+        shown.text
+    );
     // The open case is whole, and an erased case is not erased twice.
     assert!(store.get(open).unwrap().unwrap().erased.is_none());
     assert_eq!(
@@ -863,7 +879,11 @@ async fn retention_erases_closed_cases_and_keeps_what_an_open_case_shares() {
         )
     };
     let refused = erase(false);
-    assert!(!refused.ok && refused.text.contains("--force"), "{}", refused.text);
+    assert!(
+        !refused.ok && refused.text.contains("--force"),
+        "{}",
+        refused.text
+    );
     let done = erase(true);
     assert!(done.ok, "{}", done.text);
     assert!(!blob_file(root, &shared).exists());

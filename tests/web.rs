@@ -721,6 +721,58 @@ async fn a_verifier_acts_only_on_the_cases_disposed_to_them() {
 }
 
 #[tokio::test]
+async fn only_the_admin_erases_a_cases_personal_data() {
+    let desk = Desk::new();
+    let id = desk.id.clone();
+    let path = format!("/kasus/{id}/hapus");
+    let (rina, rina_csrf) = desk.login("rina").await;
+    let refused = desk
+        .post(
+            &path,
+            Some(&rina),
+            &[("csrf", &rina_csrf), ("reason", "x"), ("force", "1")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(desk.case().erased.is_none());
+    let (admin, csrf) = desk.login("admin").await;
+    let page = desk.get(&format!("/kasus/{id}"), Some(&admin)).await.text();
+    assert!(page.contains(&path), "the admin's page offers the erasure");
+    // In progress: refused without the confirmation, done with it.
+    let without = desk
+        .post(
+            &path,
+            Some(&admin),
+            &[("csrf", &csrf), ("reason", "permintaan pemohon")],
+        )
+        .await;
+    assert!(without.text().contains("--force"), "{}", without.text());
+    assert!(desk.case().erased.is_none());
+    let done = desk
+        .post(
+            &path,
+            Some(&admin),
+            &[
+                ("csrf", &csrf),
+                ("reason", "permintaan pemohon"),
+                ("force", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    let case = desk.case();
+    let erased = case.erased.expect("erased");
+    assert_eq!(erased.reason, "permintaan pemohon");
+    assert!(erased.by.contains("admin"));
+    assert_eq!(case.applicant.nik.as_deref(), Some("7502********0133"));
+    let sk = desk
+        .get(&format!("/kasus/{id}/lampiran/1/unduh"), Some(&admin))
+        .await;
+    assert_eq!(sk.status, StatusCode::NOT_FOUND, "the SK's bytes are gone");
+    assert!(done.text().contains("Data pribadi kasus ini dihapus"));
+}
+
+#[tokio::test]
 async fn a_form_without_the_session_token_is_refused() {
     let desk = Desk::new();
     let id = desk.id.clone();

@@ -57,8 +57,9 @@ pub fn erase(
         .flat_map(Case::blob_names)
         .collect();
     let names = case.blob_names();
-    let (kept, gone): (Vec<&String>, Vec<&String>) =
-        names.iter().partition(|sha| needed_elsewhere.contains(*sha));
+    let (kept, gone): (Vec<&String>, Vec<&String>) = names
+        .iter()
+        .partition(|sha| needed_elsewhere.contains(*sha));
     let erasure = Erasure {
         at: now,
         by: by.to_string(),
@@ -124,7 +125,14 @@ pub fn sweep(
             continue;
         };
         if case.erased.is_none() && closed + documents <= now {
-            match erase(store, case.id, RETENTION_ACTOR, RETENTION_REASON, false, now) {
+            match erase(
+                store,
+                case.id,
+                RETENTION_ACTOR,
+                RETENTION_REASON,
+                false,
+                now,
+            ) {
                 Ok(_) => swept.erased.push(case.id),
                 Err(EraseError::Store(e)) => return Err(e),
                 Err(e) => tracing::warn!(case = %case.id, error = %e, "retention skipped a case"),
@@ -205,7 +213,12 @@ mod tests {
             checked_by: None,
         });
         case.thread.push("1234567890123456@x".into());
-        let _ = case.transition(State::Ditolak, Actor::System, now, Some(format!("NIK {NIK} salah")));
+        let _ = case.transition(
+            State::Ditolak,
+            Actor::System,
+            now,
+            Some(format!("NIK {NIK} salah")),
+        );
         mask(&mut case);
         let text = serde_json::to_string(&case).unwrap();
         assert!(!text.contains(NIK), "{text}");

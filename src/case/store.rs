@@ -1146,12 +1146,19 @@ impl CaseStore {
     }
 
     /// Every mail of case `id` with its raw bytes, in the order the case lists them.
+    ///
+    /// Once the case's personal data was erased, its mails come without their bytes (empty).
     pub fn case_mails(&self, id: CaseId) -> Result<Vec<(StoredMail, Vec<u8>)>, CaseError> {
         let case = self.get(id)?.ok_or(CaseError::NotFound(id))?;
+        let erased = case.erased.is_some();
         case.mails
             .into_iter()
             .map(|mail| {
-                let raw = self.blob_of(&mail.sha256, &case_name(id))?;
+                let raw = if erased {
+                    self.blob(&mail.sha256)?.unwrap_or_default()
+                } else {
+                    self.blob_of(&mail.sha256, &case_name(id))?
+                };
                 Ok((mail, raw))
             })
             .collect()
@@ -1164,6 +1171,7 @@ impl CaseStore {
             .into_iter()
             .map(|mail| {
                 let raw = match &mail.sha256 {
+                    Some(sha256) if case.erased.is_some() => self.blob(sha256)?,
                     Some(sha256) => Some(self.blob_of(sha256, &case_name(id))?),
                     None => self.raw_of_entry(mail.outbox)?,
                 };

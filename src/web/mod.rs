@@ -168,6 +168,7 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}/ubah", post(act_edit))
         .route("/kasus/{id}/tahap", post(act_mark))
         .route("/kasus/{id}/surat", post(act_draft))
+        .route("/kasus/{id}/hapus", post(act_erase))
         .route("/kasus/{id}/surat/{kind}", get(letter))
         .route(
             "/kasus/{id}/ttd",
@@ -735,6 +736,7 @@ async fn outgoing_attachment(
 enum Needs {
     Dispose,
     Verify,
+    Admin,
 }
 
 /// `work` on a thread that may block (sled reads, PDF parsing, `pdftotext`, drafting), so that
@@ -783,11 +785,13 @@ fn act_now(
     let allowed = match needs {
         Needs::Dispose => session.role.may_dispose(),
         Needs::Verify => session.role.may_verify(),
+        Needs::Admin => session.role == Role::Admin,
     };
     if !allowed {
         let what = match needs {
             Needs::Dispose => "mendisposisikan kasus (tugas Kadis)",
             Needs::Verify => "memverifikasi kasus (tugas verifikator)",
+            Needs::Admin => "menghapus data pribadi (tugas admin)",
         };
         return forbidden(&session, what);
     }
@@ -1023,6 +1027,32 @@ async fn act_draft(
         Command::Draft {
             id: case,
             reason: Some(form.reason.trim().to_string()).filter(|r| !r.is_empty()),
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    csrf: String,
+    reason: String,
+    #[serde(default)]
+    force: String,
+}
+
+async fn act_erase(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<EraseForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Admin, move |by| {
+        Command::Erase {
+            id: case,
+            reason: form.reason,
+            force: !form.force.is_empty(),
             by,
         }
     })

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
-use super::accounts::Session;
+use super::accounts::{Role, Session};
 use super::files::{AttachmentView, PAGES_SHOWN, crop_box, letter_picture_size, viewable};
 use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
@@ -898,6 +898,21 @@ pub fn case_page(
                         }
                         button.bahaya type="submit" { "Tolak" }
                     }
+                }
+                @if session.role == Role::Admin && case.erased.is_none() {
+                    form.tindakan method="post" action={ "/kasus/" (id) "/hapus" } {
+                        (csrf_field(session))
+                        label { "Hapus data pribadi (KTP, SK, surel, surat; NIK disamarkan) atas permintaan, dengan alasan"
+                            textarea name="reason" rows="2" required {}
+                        }
+                        @if !case.state.is_closed() {
+                            label { input type="checkbox" name="force" value="1"; " Kasus masih berjalan: tetap hapus" }
+                        }
+                        button.bahaya type="submit" { "Hapus data pribadi" }
+                    }
+                }
+                @if let Some(erased) = &case.erased {
+                    p.catatan { "Data pribadi kasus ini dihapus pada " (wita_time(erased.at)) " oleh " (erased.by) " (" (erased.reason) ")." }
                 }
             }
             section #waktu {
