@@ -180,6 +180,12 @@ enum Cmd {
         #[arg(long, env = "USER", default_value = "staf")]
         by: String,
     },
+    /// Cadangkan basis data dan berkas ke folder baru (boleh saat daemon berjalan).
+    Backup { dir: PathBuf },
+    /// Pulihkan cadangan ke folder data yang kosong (daemon harus berhenti).
+    Restore { dir: PathBuf },
+    /// Periksa folder data: setiap berkas yang dirujuk kasus ada dan sesuai SHA-256-nya.
+    Verify,
     /// Hapus data pribadi kasus (KTP, SK, surel, surat; NIK disamarkan) atas permintaan.
     Erase {
         id: String,
@@ -524,6 +530,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli.rules.as_deref(),
             Command::Check { id, item, note, by },
         ),
+        Cmd::Backup { dir } => {
+            let dir = std::path::absolute(&dir)
+                .with_context(|| format!("{}: folder tidak dapat dipakai", dir.display()))?;
+            staff(&cli.config, cli.rules.as_deref(), Command::Backup { dir })
+        }
+        Cmd::Verify => staff(&cli.config, cli.rules.as_deref(), Command::Verify),
+        Cmd::Restore { dir } => {
+            let config = load_config(&cli.config)?;
+            let data = &config.storage.data_dir;
+            if std::os::unix::net::UnixStream::connect(staff::socket_path(data)).is_ok() {
+                bail!("daemon sertel sedang berjalan; hentikan dulu sebelum memulihkan cadangan");
+            }
+            let m = sertel::case::backup::restore(&dir, data)
+                .with_context(|| format!("cadangan {} tidak dipulihkan", dir.display()))?;
+            println!(
+                "Cadangan {} ({}) dipulihkan ke {}: {} kasus, {} surel di antrean, {} berkas.",
+                dir.display(),
+                m.created_at
+                    .with_timezone(&sertel::calendar::WITA)
+                    .format("%d-%m-%Y %H:%M WITA"),
+                data.display(),
+                m.cases,
+                m.outbox,
+                m.blobs
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Erase {
             id,
             reason,

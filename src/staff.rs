@@ -69,6 +69,12 @@ pub enum Command {
     Package {
         id: String,
     },
+    /// Writes a consistent backup of the data directory into `dir` (empty or new).
+    Backup {
+        dir: std::path::PathBuf,
+    },
+    /// Checks that every file the cases name exists and matches its SHA-256.
+    Verify,
     /// Erases the case's personal data at once (an applicant's request under UU PDP); a case
     /// still in progress needs `force`.
     Erase {
@@ -672,6 +678,34 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     Ok(compose::bsre_step(office, case, now).into_iter().collect())
                 },
             )
+        }
+        Command::Backup { dir } => {
+            let m = crate::case::backup::backup(store, dir, now)
+                .map_err(|e| Reply::refused(format!("Cadangan tidak dibuat: {e}.")))?;
+            Ok(Reply::ok(format!(
+                "Cadangan ditulis ke {}: {} kasus, {} surel di antrean, {} berkas ({} KB).",
+                dir.display(),
+                m.cases,
+                m.outbox,
+                m.blobs,
+                m.blob_bytes.div_ceil(1024)
+            )))
+        }
+        Command::Verify => {
+            let v = crate::case::backup::verify(store)
+                .map_err(|e| Reply::refused(format!("Pemeriksaan gagal: {e}.")))?;
+            let summary = format!(
+                "{} kasus, {} berkas diperiksa, {} berkas tanpa rujukan",
+                v.cases, v.blobs_checked, v.unnamed
+            );
+            if v.problems.is_empty() {
+                Ok(Reply::ok(format!("Folder data utuh: {summary}.")))
+            } else {
+                Err(Reply::refused(format!(
+                    "Folder data bermasalah ({summary}):\n{}",
+                    v.problems.join("\n")
+                )))
+            }
         }
         Command::Erase {
             id,

@@ -808,3 +808,94 @@ async fn a_full_disk_stops_the_daemon_and_a_restart_resumes_without_resending() 
     );
     assert_eq!(cases(&config).len(), 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_during_a_burst_restores_whole_and_the_daemon_resumes_without_resending() {
+    let work = tempfile::tempdir().unwrap();
+    let config = embedded_config(work.path(), &work.path().join("data"));
+    let inbox = work.path().join("inbox/new");
+    let outbox = work.path().join("outbox");
+    let acked = |n: usize| {
+        let written = written_to(&outbox);
+        (1..=n).all(|i| {
+            written
+                .iter()
+                .any(|m| m.starts_with(&format!("pemohon{i}@")))
+        })
+    };
+    let daemon = start_daemon(&config, None, &work.path().join("pause"));
+    for n in 1..=3 {
+        std::fs::write(inbox.join(format!("{n}.eml")), plain_application(n)).unwrap();
+    }
+    wait_until("three acknowledgements", Duration::from_secs(60), || {
+        acked(3)
+    })
+    .await;
+    // A burst arrives, and the nightly backup runs in the middle of it.
+    for n in 4..=9 {
+        std::fs::write(inbox.join(format!("{n}.eml")), plain_application(n)).unwrap();
+    }
+    let backup = work.path().join("cadangan");
+    let (ok, said, err) = sertel(&config, &["backup", backup.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(said.contains("Cadangan ditulis"), "{said}");
+    wait_until("every acknowledgement", Duration::from_secs(90), || {
+        acked(9)
+    })
+    .await;
+    drop(daemon);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(backup.join("manifest.json")).unwrap()).unwrap();
+    let backed_up = manifest["cases"].as_u64().unwrap() as usize;
+    let pending = manifest["outbox"].as_u64().unwrap() as usize;
+    assert!((3..=9).contains(&backed_up), "{manifest}");
+
+    // Into a fresh data directory on another machine: whole, and checked.
+    let other = tempfile::tempdir().unwrap();
+    let restored = embedded_config(other.path(), &other.path().join("data"));
+    let (ok, said, err) = sertel(&restored, &["restore", backup.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(said.contains("dipulihkan"), "{said}");
+    let (ok, said, err) = sertel(&restored, &["verify"]);
+    assert!(ok && said.contains("utuh"), "{said}{err}");
+    let cases_back = cases(&restored);
+    assert_eq!(cases_back.len(), backed_up);
+    for case in &cases_back {
+        let id = case["id"].as_str().unwrap();
+        let (ok, shown, err) = sertel(&restored, &["case", id, "--json"]);
+        assert!(ok, "{id}: {err}");
+        assert!(shown.contains("Pemohon Uji"), "{id}");
+    }
+    // Not over a restored database, and not from a damaged backup.
+    let (ok, _, err) = sertel(&restored, &["restore", backup.to_str().unwrap()]);
+    assert!(!ok && err.contains("tidak kosong"), "{err}");
+    let damaged = tempfile::tempdir().unwrap();
+    let copy = damaged.path().join("cadangan");
+    assert!(
+        Command::new("cp")
+            .arg("-a")
+            .arg(&backup)
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let tree = copy.join("trees/cases.kv");
+    let mut bytes = std::fs::read(&tree).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&tree, bytes).unwrap();
+    let elsewhere = embedded_config(damaged.path(), &damaged.path().join("data"));
+    let (ok, _, err) = sertel(&elsewhere, &["restore", copy.to_str().unwrap()]);
+    assert!(!ok && err.contains("rusak"), "{err}");
+
+    // The restored daemon sends what was waiting at the backup, and nothing sent before it.
+    let _daemon = start_daemon(&restored, None, &other.path().join("pause"));
+    let resent = other.path().join("outbox");
+    wait_until("the waiting mails", Duration::from_secs(60), || {
+        written_to(&resent).len() >= pending
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(written_to(&resent).len(), pending);
+}

@@ -1,6 +1,7 @@
 //! Cases: one per application, kept with every mail, attachment, checklist and event in sled
 //! ([`store`]), moving through the SOP's states ([`sop`]).
 
+pub mod backup;
 pub mod model;
 pub mod retention;
 pub mod sop;

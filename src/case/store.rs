@@ -739,7 +739,26 @@ pub struct CaseStore {
     /// Set at the first failed write. sled keeps failing after one (it latches the error until
     /// the database is reopened), so the daemon stops and its service manager restarts it.
     unwritable: Arc<AtomicBool>,
+    /// Held shared by every transaction and exclusively by a backup's export, so that the
+    /// export sees no half of a change.
+    gate: Arc<std::sync::RwLock<()>>,
+    dir: PathBuf,
 }
+
+/// The trees a backup carries: the cases and everything beside them, but not the web
+/// sessions (a restored desk logs everyone in again).
+pub const BACKUP_TREES: [&str; 10] = [
+    "cases",
+    "mails",
+    "blobs",
+    "outbox",
+    "dead",
+    "quarantine",
+    "meta",
+    "idx",
+    "web_users",
+    "web_audit",
+];
 
 impl CaseError {
     /// The disk refused a write (full, read-only, failing): nothing will be stored until that
@@ -774,6 +793,8 @@ impl CaseStore {
             idx: db.open_tree("idx")?,
             db,
             unwritable: Arc::new(AtomicBool::new(false)),
+            gate: Arc::new(std::sync::RwLock::new(())),
+            dir: dir.to_path_buf(),
         };
         tighten(dir).map_err(|e| blob_error(dir, e))?;
         let found = match store.meta.get(SCHEMA_KEY)? {
@@ -812,6 +833,7 @@ impl CaseStore {
         &self,
         f: impl Fn(&Tx<'_>) -> TxResult<A, E>,
     ) -> Result<Result<A, E>, CaseError> {
+        let _shared = self.gate.read().unwrap_or_else(|e| e.into_inner());
         let trees = (
             &self.cases,
             &self.mails,
@@ -850,6 +872,52 @@ impl CaseStore {
             tracing::error!(error = %e, "the case store cannot write; nothing more is stored or sent");
         }
         result
+    }
+
+    /// The folder of the blob files.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.dir.join("objects")
+    }
+
+    /// Every key and value of the [`BACKUP_TREES`], read while no transaction runs.
+    pub fn export_trees(&self) -> Result<Vec<(String, Vec<(Vec<u8>, Vec<u8>)>)>, CaseError> {
+        let _exclusive = self.gate.write().unwrap_or_else(|e| e.into_inner());
+        BACKUP_TREES
+            .iter()
+            .map(|name| {
+                let tree = self.db.open_tree(name)?;
+                let entries = tree
+                    .iter()
+                    .map(|entry| entry.map(|(k, v)| (k.to_vec(), v.to_vec())))
+                    .collect::<Result<Vec<_>, sled::Error>>()?;
+                Ok((name.to_string(), entries))
+            })
+            .collect()
+    }
+
+    /// Writes `entries` into the tree `name` of a database being restored, and flushes.
+    pub fn import_tree(&self, name: &str, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<(), CaseError> {
+        if !BACKUP_TREES.contains(&name) {
+            return Err(CaseError::Misuse(format!(
+                "{name} is not a tree a backup carries"
+            )));
+        }
+        let tree = self.db.open_tree(name)?;
+        for (k, v) in entries {
+            tree.insert(k.as_slice(), v.as_slice())?;
+        }
+        self.note_failure(self.db.flush().map(drop).map_err(CaseError::from))
+    }
+
+    /// Whether the database holds no case, mail record or outbox entry: what a restore needs.
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty() && self.mails.is_empty() && self.outbox.is_empty()
+    }
+
+    /// Keeps a blob file (a restore's copy), checked against its name.
+    pub fn put_blob_file(&self, sha256: &str, bytes: &[u8]) -> Result<(), CaseError> {
+        check_sha(&format!("blob {sha256}"), sha256, bytes)?;
+        self.note_failure(self.files.put(sha256, bytes))
     }
 
     /// Whether a write has failed since the database was opened.
