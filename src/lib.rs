@@ -41,6 +41,7 @@
 //! benchmarks (never real people's documents).
 
 pub mod applicant;
+pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod checklist;

@@ -184,6 +184,19 @@ enum Cmd {
     Backup { dir: PathBuf },
     /// Pulihkan cadangan ke folder data yang kosong (daemon harus berhenti).
     Restore { dir: PathBuf },
+    /// Ekspor untuk auditor: riwayat setiap kasus dan setiap percobaan masuk meja web.
+    ExportAudit {
+        /// Tanggal awal (YYYY-MM-DD, WITA), termasuk.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Tanggal akhir (YYYY-MM-DD, WITA), termasuk.
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Periksa folder data: setiap berkas yang dirujuk kasus ada dan sesuai SHA-256-nya.
     Verify,
     /// Hapus data pribadi kasus (KTP, SK, surel, surat; NIK disamarkan) atas permintaan.
@@ -536,6 +549,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             staff(&cli.config, cli.rules.as_deref(), Command::Backup { dir })
         }
         Cmd::Verify => staff(&cli.config, cli.rules.as_deref(), Command::Verify),
+        Cmd::ExportAudit {
+            from,
+            to,
+            csv,
+            json,
+        } => {
+            let format = if csv {
+                "csv"
+            } else if json {
+                "json"
+            } else {
+                "text"
+            };
+            staff(
+                &cli.config,
+                cli.rules.as_deref(),
+                Command::ExportAudit {
+                    from,
+                    to,
+                    format: format.into(),
+                },
+            )
+        }
         Cmd::Restore { dir } => {
             let config = load_config(&cli.config)?;
             let data = &config.storage.data_dir;

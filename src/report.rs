@@ -254,7 +254,7 @@ pub fn render_csv(r: &Report) -> String {
 
 /// A CSV field, quoted when it needs to be; a leading `=`, `+`, `-` or `@` is defused so a unit
 /// name typed by an applicant cannot become a spreadsheet formula.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) && s != "-" {
         format!("'{s}")
     } else {

@@ -75,6 +75,13 @@ pub enum Command {
     },
     /// Checks that every file the cases name exists and matches its SHA-256.
     Verify,
+    /// Every case's history and every login attempt, for the auditor.
+    ExportAudit {
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        /// `csv`, `json` or `text`.
+        format: String,
+    },
     /// Erases the case's personal data at once (an applicant's request under UU PDP); a case
     /// still in progress needs `force`.
     Erase {
@@ -690,6 +697,18 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                 m.blobs,
                 m.blob_bytes.div_ceil(1024)
             )))
+        }
+        Command::ExportAudit { from, to, format } => {
+            let cases = store.list().map_err(store_error)?;
+            let logins = Accounts::open(store)
+                .and_then(|a| a.logins())
+                .map_err(|e| Reply::refused(format!("Catatan masuk tidak dapat dibaca: {e}")))?;
+            let rows = crate::audit::rows(&cases, &logins, *from, *to);
+            Ok(Reply::ok(match format.as_str() {
+                "csv" => crate::audit::csv(&rows),
+                "json" => serde_json::to_string_pretty(&rows).unwrap_or_default(),
+                _ => crate::audit::text(&rows),
+            }))
         }
         Command::Verify => {
             let v = crate::case::backup::verify(store)

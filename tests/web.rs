@@ -409,6 +409,39 @@ async fn login_needs_its_form_token_and_is_rate_limited() {
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.text().contains("Terlalu banyak percobaan"));
     desk.login("kadis").await;
+
+    // The auditor sees every attempt, and the case's history, with no full NIK.
+    let export = execute(
+        &Command::ExportAudit {
+            from: None,
+            to: None,
+            format: "csv".into(),
+        },
+        &desk.services.desk(),
+        clock(),
+    );
+    assert!(export.ok, "{}", export.text);
+    let lines: Vec<&str> = export.text.lines().collect();
+    assert_eq!(lines[0], "waktu,jenis,kasus,pelaku,keterangan");
+    let logins = |account: &str, outcome: &str| {
+        lines
+            .iter()
+            .filter(|l| l.contains(",masuk,,") && l.contains(account) && l.contains(outcome))
+            .count()
+    };
+    assert_eq!(logins("rina", "gagal (kata sandi"), 3);
+    assert_eq!(logins("rina", "terlalu cepat"), 1);
+    let kadis_in = lines
+        .iter()
+        .filter(|l| l.contains("kadis dari") && l.ends_with(",masuk"))
+        .count();
+    assert_eq!(kadis_in, 1, "{}", export.text);
+    assert!(
+        lines.iter().any(|l| l.contains(&desk.id)),
+        "{}",
+        export.text
+    );
+    assert!(!export.text.contains(NIK));
 }
 
 #[tokio::test]

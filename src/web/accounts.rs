@@ -188,11 +188,46 @@ fn token_key(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The accounts and sessions trees; cloning shares them.
+/// The accounts and sessions trees, and the trail of login attempts; cloning shares them.
 #[derive(Clone)]
 pub struct Accounts {
     users: Tree,
     sessions: Tree,
+    audit: Tree,
+}
+
+/// One login attempt as the auditor reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRecord {
+    pub at: DateTime<Utc>,
+    /// The account name typed, when it names an account; a stranger's guesses are not kept.
+    pub account: Option<String>,
+    pub client: String,
+    pub outcome: LoginOutcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginOutcome {
+    /// Logged in.
+    Masuk,
+    /// Wrong password or unknown name.
+    Gagal,
+    /// Refused unchecked: too soon after failed attempts.
+    Ditunda,
+    /// Refused unchecked: too many password checks waiting.
+    Sibuk,
+}
+
+impl LoginOutcome {
+    pub fn words(self) -> &'static str {
+        match self {
+            LoginOutcome::Masuk => "masuk",
+            LoginOutcome::Gagal => "gagal (kata sandi atau nama salah)",
+            LoginOutcome::Ditunda => "ditolak: terlalu cepat setelah percobaan gagal",
+            LoginOutcome::Sibuk => "ditolak: server sibuk",
+        }
+    }
 }
 
 impl Accounts {
@@ -200,7 +235,40 @@ impl Accounts {
         Ok(Accounts {
             users: store.tree("web_users")?,
             sessions: store.tree("web_sessions")?,
+            audit: store.tree("web_audit")?,
         })
+    }
+
+    /// Keeps one login attempt for the auditor.
+    pub fn record_login(&self, record: &LoginRecord) -> Result<(), AccountError> {
+        let bytes = serde_json::to_vec(record).map_err(|e| AccountError::Corrupt {
+            what: "web_audit".into(),
+            message: e.to_string(),
+        })?;
+        let mut key = record
+            .at
+            .timestamp_nanos_opt()
+            .unwrap_or_default()
+            .to_be_bytes()
+            .to_vec();
+        // Two attempts in the same nanosecond keep both.
+        key.extend_from_slice(&self.audit.len().to_be_bytes());
+        self.audit.insert(key, bytes)?;
+        Ok(())
+    }
+
+    /// Every login attempt kept, oldest first.
+    pub fn logins(&self) -> Result<Vec<LoginRecord>, AccountError> {
+        self.audit
+            .iter()
+            .map(|entry| {
+                let (_, bytes) = entry?;
+                serde_json::from_slice(&bytes).map_err(|e| AccountError::Corrupt {
+                    what: "web_audit".into(),
+                    message: e.to_string(),
+                })
+            })
+            .collect()
     }
 
     /// Creates the account, or replaces its role and password when the name exists; a changed

@@ -28,7 +28,7 @@ use crate::case::{Case, CaseId};
 use crate::config::WebConfig;
 use crate::daemon::Services;
 use crate::staff::{self, Command, Reply};
-use accounts::{AccountError, Accounts, Role, Session};
+use accounts::{AccountError, Accounts, LoginOutcome, LoginRecord, Role, Session};
 use login::{Admission, CheckGate, Throttle};
 use pages::{Banner, QueueFilter};
 
@@ -396,7 +396,20 @@ async fn login(
     let now = desk.now();
     let who = form.name.trim().to_lowercase();
     // Counted before the password is checked, so that concurrent guesses cannot outrun it.
+    let audit = |outcome: LoginOutcome| {
+        let account = matches!(desk.accounts.get(&who), Ok(Some(_))).then(|| who.clone());
+        let record = LoginRecord {
+            at: now,
+            account,
+            client: client.to_string(),
+            outcome,
+        };
+        if let Err(e) = desk.accounts.record_login(&record) {
+            tracing::error!(error = %e, "login attempt could not be recorded");
+        }
+    };
     if let Admission::Wait(wait) = desk.throttle.admit(&who, client, now) {
+        audit(LoginOutcome::Ditunda);
         let seconds = wait.num_seconds().max(1);
         tracing::warn!(%client, wait_seconds = seconds, "login refused: too soon after failed attempts");
         let mut response = login_response(
@@ -414,6 +427,7 @@ async fn login(
     }
     let Some(place) = desk.gate.enter().await else {
         desk.throttle.finish(&who, client, true, now);
+        audit(LoginOutcome::Sibuk);
         tracing::warn!(%client, "login refused: too many password checks waiting");
         let mut response = login_response(
             &desk,
@@ -433,6 +447,7 @@ async fn login(
         Ok(Ok(Some(account))) => account,
         Ok(Ok(None)) => {
             desk.throttle.finish(&who, client, false, now);
+            audit(LoginOutcome::Gagal);
             let known = matches!(desk.accounts.get(&who), Ok(Some(_)));
             if known {
                 tracing::warn!(user = %who, %client, "login refused: wrong password");
@@ -445,6 +460,7 @@ async fn login(
         Err(e) => return server_error("login check panicked", e),
     };
     desk.throttle.finish(&who, client, true, now);
+    audit(LoginOutcome::Masuk);
     let (token, _) = match desk.accounts.start(&account, now) {
         Ok(started) => started,
         Err(e) => return server_error("session could not be stored", e),
