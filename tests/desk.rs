@@ -897,3 +897,48 @@ async fn retention_erases_closed_cases_and_keeps_what_an_open_case_shares() {
     assert_eq!(swept.removed, [closed]);
     assert!(store.get(closed).unwrap().is_none());
 }
+
+/// `tests/fixtures/schema-1`: a database the schema-1 release wrote (one synthetic case, and
+/// one attachment kept in the database as releases before blob files did).
+#[test]
+fn a_schema_1_database_is_migrated_on_open_and_reads_whole() {
+    let fixture = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/schema-1"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("data");
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg(fixture)
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let raw_mail = "abaa0dabada8590db54b8979d11b63d7987dddf59aa45692926db2e00a5e32a5";
+    let note_sha = {
+        let store = CaseStore::open(&copy).unwrap();
+        let cases = store.list().unwrap();
+        assert_eq!(cases.len(), 1);
+        let case = &cases[0];
+        assert_eq!(case.applicant.name.as_deref(), Some("Pemohon Sintetis"));
+        let note = case.attachments[0].sha256.clone();
+        // The attachment the old release kept in the database is a file now, and reads.
+        assert!(blob_file(dir.path(), &note).exists());
+        assert_eq!(
+            store.blob(&note).unwrap().as_deref(),
+            Some(&b"lampiran sintetis dari rilis lama"[..])
+        );
+        assert!(store.tree("blobs").unwrap().is_empty());
+        assert_eq!(store.case_mails(case.id).unwrap().len(), 1);
+        assert!(blob_file(dir.path(), raw_mail).exists());
+        note
+    };
+    // Opening again finds schema 2 and changes nothing.
+    let store = CaseStore::open(&copy).unwrap();
+    assert!(store.blob(&note_sha).unwrap().is_some());
+    let verified = sertel::case::backup::verify(&store).unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}

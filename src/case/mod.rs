@@ -2,6 +2,7 @@
 //! ([`store`]), moving through the SOP's states ([`sop`]).
 
 pub mod backup;
+mod migrate;
 pub mod model;
 pub mod retention;
 pub mod sop;

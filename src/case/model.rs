@@ -17,7 +17,7 @@ use crate::parse::FileType;
 use crate::text::{Source, Unreadable};
 
 /// The schema of [`Case`] records; a release that changes it migrates older records on open.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub use crate::calendar::WITA;
 

@@ -818,14 +818,20 @@ impl CaseStore {
                 supported: SCHEMA_VERSION,
             });
         }
-        // Schema 1 is the first; a release that moves past it migrates older records here.
         if found < 1 {
             return Err(corrupt(
                 "meta/schema",
                 format!("schema {found} never existed"),
             ));
         }
+        super::migrate::run(&store, found, SCHEMA_VERSION)?;
         Ok(store)
+    }
+
+    /// Records that the database now follows schema `version`.
+    pub(super) fn set_schema(&self, version: u32) -> Result<(), CaseError> {
+        self.meta.insert(SCHEMA_KEY, &version.to_be_bytes())?;
+        self.note_failure(self.db.flush().map(drop).map_err(CaseError::from))
     }
 
     /// Runs `f` as one transaction over every tree and flushes it to disk.
@@ -2129,10 +2135,10 @@ mod tests {
             matches!(
                 err,
                 CaseError::SchemaNewer {
-                    found: 2,
-                    supported: 1,
+                    found,
+                    supported: SCHEMA_VERSION,
                     ..
-                }
+                } if found == SCHEMA_VERSION + 1
             ),
             "{err}"
         );
