@@ -2,6 +2,7 @@
 //! goes out, where cases are kept, and the SOP's time standards. Every key is documented in
 //! `samples/sertel.toml`.
 
+use crate::calendar::OfficeCalendar;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -261,6 +262,10 @@ pub struct Standards {
     pub verification_minutes: u64,
     /// Step 4: the letter drafted after verification.
     pub letter_minutes: u64,
+    /// The working hours the minutes count in: `rules/calendar.toml`, set from the loaded
+    /// rules at start-up (the shipped calendar until then).
+    #[serde(skip, default = "OfficeCalendar::builtin")]
+    pub calendar: OfficeCalendar,
 }
 
 impl Default for Standards {
@@ -269,6 +274,7 @@ impl Default for Standards {
             disposition_minutes: 15,
             verification_minutes: 20,
             letter_minutes: 20,
+            calendar: OfficeCalendar::builtin(),
         }
     }
 }

@@ -10,12 +10,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 
-use crate::case::retention;
 use crate::case::store::{CaseError, CaseStore, MailKey, Seen};
 use crate::case::{
     Actor, ApplicantRecord, Case, CaseId, EventKind, MailRole, State, StoredAttachment,
     StoredDocument, StoredMail,
 };
+use crate::case::{escalate, retention};
 use crate::checklist;
 use crate::classify::DocKind;
 use crate::config::{Config, Person};
@@ -111,6 +111,43 @@ impl ReplyLimiter {
         times.push_back(now);
         true
     }
+}
+
+/// Queues the reminders of every case whose step passed its time standard in working time,
+/// each recorded in the case's history in the same transaction, so none goes twice.
+pub fn remind(desk: &Desk<'_>, now: DateTime<Utc>) -> Result<usize, CaseError> {
+    let standards = &desk.config.standards;
+    let office = &desk.config.office;
+    let mut queued = 0;
+    for case in desk.store.list()? {
+        let due = escalate::due(&case, standards, now).len();
+        if due == 0 {
+            continue;
+        }
+        desk.store
+            .update(case.id, now, |case| {
+                let mut mails = Vec::new();
+                for (t, second) in escalate::due(case, standards, now) {
+                    let mail = compose::reminder(office, case, &t, second, now);
+                    case.record(
+                        Actor::System,
+                        EventKind::ReminderSent {
+                            step: t.step,
+                            to: mail.to.join(", "),
+                            second,
+                        },
+                        None,
+                        now,
+                    );
+                    mails.push(mail);
+                }
+                Ok::<_, std::convert::Infallible>(mails)
+            })?
+            .unwrap_or_else(|never| match never {});
+        queued += due;
+        tracing::info!(case = %case.id, reminders = due, "time-standard reminders queued");
+    }
+    Ok(queued)
 }
 
 /// How often an idle daemon erases what its retention no longer keeps.
@@ -1018,6 +1055,9 @@ where
             .await
             {
                 Ok(Outcome::Idle) => {
+                    if let Err(e) = remind(desk, Utc::now()) {
+                        tracing::error!(error = %e, "reminders could not be queued");
+                    }
                     if last_retention.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
                         last_retention = Some(std::time::Instant::now());
                         match retention::sweep(desk.store, &desk.config.retention, Utc::now()) {

@@ -760,8 +760,9 @@ fn staff_files(
 }
 
 fn submit(config: &Path, rules: Option<&Path>, command: &Command) -> Result<staff::Reply> {
-    let config = load_config(config)?;
+    let mut config = load_config(config)?;
     let rules = load_rules(rules)?;
+    config.standards.calendar = rules.calendar.clone();
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
@@ -778,7 +779,9 @@ fn answer(reply: &staff::Reply) -> ExitCode {
     }
 }
 
-async fn daemon_main(config: Config, rules: Rules, engine: &mut TesseractOcr) -> Result<()> {
+async fn daemon_main(mut config: Config, rules: Rules, engine: &mut TesseractOcr) -> Result<()> {
+    // The standards count in the office hours of the rules folder's calendar.
+    config.standards.calendar = rules.calendar.clone();
     std::fs::create_dir_all(&config.storage.data_dir).with_context(|| {
         format!(
             "folder data {} tidak dapat dibuat",

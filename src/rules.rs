@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use crate::calendar::OfficeCalendar;
 use crate::checklist::ChecklistRules;
 use crate::classify::ClassifyRules;
 use crate::letter::LetterTemplate;
@@ -44,6 +45,7 @@ pub struct Rules {
     pub checklist: ChecklistRules,
     pub classify: ClassifyRules,
     pub letter: LetterTemplate,
+    pub calendar: OfficeCalendar,
 }
 
 impl Rules {
@@ -68,8 +70,21 @@ impl Rules {
         let (classify_file, classify) = read("classify.toml")?;
         let rules = Rules::from_texts((&checklist_file, &checklist), (&classify_file, &classify))?;
         let (letter_file, letter) = read("letter.toml")?;
+        // A rules folder from before the calendar existed counts in the shipped one.
+        let calendar_file = dir.join("calendar.toml");
+        let calendar = match std::fs::read_to_string(&calendar_file) {
+            Ok(text) => OfficeCalendar::parse(&calendar_file, &text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => OfficeCalendar::builtin(),
+            Err(source) => {
+                return Err(RulesError::Read {
+                    file: calendar_file,
+                    source,
+                });
+            }
+        };
         Ok(Rules {
             letter: LetterTemplate::parse(&letter_file, &letter)?,
+            calendar,
             ..rules
         })
     }
@@ -92,6 +107,7 @@ impl Rules {
             classify: classify_rules,
             letter: LetterTemplate::parse(Path::new("rules/letter.toml"), BUILTIN_LETTER)
                 .expect("the shipped letter template is valid (checked by tests)"),
+            calendar: OfficeCalendar::builtin(),
         })
     }
 }

@@ -14,7 +14,7 @@ use sertel::case::retention;
 use sertel::case::store::CaseStore;
 use sertel::case::{EventKind, Purpose, State};
 use sertel::config::Config;
-use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, send_due};
+use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, remind, send_due};
 use sertel::intake::maildir::Maildir;
 use sertel::intake::{Fetched, IntakeError, Locator, Mailbox};
 use sertel::outbound::folder::FolderTransport;
@@ -941,4 +941,80 @@ fn a_schema_1_database_is_migrated_on_open_and_reads_whole() {
     assert!(store.blob(&note_sha).unwrap().is_some());
     let verified = sertel::case::backup::verify(&store).unwrap();
     assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}
+
+#[tokio::test]
+async fn a_step_past_its_standard_in_working_time_is_reminded_once_then_escalated() {
+    let office = Office::new();
+    let (root, store) = (office.dir.path(), &office.store);
+    let desk = office.desk();
+    let mut inbox = Maildir::open(&root.join("inbox")).unwrap();
+    let mut ocr = common::engine();
+    let mut limiter = ReplyLimiter::default();
+    let wita = |d: u32, h: u32, m: u32| {
+        sertel::calendar::WITA
+            .with_ymd_and_hms(2026, 12, d, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // Friday 4 December, 16:00 WITA: half an hour before the office closes for the weekend.
+    deliver(root, "1.eml", &sample("004"));
+    let Outcome::Opened(id) = process_next(
+        &mut inbox,
+        &desk,
+        &mut ocr,
+        &mut limiter,
+        None,
+        wita(4, 16, 0),
+    )
+    .await
+    .unwrap() else {
+        panic!("no case")
+    };
+    let reminders = || {
+        store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.mail.purpose == Purpose::Reminder)
+            .map(|e| e.mail.to.join(","))
+            .collect::<Vec<_>>()
+    };
+    // 14 working minutes, then 20: the Kadis is reminded of the disposition, once.
+    assert_eq!(remind(&desk, wita(4, 16, 14)).unwrap(), 0);
+    assert_eq!(remind(&desk, wita(4, 16, 20)).unwrap(), 1);
+    assert_eq!(reminders(), ["kadis@gorontalokab.go.id"]);
+    assert_eq!(remind(&desk, wita(4, 16, 25)).unwrap(), 0);
+    // The weekend does not count: on Monday at 07:30 the step has run 30 working minutes, which
+    // is not more than twice the standard; at 07:31 it is, and the Kadis gets the second one.
+    assert_eq!(remind(&desk, wita(7, 7, 30)).unwrap(), 0);
+    assert_eq!(remind(&desk, wita(7, 7, 31)).unwrap(), 1);
+    assert_eq!(remind(&desk, wita(7, 9, 0)).unwrap(), 0);
+    assert_eq!(reminders().len(), 2);
+    let case = store.get(id).unwrap().unwrap();
+    let sent: Vec<bool> = case
+        .history
+        .iter()
+        .filter_map(|e| match &e.what {
+            EventKind::ReminderSent {
+                step: 2, second, ..
+            } => Some(*second),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [false, true]);
+    // `sertel case` counts the step in working minutes, with the wall clock beside.
+    let shown = execute(
+        &Command::Show {
+            id: id.to_string(),
+            json: false,
+        },
+        &desk,
+        wita(7, 9, 0),
+    );
+    assert!(
+        shown.text.contains("sudah melewati standar 15 menit"),
+        "{}",
+        shown.text
+    );
 }

@@ -2,6 +2,7 @@
 //! ([`store`]), moving through the SOP's states ([`sop`]).
 
 pub mod backup;
+pub mod escalate;
 mod migrate;
 pub mod model;
 pub mod retention;

@@ -270,6 +270,13 @@ pub enum EventKind {
         from: String,
         reason: String,
     },
+    /// A reminder that SOP step `step` passed its time standard went to `to`; `second` is the
+    /// one to the Kadis at twice the standard.
+    ReminderSent {
+        step: u8,
+        to: String,
+        second: bool,
+    },
     /// The case's personal data was erased: the KTP and SK images, raw mails and letters, and
     /// every NIK in the record masked.
     DataErased {
@@ -332,6 +339,9 @@ pub enum Purpose {
     /// To the verifiers: a mail from a staff address that the office's mail server did not
     /// vouch for, kept as a note.
     UnverifiedStaffMail,
+    /// To whoever holds a step past its time standard (in working time); the second, at twice
+    /// the standard, to the Kadis.
+    Reminder,
 }
 
 impl Purpose {
@@ -353,6 +363,7 @@ impl Purpose {
             Purpose::ReceivedNeutral => "received_neutral",
             Purpose::DuplicateAlert => "duplicate_alert",
             Purpose::UnverifiedStaffMail => "unverified_staff_mail",
+            Purpose::Reminder => "reminder",
         }
     }
 
@@ -374,6 +385,7 @@ impl Purpose {
             Purpose::ReceivedNeutral => "tanda terima umum",
             Purpose::DuplicateAlert => "peringatan permohonan dari alamat lain",
             Purpose::UnverifiedStaffMail => "peringatan surel staf tak terautentikasi",
+            Purpose::Reminder => "pengingat standar waktu",
         }
     }
 }

@@ -9,6 +9,7 @@ use super::model::{
     Actor, ApplicantRecord, Case, CaseId, Event, EventKind, LetterFile, SCHEMA_VERSION, State, WITA,
 };
 use crate::applicant::nik::mask_niks_in;
+use crate::calendar::OfficeCalendar;
 use crate::checklist::Status;
 use crate::classify::DocKind;
 use crate::config::Standards;
@@ -251,6 +252,9 @@ pub struct StepTiming {
     pub started: Option<DateTime<Utc>>,
     pub finished: Option<DateTime<Utc>>,
     pub standard_minutes: u64,
+    /// Working minutes taken so far (the office calendar's hours only), and wall-clock ones.
+    pub working_minutes: Option<u64>,
+    pub wall_minutes: Option<u64>,
     /// None while the step has not started, or runs and is still within its standard.
     pub met: Option<bool>,
 }
@@ -286,6 +290,7 @@ pub fn timings(case: &Case, standards: &Standards, now: DateTime<Utc>) -> Vec<St
             Some(case.opened_at),
             leaves(State::Diterima, 0),
             standards.disposition_minutes,
+            &standards.calendar,
             now,
         ),
         step(
@@ -294,6 +299,7 @@ pub fn timings(case: &Case, standards: &Standards, now: DateTime<Utc>) -> Vec<St
             verification.map(|i| changes[i].0),
             verification.and_then(|i| leaves(State::Verifikasi, i + 1)),
             standards.verification_minutes,
+            &standards.calendar,
             now,
         ),
         // sertel drafts the letter in no time, so step 4 is the verifier's last round: from the
@@ -315,6 +321,7 @@ pub fn timings(case: &Case, standards: &Standards, now: DateTime<Utc>) -> Vec<St
             }),
             sent.map(|i| changes[i].0),
             standards.letter_minutes,
+            &standards.calendar,
             now,
         ),
     ]
@@ -326,21 +333,25 @@ fn step(
     started: Option<DateTime<Utc>>,
     finished: Option<DateTime<Utc>>,
     standard_minutes: u64,
+    calendar: &OfficeCalendar,
     now: DateTime<Utc>,
 ) -> StepTiming {
-    let met = started.and_then(|start| {
-        let within = minutes_taken(start, finished.unwrap_or(now)) <= standard_minutes;
-        match finished {
+    let end = finished.unwrap_or(now);
+    let working_minutes = started.map(|start| calendar.working_minutes(start, end));
+    let met = working_minutes
+        .map(|taken| taken <= standard_minutes)
+        .and_then(|within| match finished {
             Some(_) => Some(within),
             None => (!within).then_some(false),
-        }
-    });
+        });
     StepTiming {
         step,
         label,
         started,
         finished,
         standard_minutes,
+        working_minutes,
+        wall_minutes: started.map(|start| minutes_taken(start, end)),
         met,
     }
 }
@@ -565,13 +576,25 @@ fn timing_words(t: &StepTiming) -> String {
         } else {
             "melewati standar"
         };
-        format!("{words} ({taken} menit dari {})", t.standard_minutes)
+        let wall = t
+            .wall_minutes
+            .filter(|w| *w != taken)
+            .map_or(String::new(), |w| {
+                format!("; {w} menit menurut jam dinding")
+            });
+        format!(
+            "{words} ({taken} menit kerja dari {}{wall})",
+            t.standard_minutes
+        )
     };
     match (t.finished, t.met) {
         (Some(finished), _) => format!(
             "selesai {} — {}",
             wita_time(finished),
-            verdict(minutes_taken(started, finished))
+            verdict(
+                t.working_minutes
+                    .unwrap_or_else(|| minutes_taken(started, finished))
+            )
         ),
         (None, Some(false)) => format!(
             "berjalan sejak {} — sudah melewati standar {} menit",
@@ -664,6 +687,14 @@ pub fn event_words(what: &EventKind) -> String {
         EventKind::StaffMailUnverified { from, reason } => {
             format!("surel atas nama staf {from} tidak dijalankan, hanya dicatat: {reason}")
         }
+        EventKind::ReminderSent { step, to, second } => format!(
+            "pengingat{} langkah {step} melewati standar waktu dikirim ke {to}",
+            if *second {
+                " kedua (dua kali standar)"
+            } else {
+                ""
+            }
+        ),
         EventKind::DataErased {
             reason,
             files_removed,
@@ -922,11 +953,29 @@ mod tests {
         assert!(err.keterangan().contains("belum memiliki daftar periksa"));
     }
 
+    /// The SOP's standards in an office open all day, every day: these tests are about the
+    /// steps, `calendar`'s about the hours.
     fn standards() -> Standards {
+        let all_day = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ]
+        .map(|d| format!("{d} = [\"00:00\", \"23:59\"]\n"))
+        .concat();
         Standards {
             disposition_minutes: 15,
             verification_minutes: 20,
             letter_minutes: 20,
+            calendar: OfficeCalendar::parse(
+                std::path::Path::new("all-day.toml"),
+                &format!("[hours]\n{all_day}"),
+            )
+            .unwrap(),
         }
     }
 
@@ -1034,7 +1083,7 @@ mod tests {
         assert!(text.contains("[!] NIK sama dengan KTP — tidak cocok"));
         assert!(text.contains("ktp.jpg [KTP, jpeg, 245 KB]"));
         assert!(
-            text.contains("melewati standar (40 menit dari 15)"),
+            text.contains("melewati standar (40 menit kerja dari 15)"),
             "{text}"
         );
         assert!(text.contains("3. Verifikasi berkas: belum dimulai (standar 20 menit)"));

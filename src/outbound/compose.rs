@@ -302,6 +302,69 @@ pub fn unverified_staff_mail(
     })
 }
 
+/// Reminds whoever holds SOP step `t` of `case` that it passed its time standard in working
+/// time; `second` is the reminder to the Kadis at twice the standard.
+pub fn reminder(
+    office: &Office,
+    case: &Case,
+    t: &crate::case::sop::StepTiming,
+    second: bool,
+    now: DateTime<Utc>,
+) -> OutgoingMail {
+    let taken = t.working_minutes.unwrap_or_default();
+    let to = if second || t.step == 2 {
+        vec![person(&office.kadis)]
+    } else {
+        case_verifiers(office, case)
+    };
+    let mut b = String::new();
+    let _ = writeln!(b, "Yth. Bapak/Ibu,\n");
+    let _ = writeln!(
+        b,
+        "Langkah {} ({}) kasus {} atas nama {} sudah berjalan {taken} menit kerja, melewati \
+         standar {} menit{}.\n",
+        t.step,
+        t.label,
+        case.id,
+        applicant_name(case),
+        t.standard_minutes,
+        if second {
+            " lebih dari dua kali lipat"
+        } else {
+            ""
+        }
+    );
+    if let Some(started) = t.started {
+        let _ = writeln!(b, "  {:<8}: {}", "Dimulai", wita_datetime(started));
+    }
+    let _ = writeln!(b, "  {:<8}: {}\n", "Status", case.state.label_id());
+    let _ = writeln!(
+        b,
+        "Mohon tindak lanjuti melalui meja web atau perintah sertel. Pengingat ini dikirim sekali \
+         untuk langkah ini{}.\n",
+        if second {
+            ""
+        } else {
+            "; bila dua kali standar terlewati, Kadis diberi tahu"
+        }
+    );
+    close(&mut b, office, case.id);
+    finish(Draft {
+        office,
+        kind: Purpose::Reminder,
+        case: Some(case),
+        to,
+        subject: format!(
+            "[{}] Pengingat: langkah {} melewati standar waktu",
+            case.id, t.step
+        ),
+        body: b,
+        reply_to: None,
+        now,
+        files: Vec::new(),
+    })
+}
+
 /// The case's verifier, or every verifier (the Kadis when there are none) before disposition.
 fn case_verifiers(office: &Office, case: &Case) -> Vec<(Option<String>, String)> {
     let assigned = case.verifier.as_deref().and_then(|email| {
