@@ -211,7 +211,7 @@ pub fn received_neutral(
     greet(&mut b, None);
     let _ = writeln!(
         b,
-        "Surel Bapak/Ibu telah kami terima. Petugas layanan sertifikat elektronik akan          memeriksanya dan menghubungi Bapak/Ibu bila diperlukan.\n"
+        "Surel Bapak/Ibu telah kami terima. Petugas layanan sertifikat elektronik akan memeriksanya dan menghubungi Bapak/Ibu bila diperlukan.\n"
     );
     let _ = writeln!(b, "Hormat kami,\n{}", office.name);
     finish(Draft {
@@ -239,14 +239,14 @@ pub fn duplicate_alert(
     greet(&mut b, case.applicant.name.as_deref());
     let _ = writeln!(
         b,
-        "Kami menerima permohonan sertifikat elektronik dengan NIK yang sama dengan permohonan          Bapak/Ibu ({}), tetapi dari alamat surel lain: {}, pada {}.\n",
+        "Kami menerima permohonan sertifikat elektronik dengan NIK yang sama dengan permohonan Bapak/Ibu ({}), tetapi dari alamat surel lain: {}, pada {}.\n",
         case.id,
         one_line(stranger),
         wita_datetime(now)
     );
     let _ = writeln!(
         b,
-        "Surel tersebut dicatat pada kasus ini untuk diperiksa petugas dan tidak mengubah          permohonan Bapak/Ibu. Pengirimnya tidak menerima data permohonan Bapak/Ibu. Bila          Bapak/Ibu tidak mengenal alamat tersebut, mohon balas surel ini.\n"
+        "Surel tersebut dicatat pada kasus ini untuk diperiksa petugas dan tidak mengubah permohonan Bapak/Ibu. Pengirimnya tidak menerima data permohonan Bapak/Ibu. Bila Bapak/Ibu tidak mengenal alamat tersebut, mohon balas surel ini.\n"
     );
     close(&mut b, office, case.id);
     let mut to = vec![(case.applicant.name.clone(), case.applicant.reply_to.clone())];
@@ -277,7 +277,7 @@ pub fn unverified_staff_mail(
     let _ = writeln!(b, "Yth. Bapak/Ibu Verifikator,\n");
     let _ = writeln!(
         b,
-        "Sebuah surel untuk kasus {} mengaku berasal dari {}, tetapi server surel kantor tidak          menjamin pengirimnya. Surel itu hanya dicatat pada kasus; disposisi atau surat          bertanda tangan di dalamnya tidak dijalankan.\n",
+        "Sebuah surel untuk kasus {} mengaku berasal dari {}, tetapi server surel kantor tidak menjamin pengirimnya. Surel itu hanya dicatat pada kasus; disposisi atau surat bertanda tangan di dalamnya tidak dijalankan.\n",
         case.id,
         one_line(from)
     );
@@ -285,7 +285,7 @@ pub fn unverified_staff_mail(
     let _ = writeln!(b, "  {:<8}: {}\n", "Alasan", one_line(reason));
     let _ = writeln!(
         b,
-        "Bila surel itu memang dari staf, mohon jalankan tindakannya melalui meja web atau          perintah sertel. Bila bukan, surel itu kemungkinan palsu.\n"
+        "Bila surel itu memang dari staf, mohon jalankan tindakannya melalui meja web atau perintah sertel. Bila bukan, surel itu kemungkinan palsu.\n"
     );
     close(&mut b, office, case.id);
     let to = case_verifiers(office, case);
