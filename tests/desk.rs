@@ -355,7 +355,17 @@ async fn a_second_application_from_the_same_nik_joins_the_open_case() {
             .unwrap()
             .into_iter()
             .filter(|e| e.mail.to.iter().any(|t| t == to) && e.mail.purpose == purpose)
-            .map(|e| String::from_utf8_lossy(&e.mail.raw).into_owned())
+            .map(|e| {
+                // Subject and decoded body: long lines are quoted-printable in the raw mail.
+                let parsed = mail_parser::MessageParser::default()
+                    .parse(&e.mail.raw[..])
+                    .unwrap();
+                format!(
+                    "{}\n{}",
+                    parsed.subject().unwrap_or_default(),
+                    parsed.body_text(0).unwrap_or_default()
+                )
+            })
             .collect::<Vec<_>>()
     };
 
