@@ -126,6 +126,15 @@ impl Throttle {
             .push(now);
     }
 
+    /// An admitted attempt that was never checked (the desk was busy): it no longer counts as
+    /// pending, and leaves the failures and the delay as they were.
+    pub fn cancel(&self, account: &str, client: IpAddr) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(track) = counts.clients.get_mut(&(account.to_string(), client)) {
+            track.pending = track.pending.saturating_sub(1);
+        }
+    }
+
     /// Forgets what the window no longer counts, so that the maps do not grow with every
     /// stranger's address.
     pub fn sweep(&self, now: DateTime<Utc>) {
@@ -236,6 +245,19 @@ mod tests {
         assert_eq!(throttle.admit("rina", A, at(3)), Admission::Check);
         throttle.finish("rina", A, true, at(3));
         assert_eq!(throttle.admit("rina", A, at(3)), Admission::Check);
+    }
+
+    #[test]
+    fn a_busy_answer_does_not_forget_failures() {
+        let throttle = Throttle::new(1);
+        assert_eq!(throttle.admit("rina", A, at(0)), Admission::Check);
+        throttle.finish("rina", A, false, at(0));
+        assert_eq!(throttle.admit("rina", A, at(2)), Admission::Check);
+        throttle.cancel("rina", A);
+        assert!(matches!(
+            throttle.admit("rina", A, at(2)),
+            Admission::Wait(_)
+        ));
     }
 
     #[test]

@@ -426,7 +426,7 @@ async fn login(
         return response;
     }
     let Some(place) = desk.gate.enter().await else {
-        desk.throttle.finish(&who, client, true, now);
+        desk.throttle.cancel(&who, client);
         audit(LoginOutcome::Sibuk);
         tracing::warn!(%client, "login refused: too many password checks waiting");
         let mut response = login_response(
