@@ -18,8 +18,11 @@ use sertel::signature::TrustAnchors;
 use sertel::staff::{Command, execute};
 use sertel::web::WebDesk;
 use sertel::web::accounts::{Role, hash_password};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+#[path = "../tests/common/http.rs"]
+mod http;
+use http::{get, login};
 
 const PASSWORD: &str = "sandi-uji-panjang";
 const LOGINS: usize = 48;
@@ -59,61 +62,6 @@ fn peak_rss_mib() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0.0);
     kb / 1024.0
-}
-
-async fn exchange(port: u16, request: String) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, answer)
-}
-
-fn value_after<'a>(text: &'a str, marker: &str, end: char) -> &'a str {
-    let at = text.find(marker).expect("marker") + marker.len();
-    let rest = &text[at..];
-    &rest[..rest.find(end).unwrap()]
-}
-
-async fn get(port: u16, path: &str, cookie: &str) -> u16 {
-    exchange(
-        port,
-        format!("GET {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
-    )
-    .await
-    .0
-}
-
-/// Logs `name` in; the status and the session cookie.
-async fn login(port: u16, name: &str) -> (u16, String) {
-    let (_, form) = exchange(
-        port,
-        "GET /masuk HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
-    )
-    .await;
-    let token = value_after(&form, "sertel_masuk=", ';').to_string();
-    let csrf = value_after(&form, "name=\"csrf\" value=\"", '"').to_string();
-    let body = format!("name={name}&password={PASSWORD}&csrf={csrf}");
-    let (status, answer) = exchange(
-        port,
-        format!(
-            "POST /masuk HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: sertel_masuk={token}\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    )
-    .await;
-    let cookie = answer
-        .find("sertel_sesi=")
-        .map(|_| format!("sertel_sesi={}", value_after(&answer, "sertel_sesi=", ';')))
-        .unwrap_or_default();
-    (status, cookie)
 }
 
 /// A case holding sample 002's scanned SK as its one attachment.
@@ -212,7 +160,7 @@ async fn main() {
     let before = peak_rss_mib();
     let started = Instant::now();
     let logins: Vec<_> = (0..LOGINS)
-        .map(|n| tokio::spawn(async move { login(port, &format!("staf{n}")).await }))
+        .map(|n| tokio::spawn(async move { login(port, &format!("staf{n}"), PASSWORD).await }))
         .collect();
     let mut statuses = Vec::new();
     let mut cookie = String::new();

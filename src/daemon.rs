@@ -152,6 +152,17 @@ pub fn remind(desk: &Desk<'_>, now: DateTime<Utc>) -> Result<usize, CaseError> {
 
 /// How often an idle daemon erases what its retention no longer keeps.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+/// How often an idle daemon looks for steps past their time standard.
+const REMINDERS_EVERY: Duration = Duration::from_secs(60);
+
+/// Whether `every` has passed since `last` (or it never ran); if so, `last` becomes now.
+fn time_for(last: &mut Option<std::time::Instant>, every: Duration) -> bool {
+    let due = last.is_none_or(|at| at.elapsed() >= every);
+    if due {
+        *last = Some(std::time::Instant::now());
+    }
+    due
+}
 
 /// Test hook for the crash tests: with `SERTEL_PAUSE_AT=<stage>` the daemon writes
 /// `SERTEL_PAUSE_FILE` and stops there until killed, so a test can `kill -9` it at exactly
@@ -1020,7 +1031,7 @@ where
     let mut connect = connect;
     let mut backoff = Duration::from_secs(1);
     let poll = Duration::from_secs(30);
-    let mut last_retention: Option<std::time::Instant> = None;
+    let (mut last_reminders, mut last_retention) = (None, None);
     'outer: while !*stop.borrow() {
         let mut mailbox = match connect().await {
             Ok(m) => {
@@ -1055,11 +1066,13 @@ where
             .await
             {
                 Ok(Outcome::Idle) => {
-                    if let Err(e) = remind(desk, Utc::now()) {
+                    // Both read every case: once a minute, and once an hour, not at every wake.
+                    if time_for(&mut last_reminders, REMINDERS_EVERY)
+                        && let Err(e) = remind(desk, Utc::now())
+                    {
                         tracing::error!(error = %e, "reminders could not be queued");
                     }
-                    if last_retention.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
-                        last_retention = Some(std::time::Instant::now());
+                    if time_for(&mut last_retention, RETENTION_EVERY) {
                         match retention::sweep(desk.store, &desk.config.retention, Utc::now()) {
                             Ok(swept) if swept == retention::Swept::default() => {}
                             Ok(swept) => tracing::info!(

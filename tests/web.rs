@@ -13,6 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
+use common::http::form_encode;
 use sertel::case::store::{CaseStore, MailKey, sha256_hex};
 use sertel::case::{
     Actor, ApplicantRecord, Case, ChecklistEntry, EventKind, MailRole, Purpose, State,
@@ -231,7 +232,7 @@ impl Desk {
     async fn post(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
         let body: Vec<String> = form
             .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .map(|(k, v)| format!("{k}={}", form_encode(v)))
             .collect();
         let mut request =
             Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -277,19 +278,6 @@ impl Desk {
             .unwrap()
             .unwrap()
     }
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 struct Answer {
@@ -2066,6 +2054,7 @@ async fn an_accepted_signed_letter_moves_the_case_and_is_kept() {
 /// The desk served over real TCP on 127.0.0.1, as a browser or an attacker reaches it.
 mod served {
     use super::*;
+    use crate::common::http::{self, exchange};
     use std::time::{Duration, Instant};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
@@ -2083,54 +2072,9 @@ mod served {
         port
     }
 
-    /// One request on its own connection; the status and the whole answer.
-    async fn exchange(port: u16, request: String) -> (u16, String) {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).await.unwrap();
-        let answer = String::from_utf8_lossy(&answer).into_owned();
-        let status = answer
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, answer)
-    }
-
-    fn value_after<'a>(text: &'a str, marker: &str, end: char) -> &'a str {
-        let at = text
-            .find(marker)
-            .unwrap_or_else(|| panic!("{marker} in {text}"))
-            + marker.len();
-        let rest = &text[at..];
-        &rest[..rest.find(end).unwrap()]
-    }
-
     /// A login attempt with a fresh form: its status.
-    async fn attempt(port: u16, name: &str, password: &str) -> u16 {
-        let (_, form) = exchange(
-            port,
-            "GET /masuk HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
-        )
-        .await;
-        let token = value_after(&form, "sertel_masuk=", ';').to_string();
-        let csrf = value_after(&form, "name=\"csrf\" value=\"", '"').to_string();
-        let body = format!(
-            "name={}&password={}&csrf={csrf}",
-            encode(name),
-            encode(password)
-        );
-        let (status, _) = exchange(
-            port,
-            format!(
-                "POST /masuk HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: sertel_masuk={token}\r\n\
-                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            ),
-        )
-        .await;
-        status
+    async fn attempt(port: u16, name: &'static str, password: &'static str) -> u16 {
+        http::login(port, name, password).await.0
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
