@@ -653,26 +653,15 @@ impl Case {
                 }
             }
         }
+        // Letters are named by `letters` (their history events name the same files); sent
+        // mails only by the history.
         for event in &self.history {
-            match &event.what {
-                EventKind::MailQueued {
-                    sha256: Some(sha256),
-                    ..
-                } => {
-                    names.insert(sha256.clone());
-                }
-                EventKind::LetterDrafted {
-                    pdf_sha256,
-                    docx_sha256,
-                    ..
-                } => {
-                    names.insert(pdf_sha256.clone());
-                    names.insert(docx_sha256.clone());
-                }
-                EventKind::LetterSigned { sha256, .. } => {
-                    names.insert(sha256.clone());
-                }
-                _ => {}
+            if let EventKind::MailQueued {
+                sha256: Some(sha256),
+                ..
+            } = &event.what
+            {
+                names.insert(sha256.clone());
             }
         }
         names
