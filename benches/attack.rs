@@ -8,19 +8,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use sertel::applicant::ApplicantFields;
 use sertel::case::store::{CaseStore, MailKey, sha256_hex};
 use sertel::case::{ApplicantRecord, Case, MailRole, StoredAttachment, StoredMail};
 use sertel::config::Config;
-use sertel::daemon::Services;
+use sertel::desk::Services;
+use sertel::desk::accounts::{Role, hash_password};
+use sertel::desk::command::{Command, execute};
 use sertel::parse::parse_mail;
 use sertel::rules::Rules;
 use sertel::signature::TrustAnchors;
-use sertel::staff::{Command, execute};
 use sertel::web::WebDesk;
-use sertel::web::accounts::{Role, hash_password};
 use tokio::net::TcpListener;
 
-#[path = "../tests/common/http.rs"]
+#[path = "../tests/it/common/http.rs"]
 mod http;
 use http::{get, login};
 
@@ -89,7 +90,10 @@ fn seed(store: &CaseStore) -> String {
         .open_case(&key, &raw, &[(attachment.clone(), pdf)], now, |id| {
             let applicant = ApplicantRecord {
                 reply_to: "pemohon@gorontalokab.go.id".into(),
-                name: Some("Pemohon Sintetis".into()),
+                fields: ApplicantFields {
+                    name: Some("Pemohon Sintetis".into()),
+                    ..Default::default()
+                },
                 ..ApplicantRecord::default()
             };
             let mut case = Case::new(id, now, applicant, None);

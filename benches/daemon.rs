@@ -6,7 +6,7 @@
 
 // The bench uses only part of the test harness.
 #[allow(dead_code)]
-#[path = "../tests/common/mailservers.rs"]
+#[path = "../tests/it/common/mailservers.rs"]
 mod mailservers;
 
 use std::path::Path;

@@ -5,9 +5,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use sertel::applicant::ApplicantFields;
 use sertel::case::{Actor, ApplicantRecord, Case, CaseId, State};
 use sertel::config::Config;
-use sertel::web::accounts::{Role, Session};
+use sertel::desk::accounts::{Role, Session};
 use sertel::web::pages::{QueueFilter, queue_page};
 
 const CASES: u32 = 1000;
@@ -47,9 +48,12 @@ fn cases() -> Vec<Case> {
             let opened = start + TimeDelta::minutes(i64::from(seq) * 29);
             let applicant = ApplicantRecord {
                 reply_to: format!("pemohon{seq}@gorontalokab.go.id"),
-                name: Some(format!("Pemohon Sintetis Nomor {seq}")),
-                nik: Some(format!("7502{:012}", u64::from(seq) * 7_919)),
-                unit: Some(units[seq as usize % units.len()].to_string()),
+                fields: ApplicantFields {
+                    name: Some(format!("Pemohon Sintetis Nomor {seq}")),
+                    nik: Some(format!("7502{:012}", u64::from(seq) * 7_919)),
+                    unit: Some(units[seq as usize % units.len()].to_string()),
+                    ..Default::default()
+                },
                 ..ApplicantRecord::default()
             };
             let mut case = Case::new(CaseId { year: 2026, seq }, opened, applicant, None);

@@ -8,8 +8,8 @@ use crate::applicant::nik::mask_niks_in;
 use crate::calendar::WITA;
 use crate::case::Case;
 use crate::case::sop::event_words;
+use crate::desk::accounts::LoginRecord;
 use crate::report::csv_field;
-use crate::web::accounts::LoginRecord;
 
 /// One line of the export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,7 +106,7 @@ pub fn text(rows: &[AuditRow]) -> String {
 mod tests {
     use super::*;
     use crate::case::{Actor, ApplicantRecord, CaseId, EventKind};
-    use crate::web::accounts::LoginOutcome;
+    use crate::desk::accounts::LoginOutcome;
     use chrono::TimeZone;
 
     #[test]

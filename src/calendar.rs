@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike, Utc};
 use serde::Deserialize;
 
-use crate::rules::{RulesError, invalid_at, parse_toml};
+use crate::rulefile::{RulesError, invalid_at, parse_toml};
 
 /// Waktu Indonesia Tengah, UTC+8, without daylight saving.
 pub const WITA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {

@@ -8,11 +8,9 @@ use crate::applicant::{
     EmailAddress, NameMatch, Nik, Nip, Phone, name_distance, names_match, province_name,
     regency_name,
 };
-use crate::case::{Case, ChecklistEntry, StoredDocument};
 use crate::classify::{Basis, DocKind};
+use crate::extract::Document;
 use crate::extract::body::BodyForm;
-use crate::inspect::Document;
-use crate::staff::Field;
 use crate::text::{Source, Unreadable};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,7 +91,7 @@ impl ChecklistRules {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
@@ -113,20 +111,6 @@ impl Status {
             Status::Invalid => "invalid",
             Status::Review => "review",
         }
-    }
-
-    /// The words for a stored status (`"ok"` → "sesuai"); an unknown one is shown as stored.
-    pub fn label_of(stored: &str) -> &str {
-        [
-            Status::Ok,
-            Status::Missing,
-            Status::Mismatch,
-            Status::Invalid,
-            Status::Review,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == stored)
-        .map_or(stored, |s| s.label_id())
     }
 
     pub fn label_id(self) -> &'static str {
@@ -207,79 +191,6 @@ pub fn evaluate(rules: &ChecklistRules, ev: &Evidence<'_>) -> Vec<Item> {
             })
         })
         .collect()
-}
-
-/// The checklist as stored: `items`, except those a person already checked by hand, which
-/// keep their verdict.
-pub fn merged(items: &[Item], before: &[ChecklistEntry]) -> Vec<ChecklistEntry> {
-    items
-        .iter()
-        .map(|item| {
-            before
-                .iter()
-                .find(|b| b.id == item.id && b.checked_by.is_some())
-                .cloned()
-                .unwrap_or_else(|| ChecklistEntry {
-                    id: item.id.clone(),
-                    status: item.status.as_str().to_string(),
-                    label: item.label.clone(),
-                    detail: item.detail.clone(),
-                    checked_by: None,
-                })
-        })
-        .collect()
-}
-
-/// The case's checklist run again from what the case keeps, reading no file: its stored
-/// documents and body form, with the latest edit of each field laid over the body form, and
-/// the items checked by hand kept. `None` for a case stored before documents were kept, whose
-/// checklist cannot be re-run.
-pub fn rerun(rules: &ChecklistRules, case: &Case, today: NaiveDate) -> Option<Vec<ChecklistEntry>> {
-    let mut body = case.body.clone()?;
-    for (key, value) in case.edits() {
-        if let Some(field) = Field::from_key(key) {
-            *field.body_slot(&mut body) = Some(value.to_string());
-        }
-    }
-    let documents: Vec<Document> = case
-        .documents
-        .iter()
-        .map(StoredDocument::document)
-        .collect();
-    let evidence = Evidence {
-        body: &body,
-        sender: Some(case.applicant.reply_to.as_str()),
-        documents: &documents,
-        today,
-    };
-    Some(merged(&evaluate(rules, &evidence), &case.checklist))
-}
-
-/// What changed between two stored checklists, one sentence each, for people.
-pub fn changes(before: &[ChecklistEntry], after: &[ChecklistEntry]) -> Vec<String> {
-    let mut out: Vec<String> = after
-        .iter()
-        .filter_map(|new| match before.iter().find(|old| old.id == new.id) {
-            Some(old) if old.status == new.status => None,
-            Some(_) => Some(format!(
-                "Butir {} kini {}",
-                new.id,
-                Status::label_of(&new.status)
-            )),
-            None => Some(format!(
-                "Butir {} ditambahkan: {}",
-                new.id,
-                Status::label_of(&new.status)
-            )),
-        })
-        .collect();
-    out.extend(
-        before
-            .iter()
-            .filter(|old| after.iter().all(|new| new.id != old.id))
-            .map(|old| format!("Butir {} tidak berlaku lagi", old.id)),
-    );
-    out
 }
 
 pub fn run(check: Check, s: &Settings, ev: &Evidence<'_>) -> Result<Verdict, NotApplicable> {
@@ -651,16 +562,16 @@ fn email_official(ev: &Evidence<'_>) -> Result<Verdict, NotApplicable> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::extract::{Fields, ktp, sk};
     use crate::parse::FileType;
     use crate::rules::Rules;
 
-    const NIK: &str = "7502015203850001"; // woman, born 12-03-85
+    pub(crate) const NIK: &str = "7502015203850001"; // woman, born 12-03-85
     const NIP: &str = "198503122010012003"; // woman, born 1985-03-12
 
-    fn body() -> BodyForm {
+    pub(crate) fn body() -> BodyForm {
         BodyForm {
             name: Some("Siti Nurhaliza Abas, S.Kom.".into()),
             nik: Some(NIK.into()),
@@ -673,7 +584,7 @@ mod tests {
         }
     }
 
-    fn doc(kind: DocKind, pairs: &[(&'static str, &str, f32)]) -> Document {
+    pub(crate) fn doc(kind: DocKind, pairs: &[(&'static str, &str, f32)]) -> Document {
         let keys = if kind == DocKind::Ktp {
             ktp::KEYS
         } else {
@@ -694,7 +605,7 @@ mod tests {
         }
     }
 
-    fn ktp_doc(nik: &str, conf: f32) -> Document {
+    pub(crate) fn ktp_doc(nik: &str, conf: f32) -> Document {
         doc(
             DocKind::Ktp,
             &[
@@ -706,7 +617,7 @@ mod tests {
         )
     }
 
-    fn sk_doc() -> Document {
+    pub(crate) fn sk_doc() -> Document {
         doc(
             DocKind::Sk,
             &[
@@ -717,7 +628,7 @@ mod tests {
         )
     }
 
-    fn check(body: &BodyForm, docs: &[Document]) -> Vec<Item> {
+    pub(crate) fn check(body: &BodyForm, docs: &[Document]) -> Vec<Item> {
         let ev = Evidence {
             body,
             sender: Some("siti.abas@gorontalokab.go.id"),
@@ -958,140 +869,5 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.line(), Some(6), "{err}");
-    }
-
-    /// A case as the daemon stores it for `body` and `docs`, with the checklist they give.
-    fn stored_case(body: BodyForm, docs: &[Document]) -> Case {
-        use crate::case::{ApplicantRecord, CaseId};
-        let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 1, 0, 0).unwrap();
-        let mut case = Case::new(
-            CaseId { year: 2026, seq: 1 },
-            now,
-            ApplicantRecord {
-                reply_to: "siti.abas@gorontalokab.go.id".into(),
-                ..ApplicantRecord::default()
-            },
-            None,
-        );
-        case.checklist = merged(&check(&body, docs), &[]);
-        case.documents = docs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| StoredDocument::of(d, format!("{i:064}")))
-            .collect();
-        case.body = Some(body);
-        case
-    }
-
-    fn edit(case: &mut Case, field: &str, to: &str) {
-        let at = case.opened_at;
-        case.record(
-            crate::case::Actor::Staff("rina".into()),
-            crate::case::EventKind::FieldEdited {
-                field: field.into(),
-                from: None,
-                to: to.into(),
-            },
-            None,
-            at,
-        );
-    }
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-    }
-
-    #[test]
-    fn a_rerun_lays_the_latest_edits_over_the_body() {
-        let mut body = body();
-        body.phone = Some("0812".into());
-        let docs = [ktp_doc(NIK, 0.97), sk_doc()];
-        let mut case = stored_case(body, &docs);
-        let rules = Rules::builtin().checklist;
-        let before = case.checklist.clone();
-        assert_eq!(
-            before
-                .iter()
-                .filter(|c| c.status != "ok")
-                .map(|c| c.id.as_str())
-                .collect::<Vec<_>>(),
-            ["missing_phone"]
-        );
-        assert_eq!(rerun(&rules, &case, today()).as_ref(), Some(&before));
-
-        edit(&mut case, "hp", "0812");
-        edit(&mut case, "hp", "+6281234567890");
-        let after = rerun(&rules, &case, today()).unwrap();
-        assert!(after.iter().all(|c| c.status == "ok"), "{after:#?}");
-        assert_eq!(
-            changes(&before, &after),
-            ["Butir missing_phone kini sesuai"]
-        );
-
-        // A NIK the verifier types wrong makes the card disagree with it.
-        edit(&mut case, "nik", "7502015203850002");
-        let wrong = rerun(&rules, &case, today()).unwrap();
-        let nik_mismatch = wrong.iter().find(|c| c.id == "nik_mismatch").unwrap();
-        assert_ne!(nik_mismatch.status, "ok");
-        assert!(
-            changes(&after, &wrong)
-                .iter()
-                .any(|c| c.starts_with("Butir nik_mismatch kini ")),
-            "{:?}",
-            changes(&after, &wrong)
-        );
-    }
-
-    #[test]
-    fn a_rerun_reads_the_stored_documents_and_keeps_hand_checks() {
-        let docs = [ktp_doc("7502015203850007", 0.97), sk_doc()];
-        let mut case = stored_case(body(), &docs);
-        let rules = Rules::builtin().checklist;
-        let mismatch = |c: &[ChecklistEntry]| {
-            c.iter()
-                .find(|e| e.id == "nik_mismatch")
-                .map(|e| (e.status.clone(), e.checked_by.clone()))
-        };
-        // The stored card's NIK differs from the body's: the re-run sees it without any file.
-        assert_eq!(
-            mismatch(&rerun(&rules, &case, today()).unwrap()),
-            Some(("mismatch".to_string(), None))
-        );
-        let entry = case
-            .checklist
-            .iter_mut()
-            .find(|e| e.id == "nik_mismatch")
-            .unwrap();
-        entry.status = "ok".into();
-        entry.checked_by = Some("rina".into());
-        assert_eq!(
-            mismatch(&rerun(&rules, &case, today()).unwrap()),
-            Some(("ok".to_string(), Some("rina".to_string())))
-        );
-    }
-
-    #[test]
-    fn a_case_stored_before_documents_were_kept_is_not_rerun() {
-        let mut case = stored_case(body(), &[ktp_doc(NIK, 0.97), sk_doc()]);
-        case.body = None;
-        assert_eq!(rerun(&Rules::builtin().checklist, &case, today()), None);
-    }
-
-    #[test]
-    fn stored_documents_come_back_as_read() {
-        let mut doc = ktp_doc(NIK, 0.97);
-        doc.fields.sources.insert(
-            "nik",
-            crate::extract::fields::FieldSource {
-                line: format!("NIK : {NIK}"),
-                conf: 0.97,
-                place: None,
-            },
-        );
-        doc.unreadable = Some(Unreadable::Format(crate::parse::FileType::Heic));
-        let stored = StoredDocument::of(&doc, "ab".repeat(32));
-        let json = serde_json::to_string(&stored).unwrap();
-        let back: StoredDocument = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.document(), doc);
     }
 }

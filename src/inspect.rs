@@ -9,13 +9,13 @@ use serde::Serialize;
 
 use crate::applicant::{Nik, Phone};
 use crate::checklist::{self, Evidence, Item, Status};
-use crate::classify::{Basis, DocKind, classify};
+use crate::classify::{DocKind, classify};
 use crate::extract::body::{BodyForm, form_from_body};
 use crate::extract::{Fields, ktp, sk};
 use crate::parse::{Attachment, FileType, ParseError, ParsedMail, parse_mail};
 use crate::rules::Rules;
 use crate::text::ocr::{Ocr, OcrError};
-use crate::text::{ReadError, ReadText, Source, Unreadable, read_attachment};
+use crate::text::{ReadError, ReadText, Unreadable, read_attachment};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
@@ -25,29 +25,10 @@ pub enum InspectError {
     Ocr(#[from] OcrError),
 }
 
-/// One attachment as the pipeline saw it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Document {
-    pub filename: String,
-    pub kind: DocKind,
-    pub basis: Basis,
-    pub file_type: FileType,
-    pub source: Option<Source>,
-    pub fields: Fields,
-    pub unreadable: Option<Unreadable>,
-}
+pub use crate::extract::Document;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Applicant {
-    pub name: Option<String>,
-    pub nik: Option<String>,
-    pub nip: Option<String>,
-    pub position: Option<String>,
-    pub rank: Option<String>,
-    pub unit: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-}
+/// The applicant as an inspection reports them.
+pub type Applicant = crate::applicant::ApplicantFields;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocumentReport {

@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sertel::case::store::CaseStore;
 use sertel::classify::DocKind;
 use sertel::config::Config;
-use sertel::daemon::{self, Desk, Services};
+use sertel::desk::accounts::{Role, hash_password};
+use sertel::desk::command::Command;
+use sertel::desk::letters::SIGNED_LETTER_LIMIT;
+use sertel::desk::reply::Reply;
+use sertel::desk::{Desk, Services};
 use sertel::inspect::{self, fields_of, render_text};
 use sertel::intake::imap::ImapMailbox;
 use sertel::intake::maildir::Maildir;
@@ -20,11 +24,10 @@ use sertel::outbound::smtp::SmtpTransport;
 use sertel::parse::FileType;
 use sertel::rules::Rules;
 use sertel::signature::TrustAnchors;
-use sertel::staff::{self, Command};
-use sertel::text::ocr::TesseractOcr;
+use sertel::text::ocr::{Ocr, OcrError, TesseractOcr};
 use sertel::text::{ReadError, read_bytes};
-use sertel::web::accounts::{Role, hash_password};
 use sertel::web::{self, WebDesk};
+use sertel::{control, daemon};
 
 #[derive(Parser)]
 #[command(
@@ -336,6 +339,11 @@ fn load_rules(dir: Option<&Path>) -> Result<Rules> {
 const OCR_MISSING: &str =
     "OCR tesseract (bahasa ind) tidak dapat dijalankan; pasang paket tesseract-ocr-ind";
 
+/// The read-ahead's engines: loaded once each, kept for the daemon's life.
+fn tesseract() -> Result<Box<dyn Ocr + Send>, OcrError> {
+    Ok(Box::new(TesseractOcr::new("ind")?))
+}
+
 fn ocr() -> Result<TesseractOcr> {
     TesseractOcr::new("ind").context(OCR_MISSING)
 }
@@ -508,7 +516,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let size = std::fs::metadata(&file)
                 .with_context(|| format!("{}: berkas tidak dapat dibaca", file.display()))?
                 .len();
-            if size > staff::SIGNED_LETTER_LIMIT as u64 {
+            if size > SIGNED_LETTER_LIMIT as u64 {
                 bail!(
                     "{}: berkas lebih dari 20 MB, bukan surat rekomendasi",
                     file.display()
@@ -575,7 +583,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Restore { dir } => {
             let config = load_config(&cli.config)?;
             let data = &config.storage.data_dir;
-            if std::os::unix::net::UnixStream::connect(staff::socket_path(data)).is_ok() {
+            if std::os::unix::net::UnixStream::connect(control::socket_path(data)).is_ok() {
                 bail!("daemon sertel sedang berjalan; hentikan dulu sebelum memulihkan cadangan");
             }
             let m = sertel::case::backup::restore(&dir, data)
@@ -759,17 +767,17 @@ fn staff_files(
     Ok(answer(&reply))
 }
 
-fn submit(config: &Path, rules: Option<&Path>, command: &Command) -> Result<staff::Reply> {
+fn submit(config: &Path, rules: Option<&Path>, command: &Command) -> Result<Reply> {
     let mut config = load_config(config)?;
     let rules = load_rules(rules)?;
     config.standards.calendar = rules.calendar.clone();
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(staff::submit(command, &config, &rules)))
+        .block_on(control::submit(command, &config, &rules)))
 }
 
-fn answer(reply: &staff::Reply) -> ExitCode {
+fn answer(reply: &Reply) -> ExitCode {
     if reply.ok {
         println!("{}", reply.text);
         ExitCode::SUCCESS
@@ -798,14 +806,14 @@ async fn daemon_main(mut config: Config, rules: Rules, engine: &mut TesseractOcr
         store,
         anchors,
     });
-    let socket = staff::socket_path(&services.config.storage.data_dir);
+    let socket = control::socket_path(&services.config.storage.data_dir);
     // A socket left by a killed daemon would refuse the bind; the store's lock already
     // guarantees no other daemon uses this data directory.
     let _ = std::fs::remove_file(&socket);
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("soket kendali {} tidak dapat dibuat", socket.display()))?;
     let mail_waiting = Arc::new(tokio::sync::Notify::new());
-    let control = tokio::spawn(staff::serve(
+    let control = tokio::spawn(control::serve(
         listener,
         services.clone(),
         mail_waiting.clone(),
@@ -883,13 +891,31 @@ where
         (Some(smtp), _) => {
             let transport =
                 SmtpTransport::new(smtp).context("pengaturan SMTP tidak dapat dipakai")?;
-            daemon::run(desk, connect, transport, engine, stop, mail_waiting).await?
+            daemon::run(
+                desk,
+                connect,
+                transport,
+                engine,
+                &tesseract,
+                stop,
+                mail_waiting,
+            )
+            .await?
         }
         (None, Some(dir)) => {
             let transport = FolderTransport::new(dir).with_context(|| {
                 format!("folder surat keluar {} tidak dapat dibuat", dir.display())
             })?;
-            daemon::run(desk, connect, transport, engine, stop, mail_waiting).await?
+            daemon::run(
+                desk,
+                connect,
+                transport,
+                engine,
+                &tesseract,
+                stop,
+                mail_waiting,
+            )
+            .await?
         }
         (None, None) => bail!("[outbound] tidak berisi smtp maupun folder"),
     }

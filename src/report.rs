@@ -75,6 +75,7 @@ pub fn compute(
     for c in &counted {
         let unit = c
             .applicant
+            .fields
             .unit
             .as_deref()
             .map(str::trim)
@@ -270,6 +271,7 @@ pub(crate) fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::applicant::ApplicantFields;
     use crate::case::{Actor, ApplicantRecord, CaseId};
     use chrono::{Duration, TimeZone};
 
@@ -282,7 +284,10 @@ mod tests {
             CaseId { year: 2026, seq },
             opened,
             ApplicantRecord {
-                unit: Some(unit.into()),
+                fields: ApplicantFields {
+                    unit: Some(unit.into()),
+                    ..Default::default()
+                },
                 ..ApplicantRecord::default()
             },
             None,

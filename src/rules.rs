@@ -1,43 +1,18 @@
 //! Loading the office's rule files (`rules/*.toml`): parsed strictly, checked at start-up, and
 //! every error names the file and the line.
 
-use std::path::{Path, PathBuf};
-
-use serde::de::DeserializeOwned;
+use std::path::Path;
 
 use crate::calendar::OfficeCalendar;
 use crate::checklist::ChecklistRules;
 use crate::classify::ClassifyRules;
 use crate::letter::LetterTemplate;
+pub use crate::rulefile::{RulesError, invalid_at, parse_toml};
 
 /// Copies of the shipped rules, used when no rules folder is given or found.
 const BUILTIN_CHECKLIST: &str = include_str!("../rules/checklist.toml");
 const BUILTIN_CLASSIFY: &str = include_str!("../rules/classify.toml");
 const BUILTIN_LETTER: &str = include_str!("../rules/letter.toml");
-
-#[derive(Debug, thiserror::Error)]
-pub enum RulesError {
-    #[error("{file}:{line}: {message}")]
-    Invalid {
-        file: PathBuf,
-        line: usize,
-        message: String,
-    },
-    #[error("{file}: cannot read: {source}")]
-    Read {
-        file: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-impl RulesError {
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            RulesError::Invalid { line, .. } => Some(*line),
-            RulesError::Read { .. } => None,
-        }
-    }
-}
 
 /// Every rule sertel runs on, loaded once at start-up.
 #[derive(Debug, Clone)]
@@ -112,37 +87,6 @@ impl Rules {
     }
 }
 
-/// Parses one rule file; syntax errors, unknown keys and wrong types come back with their line.
-pub fn parse_toml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, RulesError> {
-    toml::from_str(text).map_err(|e| RulesError::Invalid {
-        file: file.to_path_buf(),
-        line: e.span().map_or(1, |span| line_of(text, span.start)),
-        message: e.message().trim().to_string(),
-    })
-}
-
-/// A semantic error found after parsing, placed on the first line holding `needle` (the
-/// offending value as written), or line 1 when the text does not hold it.
-pub(crate) fn invalid_at(file: &Path, text: &str, needle: &str, message: String) -> RulesError {
-    let line = text
-        .lines()
-        .position(|l| !l.trim_start().starts_with('#') && l.contains(needle))
-        .map_or(1, |i| i + 1);
-    RulesError::Invalid {
-        file: file.to_path_buf(),
-        line,
-        message,
-    }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,12 +96,5 @@ mod tests {
         let rules = Rules::builtin();
         assert!(!rules.checklist.item.is_empty());
         assert!(!rules.classify.kind.is_empty());
-    }
-
-    #[test]
-    fn line_of_counts_from_one() {
-        assert_eq!(line_of("a\nb\nc", 0), 1);
-        assert_eq!(line_of("a\nb\nc", 2), 2);
-        assert_eq!(line_of("a\nb\nc", 4), 3);
     }
 }

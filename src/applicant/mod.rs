@@ -1,12 +1,14 @@
 //! Typed applicant values parsed at the edge: NIK, NIP, phone, email address, names.
 
 pub mod email;
+pub mod fields;
 pub mod name;
 pub mod nik;
 pub mod nip;
 pub mod phone;
 
 pub use email::{EmailAddress, EmailError};
+pub use fields::{ApplicantFields, Field};
 pub use name::{NameMatch, name_distance, names_match, normalize_name};
 pub use nik::{Nik, NikError, province_name, regency_name};
 pub use nip::{Nip, NipError, NipKind};

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod escalate;
 mod migrate;
 pub mod model;
+pub mod recheck;
 pub mod retention;
 pub mod sop;
 pub mod store;

@@ -8,11 +8,13 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::applicant::{ApplicantFields, Field};
+use crate::checklist::Status;
 use crate::classify::{Basis, DocKind};
+use crate::extract::Document;
 use crate::extract::body::BodyForm;
 use crate::extract::fields::FieldSource;
 use crate::extract::{Fields, ktp, sk};
-use crate::inspect::Document;
 use crate::parse::FileType;
 use crate::text::{Source, Unreadable};
 
@@ -242,7 +244,7 @@ pub enum EventKind {
     DocumentsRequested {
         message: String,
     },
-    /// A verifier corrected one of the applicant's fields (a `staff::Field` key).
+    /// A verifier corrected one of the applicant's fields (a `applicant::Field` key).
     FieldEdited {
         field: String,
         from: Option<String>,
@@ -409,33 +411,21 @@ pub struct StoredAttachment {
 pub struct ApplicantRecord {
     /// The address the application came from; replies go here.
     pub reply_to: String,
-    pub name: Option<String>,
-    pub nik: Option<String>,
-    pub nip: Option<String>,
-    pub position: Option<String>,
-    pub rank: Option<String>,
-    pub unit: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    #[serde(flatten)]
+    pub fields: ApplicantFields,
 }
 
 impl ApplicantRecord {
     /// The applicant's fields as people read them, labelled in Indonesian, the NIK masked.
     pub fn rows(&self) -> [(&'static str, Option<String>); 8] {
-        let nik = self
-            .nik
-            .as_deref()
-            .map(crate::applicant::nik::mask_nik_like);
-        [
-            ("Nama", self.name.clone()),
-            ("NIK", nik),
-            ("NIP", self.nip.clone()),
-            ("Jabatan", self.position.clone()),
-            ("Pangkat/Gol.", self.rank.clone()),
-            ("Unit Kerja", self.unit.clone()),
-            ("No. HP", self.phone.clone()),
-            ("Surel", self.email.clone()),
-        ]
+        Field::ALL.map(|field| {
+            let value = self.fields.get(field);
+            let shown = match field {
+                Field::Nik => value.map(crate::applicant::nik::mask_nik_like),
+                _ => value.map(str::to_string),
+            };
+            (field.label(), shown)
+        })
     }
 }
 
@@ -443,8 +433,8 @@ impl ApplicantRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistEntry {
     pub id: String,
-    /// `ok`, `missing`, `mismatch`, `invalid` or `review`.
-    pub status: String,
+    /// Stored as `ok`, `missing`, `mismatch`, `invalid` or `review`.
+    pub status: Status,
     pub label: String,
     pub detail: String,
     /// Who checked it by hand, when someone did.
@@ -700,7 +690,7 @@ impl Case {
 }
 
 impl Case {
-    /// The latest value a verifier gave each field (by `staff::Field` key), oldest edit first.
+    /// The latest value a verifier gave each field (by `applicant::Field` key), oldest edit first.
     pub fn edits(&self) -> BTreeMap<&str, &str> {
         self.history
             .iter()
@@ -715,7 +705,7 @@ impl Case {
     pub fn problems(&self) -> Vec<&str> {
         self.checklist
             .iter()
-            .filter(|c| c.status != "ok")
+            .filter(|c| c.status != Status::Ok)
             .map(|c| c.id.as_str())
             .collect()
     }

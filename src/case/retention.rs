@@ -153,7 +153,7 @@ pub fn sweep(
 fn mask(case: &mut Case) {
     case.documents.clear();
     case.body = None;
-    if let Some(nik) = case.applicant.nik.as_mut() {
+    if let Some(nik) = case.applicant.fields.nik.as_mut() {
         *nik = mask_nik_like(nik);
     }
     let Ok(mut value) = serde_json::to_value(&*case) else {
@@ -187,7 +187,9 @@ fn mask_value(value: &mut Value, key: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::applicant::ApplicantFields;
     use crate::case::{ApplicantRecord, ChecklistEntry, State};
+    use crate::checklist::Status;
 
     const NIK: &str = "7502011203850001";
 
@@ -199,15 +201,18 @@ mod tests {
             now,
             ApplicantRecord {
                 reply_to: "a@b.test".into(),
-                nik: Some(NIK.into()),
-                name: Some("Rahmat".into()),
+                fields: ApplicantFields {
+                    nik: Some(NIK.into()),
+                    name: Some("Rahmat".into()),
+                    ..Default::default()
+                },
                 ..ApplicantRecord::default()
             },
             None,
         );
         case.checklist.push(ChecklistEntry {
             id: "nik_matches_ktp".into(),
-            status: "mismatch".into(),
+            status: Status::Mismatch,
             label: "NIK".into(),
             detail: format!("surel {NIK}, KTP 7502 0112 0385 0002"),
             checked_by: None,
@@ -223,8 +228,11 @@ mod tests {
         let text = serde_json::to_string(&case).unwrap();
         assert!(!text.contains(NIK), "{text}");
         assert!(!text.contains("7502 0112 0385 0002"), "{text}");
-        assert_eq!(case.applicant.nik.as_deref(), Some("7502********0001"));
-        assert_eq!(case.applicant.name.as_deref(), Some("Rahmat"));
+        assert_eq!(
+            case.applicant.fields.nik.as_deref(),
+            Some("7502********0001")
+        );
+        assert_eq!(case.applicant.fields.name.as_deref(), Some("Rahmat"));
         assert_eq!(case.thread, ["1234567890123456@x"]);
     }
 }

@@ -200,7 +200,7 @@ impl Case {
                 known: self.checklist.iter().map(|c| c.id.clone()).collect(),
             });
         };
-        entry.status = "ok".to_string();
+        entry.status = Status::Ok;
         entry.checked_by = Some(actor.to_string());
         self.record(
             actor,
@@ -467,7 +467,11 @@ pub fn render(case: &Case, timings: &[StepTiming], now: DateTime<Utc>) -> String
         let _ = writeln!(out, "  (belum ada)");
     }
     for item in &case.checklist {
-        let mark = if item.status == "ok" { "[v]" } else { "[!]" };
+        let mark = if item.status == Status::Ok {
+            "[v]"
+        } else {
+            "[!]"
+        };
         let by = item
             .checked_by
             .as_deref()
@@ -477,7 +481,7 @@ pub fn render(case: &Case, timings: &[StepTiming], now: DateTime<Utc>) -> String
             out,
             "  {mark} {} — {}: {}{by}",
             item.label,
-            Status::label_of(&item.status),
+            item.status.label_id(),
             item.detail
         );
     }
@@ -724,6 +728,7 @@ fn size_words(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::applicant::ApplicantFields;
     use crate::case::model::{ChecklistEntry, MailRole, Purpose, StoredAttachment, StoredMail};
     use chrono::{Duration, TimeZone};
 
@@ -742,8 +747,11 @@ mod tests {
             t0(),
             ApplicantRecord {
                 reply_to: "pemohon@gorontalokab.go.id".into(),
-                name: Some("Siti Rahmawati".into()),
-                nik: Some(NIK.into()),
+                fields: ApplicantFields {
+                    name: Some("Siti Rahmawati".into()),
+                    nik: Some(NIK.into()),
+                    ..Default::default()
+                },
                 ..ApplicantRecord::default()
             },
             Some("Permohonan TTE".into()),
@@ -751,14 +759,14 @@ mod tests {
         case.checklist = vec![
             ChecklistEntry {
                 id: "ktp_attached".into(),
-                status: "ok".into(),
+                status: Status::Ok,
                 label: "KTP terlampir".into(),
                 detail: "ada".into(),
                 checked_by: None,
             },
             ChecklistEntry {
                 id: "nik_matches_ktp".into(),
-                status: "mismatch".into(),
+                status: Status::Mismatch,
                 label: "NIK sama dengan KTP".into(),
                 detail: format!(
                     "NIK di surel ({NIK}) berbeda dengan NIK pada KTP (7502011203850002)"
@@ -932,7 +940,7 @@ mod tests {
             t0(),
         )
         .unwrap();
-        assert_eq!(c.checklist[1].status, "ok");
+        assert_eq!(c.checklist[1].status, Status::Ok);
         assert_eq!(
             c.checklist[1].checked_by.as_deref(),
             Some("verifikator <rina@gorontalokab.go.id>")

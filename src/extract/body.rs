@@ -11,36 +11,11 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
+use crate::applicant::Field;
 use crate::applicant::name::is_title;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BodyForm {
-    pub name: Option<String>,
-    pub nik: Option<String>,
-    pub nip: Option<String>,
-    pub position: Option<String>,
-    pub rank: Option<String>,
-    pub unit: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-}
-
-impl BodyForm {
-    /// This form with every field `later` gives replaced by it: a follow-up mail corrects or
-    /// completes what the first one said, and says nothing about the rest.
-    pub fn overlaid_by(self, later: BodyForm) -> BodyForm {
-        BodyForm {
-            name: later.name.or(self.name),
-            nik: later.nik.or(self.nik),
-            nip: later.nip.or(self.nip),
-            position: later.position.or(self.position),
-            rank: later.rank.or(self.rank),
-            unit: later.unit.or(self.unit),
-            phone: later.phone.or(self.phone),
-            email: later.email.or(self.email),
-        }
-    }
-}
+/// The fields as the applicant typed them into the mail body.
+pub type BodyForm = crate::applicant::ApplicantFields;
 
 /// Reads the applicant's form fields from a plain-text body (HTML already converted).
 ///
@@ -70,18 +45,6 @@ fn form_from_lines(lines: &[&str]) -> BodyForm {
     } else {
         form
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Field {
-    Name,
-    Nik,
-    Nip,
-    Position,
-    Rank,
-    Unit,
-    Phone,
-    Email,
 }
 
 /// How a value was found; within a block the strongest wins.
@@ -330,17 +293,14 @@ impl Message {
                     })
                 })
         };
-        let value = |field: Field| pick(field).map(|c| c.value.clone());
-        BodyForm {
-            name: value(Field::Name),
-            nik: value(Field::Nik),
-            nip: value(Field::Nip),
-            position: value(Field::Position),
-            rank: pick(Field::Rank).map(|chosen| joined_rank(&candidates, chosen)),
-            unit: value(Field::Unit),
-            phone: value(Field::Phone),
-            email: value(Field::Email),
+        let mut form = BodyForm::default();
+        for field in Field::ALL {
+            *form.slot(field) = pick(field).map(|chosen| match field {
+                Field::Pangkat => joined_rank(&candidates, chosen),
+                _ => chosen.value.clone(),
+            });
         }
+        form
     }
 
     /// The applicant's block and line: the block holding a NIK (the one with most fields if
@@ -391,9 +351,9 @@ impl Message {
                 let strict = hit.strength == Strength::Unpunctuated;
                 let value = match hit.field {
                     Field::Nik | Field::Nip => digits_value(&value, strict),
-                    Field::Phone => phone_value(&value, strict),
-                    Field::Email => email_value(&value, !strict),
-                    Field::Name | Field::Position | Field::Rank | Field::Unit => {
+                    Field::Hp => phone_value(&value, strict),
+                    Field::Surel => email_value(&value, !strict),
+                    Field::Nama | Field::Jabatan | Field::Pangkat | Field::Unit => {
                         clean_value(without_trailing_prose(without_text_filler(&value)))
                     }
                 };
@@ -414,7 +374,7 @@ impl Message {
             c.strength == Strength::Unpunctuated
                 && matches!(
                     c.field,
-                    Field::Name | Field::Position | Field::Rank | Field::Unit
+                    Field::Nama | Field::Jabatan | Field::Pangkat | Field::Unit
                 )
         };
         let supported = |c: &Candidate| {
@@ -474,7 +434,7 @@ fn joined_rank(candidates: &[Candidate], chosen: &Candidate) -> String {
     }
     let mut parts: Vec<&str> = Vec::new();
     for c in candidates {
-        let neighbour = c.field == Field::Rank
+        let neighbour = c.field == Field::Pangkat
             && c.strength == chosen.strength
             && c.line.abs_diff(chosen.line) <= 1;
         if neighbour && !parts.contains(&c.value.as_str()) {
@@ -540,13 +500,13 @@ struct Hit {
 fn field_of(caps: &Captures<'_>) -> Option<Field> {
     [
         ("unit", Field::Unit),
-        ("position", Field::Position),
-        ("name", Field::Name),
+        ("position", Field::Jabatan),
+        ("name", Field::Nama),
         ("nik", Field::Nik),
         ("nip", Field::Nip),
-        ("rank", Field::Rank),
-        ("phone", Field::Phone),
-        ("email", Field::Email),
+        ("rank", Field::Pangkat),
+        ("phone", Field::Hp),
+        ("email", Field::Surel),
     ]
     .into_iter()
     .find(|(group, _)| caps.name(group).is_some())
@@ -1054,7 +1014,7 @@ impl Paragraph {
                 let gap = &window[..span.start()];
                 let digits = span.as_str().chars().filter(char::is_ascii_digit).count();
                 if !PHONE_GAP_BLOCK.is_match(gap) && digits >= 8 {
-                    add(Field::Phone, span.as_str().trim().to_string(), m.start());
+                    add(Field::Hp, span.as_str().trim().to_string(), m.start());
                 }
             }
         }
@@ -1065,7 +1025,7 @@ impl Paragraph {
                 .filter(|t| !EMAIL_GAP_BLOCK.is_match(&window[..t.start()]));
             if let Some(token) = token {
                 add(
-                    Field::Email,
+                    Field::Surel,
                     token.as_str().trim_end_matches(['.', '-']).to_string(),
                     m.start(),
                 );
@@ -1073,7 +1033,7 @@ impl Paragraph {
         }
         for m in NAME_TRIGGER.find_iter(text) {
             if let Some(name) = prose_name(&text[m.end()..]) {
-                add(Field::Name, name, m.start());
+                add(Field::Nama, name, m.start());
             }
         }
         let mut covered = 0;
@@ -1089,7 +1049,7 @@ impl Paragraph {
                 !NOT_A_POSITION.contains(&first.to_lowercase().as_str())
             });
             if let Some(position) = position {
-                add(Field::Position, position, m.start());
+                add(Field::Jabatan, position, m.start());
             }
             if let Some(link) = POSITION_TO_UNIT.find(&rest[end..]) {
                 let unit_text = &rest[end + link.end()..];
@@ -1109,7 +1069,7 @@ impl Paragraph {
             let end = clause_end(rest, &RANK_STOP);
             covered = m.end() + end;
             if let Some(rank) = prose_value(&rest[..end], 8) {
-                add(Field::Rank, rank, m.start());
+                add(Field::Pangkat, rank, m.start());
             }
         }
         for caps in PROSE_UNIT.captures_iter(text) {
@@ -1138,7 +1098,7 @@ impl Paragraph {
             if matches!(how.as_str(), "di" | "pada")
                 && let Some(position) = position_before_unit(clause)
             {
-                add(Field::Position, position, whole.start());
+                add(Field::Jabatan, position, whole.start());
             }
         }
     }

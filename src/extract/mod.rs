@@ -6,3 +6,19 @@ pub mod ktp;
 pub mod sk;
 
 pub use fields::Fields;
+
+use crate::classify::{Basis, DocKind};
+use crate::parse::FileType;
+use crate::text::{Source, Unreadable};
+
+/// One attachment as the pipeline saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub filename: String,
+    pub kind: DocKind,
+    pub basis: Basis,
+    pub file_type: FileType,
+    pub source: Option<Source>,
+    pub fields: Fields,
+    pub unreadable: Option<Unreadable>,
+}

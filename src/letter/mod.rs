@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::applicant::email::EmailAddress;
+pub use crate::applicant::fields::{ApplicantFields, Field};
 use crate::applicant::nik::Nik;
 use crate::applicant::nip::Nip;
 use crate::applicant::phone::Phone;
-use crate::case::model::ApplicantRecord;
-use crate::rules::{RulesError, invalid_at, parse_toml};
+use crate::rulefile::{RulesError, invalid_at, parse_toml};
 
 pub use docx::render_docx;
 pub use pdf::render_pdf;
@@ -40,64 +40,6 @@ pub enum LetterError {
     Pdf(String),
     #[error("docx cannot be written: {0}")]
     Docx(String),
-}
-
-/// A fillable field of the applicant, as `{name}` in the template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Nama,
-    Nik,
-    Nip,
-    Pangkat,
-    Jabatan,
-    UnitKerja,
-    Email,
-    NoHp,
-}
-
-impl Field {
-    pub const ALL: [Field; 8] = [
-        Field::Nama,
-        Field::Nik,
-        Field::Nip,
-        Field::Pangkat,
-        Field::Jabatan,
-        Field::UnitKerja,
-        Field::Email,
-        Field::NoHp,
-    ];
-
-    /// The name written between braces in the template.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Nama => "nama",
-            Field::Nik => "nik",
-            Field::Nip => "nip",
-            Field::Pangkat => "pangkat",
-            Field::Jabatan => "jabatan",
-            Field::UnitKerja => "unit_kerja",
-            Field::Email => "email",
-            Field::NoHp => "no_hp",
-        }
-    }
-
-    /// The field's name as staff read it.
-    pub fn label_id(self) -> &'static str {
-        match self {
-            Field::Nama => "Nama",
-            Field::Nik => "NIK",
-            Field::Nip => "NIP",
-            Field::Pangkat => "Pangkat/Golongan",
-            Field::Jabatan => "Jabatan",
-            Field::UnitKerja => "Unit Kerja",
-            Field::Email => "Email dinas",
-            Field::NoHp => "No. HP",
-        }
-    }
-
-    fn from_key(key: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.key() == key)
-    }
 }
 
 /// SRIKANDI's placeholders, written `${name}`; the e-office fills them at numbering and signing.
@@ -196,13 +138,13 @@ impl Text {
                     )
                 })?)
             } else {
-                Piece::Field(Field::from_key(key).ok_or_else(|| {
+                Piece::Field(Field::from_template_key(key).ok_or_else(|| {
                     let message = if Placeholder::from_key(key).is_some() {
                         format!("{whole} is SRIKANDI's placeholder and must be written ${whole}")
                     } else {
                         format!(
                             "unknown field {whole}; the fields are {}",
-                            list(Field::ALL.map(|f| format!("{{{}}}", f.key())))
+                            list(Field::ALL.map(|f| format!("{{{}}}", f.template_key())))
                         )
                     };
                     (whole.to_string(), message)
@@ -475,11 +417,11 @@ impl DataError {
         if !self.missing.is_empty() {
             parts.push(format!(
                 "data berikut belum diisi: {}",
-                list(self.missing.iter().map(|f| f.label_id().to_string()))
+                list(self.missing.iter().map(|f| f.letter_label().to_string()))
             ));
         }
         for (field, why) in &self.invalid {
-            parts.push(format!("{} tidak sah ({why})", field.label_id()));
+            parts.push(format!("{} tidak sah ({why})", field.letter_label()));
         }
         format!(
             "Surat rekomendasi belum dapat dibuat: {}.",
@@ -490,7 +432,7 @@ impl DataError {
 
 impl LetterData {
     /// Every field the letter needs, from the case; all problems are reported at once.
-    pub fn from_record(record: &ApplicantRecord) -> Result<LetterData, DataError> {
+    pub fn from_fields(record: &ApplicantFields) -> Result<LetterData, DataError> {
         let mut missing = Vec::new();
         let mut invalid = Vec::new();
         let mut text = |field: Field, value: &Option<String>| -> Option<String> {
@@ -507,9 +449,9 @@ impl LetterData {
         let nip = text(Field::Nip, &record.nip);
         let rank = text(Field::Pangkat, &record.rank);
         let position = text(Field::Jabatan, &record.position);
-        let unit = text(Field::UnitKerja, &record.unit);
-        let email = text(Field::Email, &record.email);
-        let phone = text(Field::NoHp, &record.phone);
+        let unit = text(Field::Unit, &record.unit);
+        let email = text(Field::Surel, &record.email);
+        let phone = text(Field::Hp, &record.phone);
         let nik = nik.and_then(|v| {
             Nik::parse(&v)
                 .map_err(|e| invalid.push((Field::Nik, e.keterangan())))
@@ -522,12 +464,12 @@ impl LetterData {
         });
         let email = email.and_then(|v| {
             EmailAddress::parse(&v)
-                .map_err(|e| invalid.push((Field::Email, e.keterangan())))
+                .map_err(|e| invalid.push((Field::Surel, e.keterangan())))
                 .ok()
         });
         let phone = phone.and_then(|v| {
             Phone::parse(&v)
-                .map_err(|e| invalid.push((Field::NoHp, e.keterangan())))
+                .map_err(|e| invalid.push((Field::Hp, e.keterangan())))
                 .ok()
         });
         match (name, nik, nip, rank, position, unit, email, phone) {
@@ -562,9 +504,9 @@ impl LetterData {
             Field::Nip => self.nip.formatted(),
             Field::Pangkat => self.rank.clone(),
             Field::Jabatan => self.position.clone(),
-            Field::UnitKerja => self.unit.clone(),
-            Field::Email => self.email.as_str().to_string(),
-            Field::NoHp => self.phone.local(),
+            Field::Unit => self.unit.clone(),
+            Field::Surel => self.email.as_str().to_string(),
+            Field::Hp => self.phone.local(),
         }
     }
 }
@@ -691,9 +633,8 @@ mod tests {
         );
     }
 
-    fn record() -> ApplicantRecord {
-        ApplicantRecord {
-            reply_to: "siti@gorontalokab.go.id".into(),
+    fn record() -> ApplicantFields {
+        ApplicantFields {
             name: Some("Siti Nur'aini".into()),
             nik: Some("7501034506900002".into()),
             nip: Some("199006052015032002".into()),
@@ -706,7 +647,7 @@ mod tests {
     }
 
     fn sample() -> LetterData {
-        LetterData::from_record(&record()).unwrap()
+        LetterData::from_fields(&record()).unwrap()
     }
 
     #[test]
@@ -714,7 +655,7 @@ mod tests {
         let d = sample();
         assert_eq!(d.value(Field::Nik), "7501034506900002");
         assert_eq!(d.value(Field::Nip), "19900605 201503 2 002");
-        assert_eq!(d.value(Field::NoHp), "081234567890");
+        assert_eq!(d.value(Field::Hp), "081234567890");
     }
 
     #[test]
@@ -723,8 +664,8 @@ mod tests {
         r.rank = None;
         r.unit = Some("  ".into());
         r.nik = Some("123".into());
-        let err = LetterData::from_record(&r).unwrap_err();
-        assert_eq!(err.missing, vec![Field::Pangkat, Field::UnitKerja]);
+        let err = LetterData::from_fields(&r).unwrap_err();
+        assert_eq!(err.missing, vec![Field::Pangkat, Field::Unit]);
         assert_eq!(err.invalid.len(), 1);
         let k = err.keterangan();
         assert!(k.contains("Pangkat/Golongan, Unit Kerja"), "{k}");

@@ -27,7 +27,7 @@ pub fn acknowledgement(
     now: DateTime<Utc>,
 ) -> OutgoingMail {
     let mut b = String::new();
-    greet(&mut b, case.applicant.name.as_deref());
+    greet(&mut b, case.applicant.fields.name.as_deref());
     let _ = writeln!(
         b,
         "Terima kasih. Permohonan sertifikat elektronik Bapak/Ibu telah kami terima pada {} \
@@ -70,7 +70,7 @@ pub fn missing_items(
     now: DateTime<Utc>,
 ) -> OutgoingMail {
     let mut b = String::new();
-    greet(&mut b, case.applicant.name.as_deref());
+    greet(&mut b, case.applicant.fields.name.as_deref());
     let problems: Vec<&ChecklistEntry> = case.checklist.iter().filter(|c| !is_ok(c)).collect();
     let _ = writeln!(
         b,
@@ -116,7 +116,7 @@ pub fn checklist_update(
     now: DateTime<Utc>,
 ) -> OutgoingMail {
     let mut b = String::new();
-    greet(&mut b, case.applicant.name.as_deref());
+    greet(&mut b, case.applicant.fields.name.as_deref());
     let _ = writeln!(
         b,
         "Terima kasih. Tambahan berkas untuk permohonan nomor {} telah kami terima dan \
@@ -159,7 +159,7 @@ pub fn duplicate_notice(
     now: DateTime<Utc>,
 ) -> OutgoingMail {
     let mut b = String::new();
-    greet(&mut b, existing.applicant.name.as_deref());
+    greet(&mut b, existing.applicant.fields.name.as_deref());
     let _ = writeln!(
         b,
         "Permohonan sertifikat elektronik atas nama Bapak/Ibu sudah tercatat sebelumnya dengan \
@@ -184,7 +184,7 @@ pub fn duplicate_notice(
             .and_then(|m| m.from.clone())
     });
     let to = sender.unwrap_or_else(|| existing.applicant.reply_to.clone());
-    let name = existing.applicant.name.clone();
+    let name = existing.applicant.fields.name.clone();
     finish(Draft {
         office,
         kind: Purpose::DuplicateNotice,
@@ -236,7 +236,7 @@ pub fn duplicate_alert(
     now: DateTime<Utc>,
 ) -> OutgoingMail {
     let mut b = String::new();
-    greet(&mut b, case.applicant.name.as_deref());
+    greet(&mut b, case.applicant.fields.name.as_deref());
     let _ = writeln!(
         b,
         "Kami menerima permohonan sertifikat elektronik dengan NIK yang sama dengan permohonan Bapak/Ibu ({}), tetapi dari alamat surel lain: {}, pada {}.\n",
@@ -249,7 +249,10 @@ pub fn duplicate_alert(
         "Surel tersebut dicatat pada kasus ini untuk diperiksa petugas dan tidak mengubah permohonan Bapak/Ibu. Pengirimnya tidak menerima data permohonan Bapak/Ibu. Bila Bapak/Ibu tidak mengenal alamat tersebut, mohon balas surel ini.\n"
     );
     close(&mut b, office, case.id);
-    let mut to = vec![(case.applicant.name.clone(), case.applicant.reply_to.clone())];
+    let mut to = vec![(
+        case.applicant.fields.name.clone(),
+        case.applicant.reply_to.clone(),
+    )];
     to.extend(case_verifiers(office, case));
     finish(Draft {
         office,
@@ -467,7 +470,7 @@ pub fn verifier_assigned(
 
 pub fn rejection(office: &Office, case: &Case, reason: &str, now: DateTime<Utc>) -> OutgoingMail {
     let mut b = String::new();
-    greet(&mut b, case.applicant.name.as_deref());
+    greet(&mut b, case.applicant.fields.name.as_deref());
     let _ = writeln!(
         b,
         "Dengan hormat kami sampaikan bahwa permohonan sertifikat elektronik Bapak/Ibu dengan \
@@ -693,6 +696,7 @@ pub fn letter_signed(
 pub fn bsre_step(office: &Office, case: &Case, now: DateTime<Utc>) -> Option<OutgoingMail> {
     let official = case
         .applicant
+        .fields
         .email
         .as_deref()
         .map(one_line)
@@ -751,7 +755,7 @@ pub fn bsre_step(office: &Office, case: &Case, now: DateTime<Utc>) -> Option<Out
         _ => return None,
     };
     let mut b = String::new();
-    greet(&mut b, case.applicant.name.as_deref());
+    greet(&mut b, case.applicant.fields.name.as_deref());
     let _ = writeln!(b, "Perkembangan permohonan nomor {}:\n", case.id);
     let _ = writeln!(b, "{text}");
     close(&mut b, office, case.id);
@@ -815,7 +819,10 @@ fn applicant_mail(
         office,
         kind,
         case: Some(case),
-        to: vec![(case.applicant.name.clone(), case.applicant.reply_to.clone())],
+        to: vec![(
+            case.applicant.fields.name.clone(),
+            case.applicant.reply_to.clone(),
+        )],
         subject: format!("[{}] {subject}", case.id),
         body,
         reply_to,
@@ -1014,6 +1021,7 @@ fn close(b: &mut String, office: &Office, case: CaseId) {
 
 fn applicant_name(case: &Case) -> String {
     case.applicant
+        .fields
         .name
         .as_deref()
         .map(one_line)
@@ -1060,12 +1068,15 @@ fn size_text(bytes: u64) -> String {
 }
 
 fn is_ok(item: &ChecklistEntry) -> bool {
-    item.status == "ok"
+    item.status == Status::Ok
 }
 
 /// Statuses the applicant can fix; `review` waits on a verifier, not on them.
 fn applicant_can_fix(item: &ChecklistEntry) -> bool {
-    matches!(item.status.as_str(), "missing" | "mismatch" | "invalid")
+    matches!(
+        item.status,
+        Status::Missing | Status::Mismatch | Status::Invalid
+    )
 }
 
 fn checklist(b: &mut String, items: &[ChecklistEntry], heading: &str) {
@@ -1084,7 +1095,7 @@ fn checklist(b: &mut String, items: &[ChecklistEntry], heading: &str) {
             b,
             "  {mark} {} — {} — {}{by}",
             one_line(&item.label),
-            Status::label_of(&item.status),
+            item.status.label_id(),
             one_line(&item.detail)
         );
     }
@@ -1096,7 +1107,7 @@ fn item_line(b: &mut String, item: &ChecklistEntry) {
         b,
         "  - {} ({}): {}",
         one_line(&item.label),
-        Status::label_of(&item.status),
+        item.status.label_id(),
         one_line(&item.detail)
     );
 }
@@ -1176,6 +1187,7 @@ fn checklist_summary(b: &mut String, case: &Case) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::applicant::ApplicantFields;
     use crate::applicant::nik::mask_nik_like;
     use crate::case::{
         ApplicantRecord, MailRole, SCHEMA_VERSION, State, StoredAttachment, StoredMail,
@@ -1218,7 +1230,7 @@ mod tests {
     fn entry(id: &str, status: &str, label: &str, detail: &str) -> ChecklistEntry {
         ChecklistEntry {
             id: id.into(),
-            status: status.into(),
+            status: serde_json::from_value(serde_json::Value::String(status.into())).unwrap(),
             label: label.into(),
             detail: detail.into(),
             checked_by: None,
@@ -1244,14 +1256,16 @@ mod tests {
             state: State::Diterima,
             applicant: ApplicantRecord {
                 reply_to: "renee.pakaya@gmail.com".into(),
-                name: Some(NAME.into()),
-                nik: Some(NIK.into()),
-                nip: Some("198503122010012003".into()),
-                position: Some("Pranata Komputer Ahli Pertama".into()),
-                rank: Some("Penata Muda (III/a)".into()),
-                unit: Some("Dinas Kesehatan".into()),
-                phone: Some("081234567890".into()),
-                email: Some("renee.pakaya@gmail.com".into()),
+                fields: ApplicantFields {
+                    name: Some(NAME.into()),
+                    nik: Some(NIK.into()),
+                    nip: Some("198503122010012003".into()),
+                    position: Some("Pranata Komputer Ahli Pertama".into()),
+                    rank: Some("Penata Muda (III/a)".into()),
+                    unit: Some("Dinas Kesehatan".into()),
+                    phone: Some("081234567890".into()),
+                    email: Some("renee.pakaya@gmail.com".into()),
+                },
             },
             mails: vec![StoredMail {
                 sha256: "11".repeat(32),
@@ -1306,7 +1320,7 @@ mod tests {
     fn complete_case() -> Case {
         let mut c = case();
         for item in &mut c.checklist {
-            item.status = "ok".into();
+            item.status = Status::Ok;
             item.detail = "sesuai".into();
         }
         c
@@ -1506,7 +1520,7 @@ mod tests {
         for item in &c.checklist {
             assert_eq!(
                 b.contains(&item.label),
-                item.status != "ok",
+                item.status != Status::Ok,
                 "{}",
                 item.label
             );
@@ -1694,7 +1708,7 @@ mod tests {
     fn bad_addresses_and_ids_do_not_break_a_mail() {
         let mut c = case();
         c.applicant.reply_to = "bukan alamat".into();
-        c.applicant.name = None;
+        c.applicant.fields.name = None;
         c.thread = vec!["<ok@x>".into(), "dengan spasi@x".into(), "".into()];
         let mail = acknowledgement(&office(), &c, Some("<ok@x>"), now());
         assert_eq!(mail.to, vec!["bukan alamat"]);

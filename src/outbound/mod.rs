@@ -6,19 +6,7 @@ pub mod compose;
 pub mod folder;
 pub mod smtp;
 
-/// A finished message, ready for the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct OutgoingMail {
-    pub purpose: crate::case::Purpose,
-    /// Envelope sender (the desk's address).
-    pub from: String,
-    /// Envelope recipients.
-    pub to: Vec<String>,
-    /// Message-ID of this mail (without angle brackets), also in `raw`.
-    pub message_id: String,
-    /// The whole RFC 5322 message.
-    pub raw: Vec<u8>,
-}
+pub use crate::case::store::OutgoingMail;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {

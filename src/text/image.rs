@@ -542,7 +542,7 @@ mod tests {
 
     #[test]
     fn broken_and_unsupported_images_are_refused() {
-        // The 60000×60000 PNG header is tested end to end in tests/hostile.rs.
+        // The 60000×60000 PNG header is tested end to end in tests/it/hostile.rs.
         assert!(matches!(
             decode(b"\xFF\xD8\xFF garbage", FileType::Jpeg),
             Err(ImageError::Broken(_))

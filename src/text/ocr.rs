@@ -76,6 +76,9 @@ impl OcrLine {
 }
 
 /// Anything that turns a grayscale image into lines of words with confidences.
+/// Makes a fresh OCR engine, one per reading thread.
+pub type OcrFactory = dyn Fn() -> Result<Box<dyn Ocr + Send>, OcrError> + Send + Sync;
+
 pub trait Ocr {
     fn read(&mut self, image: &GrayImage, mode: OcrMode) -> Result<Vec<OcrLine>, OcrError>;
 

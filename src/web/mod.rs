@@ -3,7 +3,6 @@
 //! the report with its charts, `/healthz` and `/metrics`. Pages are rendered on the server by [`pages`]; everything that
 //! came from a mail is escaped there.
 
-pub mod accounts;
 pub mod files;
 pub mod login;
 pub mod pages;
@@ -26,8 +25,10 @@ use tokio::sync::Notify;
 
 use crate::case::{Case, CaseId};
 use crate::config::WebConfig;
-use crate::daemon::Services;
-use crate::staff::{self, Command, Reply};
+use crate::desk::Services;
+use crate::desk::accounts;
+use crate::desk::command::{Command, execute};
+use crate::desk::reply::Reply;
 use accounts::{AccountError, Accounts, LoginOutcome, LoginRecord, Role, Session};
 use login::{Admission, CheckGate, Throttle};
 use pages::{Banner, QueueFilter};
@@ -172,7 +173,9 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}/surat/{kind}", get(letter))
         .route(
             "/kasus/{id}/ttd",
-            post(act_sign).layer(DefaultBodyLimit::max(crate::staff::SIGNED_LETTER_LIMIT)),
+            post(act_sign).layer(DefaultBodyLimit::max(
+                crate::desk::letters::SIGNED_LETTER_LIMIT,
+            )),
         )
         .route("/laporan", get(report_page))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
@@ -817,7 +820,7 @@ fn act_now(
         return refusal;
     }
     let command = command(web_actor(&session));
-    let Reply { ok, text, .. } = staff::execute(&command, &desk.services.desk(), desk.now());
+    let Reply { ok, text, .. } = execute(&command, &desk.services.desk(), desk.now());
     desk.mail_waiting.notify_one();
     let banner = if ok {
         Banner::Done(text)
@@ -1094,7 +1097,7 @@ async fn letter(
         "docx" => 1,
         _ => return (StatusCode::NOT_FOUND, "tidak ada\n").into_response(),
     };
-    let reply = staff::execute(
+    let reply = execute(
         &Command::Letter { id: id.clone() },
         &desk.services.desk(),
         desk.now(),
@@ -1192,7 +1195,7 @@ fn upload_refused(e: axum::extract::multipart::MultipartError) -> Response {
             "Unggahan ditolak",
             &format!(
                 "Berkas tidak dapat diterima (paling besar {} MB). Kembali lalu coba lagi.",
-                crate::staff::SIGNED_LETTER_LIMIT / (1024 * 1024)
+                crate::desk::letters::SIGNED_LETTER_LIMIT / (1024 * 1024)
             ),
         ),
     )

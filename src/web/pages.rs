@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
-use super::accounts::{Role, Session};
 use super::files::{AttachmentView, PAGES_SHOWN, crop_box, letter_picture_size, viewable};
+use crate::applicant::Field;
 use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
 use crate::case::store::{Delivery, OutgoingCopy};
@@ -18,11 +18,12 @@ use crate::case::{Case, LetterFile, State, StoredDocument, StoredMail};
 use crate::checklist::Status;
 use crate::classify::DocKind;
 use crate::config::Config;
+use crate::desk::accounts::{Role, Session};
+use crate::desk::command::MARKABLE;
 use crate::extract::body::BodyForm;
 use crate::extract::{ktp, sk};
 use crate::inspect::field_label;
 use crate::report::Report;
-use crate::staff::{Field, MARKABLE};
 use crate::text::Source;
 
 /// The one stylesheet (served at `/gaya.css`; the CSP allows no inline style).
@@ -60,6 +61,7 @@ impl QueueFilter {
         if let Some(unit) = Self::get(&self.unit)
             && !case
                 .applicant
+                .fields
                 .unit
                 .as_deref()
                 .is_some_and(|u| lower(u).contains(&lower(unit)))
@@ -78,6 +80,7 @@ impl QueueFilter {
             let q = lower(q);
             let in_name = case
                 .applicant
+                .fields
                 .name
                 .as_deref()
                 .is_some_and(|n| lower(n).contains(&q));
@@ -288,9 +291,9 @@ pub fn queue_page(
                                 @let late = late_steps(case, config, now);
                                 tr.terlambat[!late.is_empty()] {
                                     td { a href={ "/kasus/" (case.id) } { (case.id) } }
-                                    td { (case.applicant.name.as_deref().unwrap_or("-")) }
-                                    td.nik { (case.applicant.nik.as_deref().map(mask_nik_like).unwrap_or_else(|| "-".into())) }
-                                    td { (case.applicant.unit.as_deref().unwrap_or("-")) }
+                                    td { (case.applicant.fields.name.as_deref().unwrap_or("-")) }
+                                    td.nik { (case.applicant.fields.nik.as_deref().map(mask_nik_like).unwrap_or_else(|| "-".into())) }
+                                    td { (case.applicant.fields.unit.as_deref().unwrap_or("-")) }
                                     td { span class={ "lencana s-" (case.state.as_str()) } { (state_word(case.state)) } }
                                     td { (age_words(case.opened_at, now)) }
                                     td { (case.verifier.as_deref().map(|v| person_name(config, v)).unwrap_or_else(|| "-".into())) }
@@ -379,7 +382,7 @@ fn field_sources(
     field: Field,
     min_confidence: f32,
 ) -> Markup {
-    let from_body = field.body_value(body);
+    let from_body = body.get(field);
     html! {
         ul.sumber {
             @match (from_body, field) {
@@ -726,7 +729,7 @@ pub fn case_page(
                 table.isian {
                     tbody {
                         @for field in Field::ALL {
-                            @let value = field.get(&case.applicant);
+                            @let value = case.applicant.fields.get(field);
                             tr id={ "isian-" (field.key()) } {
                                 th { (field.label()) }
                                 td {
@@ -814,12 +817,12 @@ pub fn case_page(
                 h2 { "Daftar periksa" }
                 ul.periksa {
                     @for item in &case.checklist {
-                        li class={ "butir st-" (item.status) } {
-                            span class={ "lencana st-" (item.status) } { (Status::label_of(&item.status)) }
+                        li class={ "butir st-" (item.status.as_str()) } {
+                            span class={ "lencana st-" (item.status.as_str()) } { (item.status.label_id()) }
                             " " strong { (item.label) }
                             @if !item.detail.is_empty() { " — " (item.detail) }
                             @if let Some(by) = &item.checked_by { " (diperiksa oleh " (by) ")" }
-                            @if verify && item.status != "ok" {
+                            @if verify && item.status != Status::Ok {
                                 div.aksi-butir {
                                     form method="post" action={ "/kasus/" (id) "/periksa" } {
                                         (csrf_field(session))

@@ -1,32 +1,24 @@
-//! Staff actions of SOP steps 2–11 (show a case, dispose, request documents, check an item by
+//! Staff commands of SOP steps 2–11 (show a case, dispose, request documents, check an item by
 //! hand, correct a field, reject, draft and sign the letter, mark the BSrE steps, package,
-//! report), web desk accounts, and the control socket that lets the CLI run them inside the
-//! daemon, which holds the case database open. Every answer is in Indonesian.
-
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+//! report), the same whether typed at the CLI, pressed on the web desk or mailed by the Kadis.
+//! Every answer is in Indonesian.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::Notify;
 
-use crate::applicant::{EmailAddress, Nik, Nip, Phone};
+use crate::applicant::Field;
+use crate::case::recheck;
 use crate::case::sop::{self, SopError};
-use crate::case::store::{CaseError, CaseStore};
-use crate::case::{Actor, ApplicantRecord, Case, CaseId, EventKind, LetterFile, State};
-use crate::checklist;
+use crate::case::store::CaseError;
+use crate::case::{Actor, Case, EventKind, LetterFile, State};
 use crate::config::{Config, Person};
-use crate::daemon::{Desk, Services};
-use crate::extract::body::BodyForm;
+use crate::desk::Desk;
+use crate::desk::accounts::{Account, Accounts, Role};
+use crate::desk::letters::{accept_signed_letter, check_signed_letter, letter_files, package};
+use crate::desk::reply::{Reply, ReplyFile, get_case, parse_id, store_error};
 use crate::letter::{LetterData, render_docx, render_pdf};
-use crate::outbound::compose::MailFile;
 use crate::outbound::{OutgoingMail, compose};
 use crate::report;
-use crate::rules::Rules;
-use crate::signature::{SignedInfo, TrustAnchors, Verdict, verify_pdf};
-use crate::web::accounts::{Account, Accounts, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
@@ -132,184 +124,6 @@ pub enum Command {
     },
 }
 
-/// The applicant's fields a verifier may correct, by the key the CLI and the web use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Nama,
-    Nik,
-    Nip,
-    Jabatan,
-    Pangkat,
-    Unit,
-    Hp,
-    Surel,
-}
-
-impl Field {
-    pub const ALL: [Field; 8] = [
-        Field::Nama,
-        Field::Nik,
-        Field::Nip,
-        Field::Jabatan,
-        Field::Pangkat,
-        Field::Unit,
-        Field::Hp,
-        Field::Surel,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Nama => "nama",
-            Field::Nik => "nik",
-            Field::Nip => "nip",
-            Field::Jabatan => "jabatan",
-            Field::Pangkat => "pangkat",
-            Field::Unit => "unit",
-            Field::Hp => "hp",
-            Field::Surel => "surel",
-        }
-    }
-
-    /// Indonesian, as on the case page.
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Nama => "Nama",
-            Field::Nik => "NIK",
-            Field::Nip => "NIP",
-            Field::Jabatan => "Jabatan",
-            Field::Pangkat => "Pangkat/Gol.",
-            Field::Unit => "Unit Kerja",
-            Field::Hp => "No. HP",
-            Field::Surel => "Surel",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.key() == key.trim())
-    }
-
-    pub fn get(self, a: &ApplicantRecord) -> Option<&str> {
-        match self {
-            Field::Nama => a.name.as_deref(),
-            Field::Nik => a.nik.as_deref(),
-            Field::Nip => a.nip.as_deref(),
-            Field::Jabatan => a.position.as_deref(),
-            Field::Pangkat => a.rank.as_deref(),
-            Field::Unit => a.unit.as_deref(),
-            Field::Hp => a.phone.as_deref(),
-            Field::Surel => a.email.as_deref(),
-        }
-    }
-
-    fn slot(self, a: &mut ApplicantRecord) -> &mut Option<String> {
-        match self {
-            Field::Nama => &mut a.name,
-            Field::Nik => &mut a.nik,
-            Field::Nip => &mut a.nip,
-            Field::Jabatan => &mut a.position,
-            Field::Pangkat => &mut a.rank,
-            Field::Unit => &mut a.unit,
-            Field::Hp => &mut a.phone,
-            Field::Surel => &mut a.email,
-        }
-    }
-
-    /// What the applicant typed for this field into the mail body, if anything.
-    pub fn body_value(self, b: &BodyForm) -> Option<&str> {
-        match self {
-            Field::Nama => b.name.as_deref(),
-            Field::Nik => b.nik.as_deref(),
-            Field::Nip => b.nip.as_deref(),
-            Field::Jabatan => b.position.as_deref(),
-            Field::Pangkat => b.rank.as_deref(),
-            Field::Unit => b.unit.as_deref(),
-            Field::Hp => b.phone.as_deref(),
-            Field::Surel => b.email.as_deref(),
-        }
-    }
-
-    /// The same field in the form the applicant typed into the mail body.
-    pub fn body_slot(self, b: &mut BodyForm) -> &mut Option<String> {
-        match self {
-            Field::Nama => &mut b.name,
-            Field::Nik => &mut b.nik,
-            Field::Nip => &mut b.nip,
-            Field::Jabatan => &mut b.position,
-            Field::Pangkat => &mut b.rank,
-            Field::Unit => &mut b.unit,
-            Field::Hp => &mut b.phone,
-            Field::Surel => &mut b.email,
-        }
-    }
-
-    /// The value in its canonical form, or why it is not one (Indonesian).
-    pub fn normalize(self, value: &str) -> Result<String, String> {
-        let value = value.trim();
-        if value.is_empty() {
-            return Err(format!("{} tidak boleh kosong.", self.label()));
-        }
-        match self {
-            Field::Nik => Nik::parse(value)
-                .map(|n| n.as_str().to_string())
-                .map_err(|e| e.keterangan()),
-            Field::Nip => Nip::parse(value)
-                .map(|n| n.as_str().to_string())
-                .map_err(|e| e.keterangan()),
-            Field::Hp => Phone::parse(value)
-                .map(|p| p.as_str().to_string())
-                .map_err(|e| e.keterangan()),
-            Field::Surel => EmailAddress::parse(value)
-                .map(|e| e.as_str().to_string())
-                .map_err(|e| e.keterangan()),
-            Field::Nama | Field::Jabatan | Field::Pangkat | Field::Unit => {
-                if value.chars().count() > TEXT_FIELD_LIMIT {
-                    return Err(format!(
-                        "{} paling panjang {TEXT_FIELD_LIMIT} karakter.",
-                        self.label()
-                    ));
-                }
-                // Control and bidirectional characters would make a letter say one thing and
-                // show another.
-                if value.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-                    return Err(format!(
-                        "{} memuat karakter kendali yang tidak diizinkan.",
-                        self.label()
-                    ));
-                }
-                Ok(value.split_whitespace().collect::<Vec<_>>().join(" "))
-            }
-        }
-    }
-}
-
-/// Longest name, position, rank or unit: the longest unit names of a Pemerintah Kabupaten
-/// are under 120 characters.
-const TEXT_FIELD_LIMIT: usize = 200;
-
-/// Unicode's bidirectional embedding, override, isolate and mark characters.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reply {
-    pub ok: bool,
-    pub text: String,
-    /// Files the command produced, for the CLI to write where the user asked.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub files: Vec<ReplyFile>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplyFile {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-/// The largest signed letter staff may upload (CLI or web); a signed one-page letter is far
-/// smaller, and the command carries the bytes over the control socket.
-pub const SIGNED_LETTER_LIMIT: usize = 20 * 1024 * 1024;
-
 /// The states a verifier marks by hand after the letter is signed.
 pub const MARKABLE: [State; 5] = [
     State::Diajukan,
@@ -318,23 +132,6 @@ pub const MARKABLE: [State; 5] = [
     State::MenungguPassphrase,
     State::Terbit,
 ];
-
-impl Reply {
-    fn ok(text: impl Into<String>) -> Reply {
-        Reply {
-            ok: true,
-            text: text.into(),
-            files: Vec::new(),
-        }
-    }
-    fn refused(text: impl Into<String>) -> Reply {
-        Reply {
-            ok: false,
-            text: text.into(),
-            files: Vec::new(),
-        }
-    }
-}
 
 /// Lays the verifiers' latest edits over an applicant record read again from the mails, so
 /// that a follow-up does not undo a correction.
@@ -345,21 +142,8 @@ pub fn keep_edits(case: &mut Case) {
         .filter_map(|(key, value)| Some((Field::from_key(key)?, value.to_string())))
         .collect();
     for (field, value) in edits {
-        *field.slot(&mut case.applicant) = Some(value);
+        *case.applicant.fields.slot(field) = Some(value);
     }
-}
-
-/// The control socket of a daemon whose data lives in `data_dir`.
-pub fn socket_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("sertel.sock")
-}
-
-fn parse_id(id: &str) -> Result<CaseId, Reply> {
-    id.parse().map_err(|_| {
-        Reply::refused(format!(
-            "Nomor kasus tidak dikenal: \"{id}\". Tulis seperti TTE-2026-0007."
-        ))
-    })
 }
 
 fn find_verifier<'a>(config: &'a Config, who: &str) -> Result<&'a Person, Reply> {
@@ -400,11 +184,6 @@ fn start_verifying(case: &mut Case, actor: &Actor, now: DateTime<Utc>) -> Result
         case.transition(State::Verifikasi, actor.clone(), now, None)?;
     }
     Ok(())
-}
-
-fn store_error(e: CaseError) -> Reply {
-    tracing::error!(error = %e, "case store failed during a staff action");
-    Reply::refused(format!("Basis data kasus gagal dibaca atau ditulis: {e}"))
 }
 
 /// Runs one staff command against the store. Mails it causes go to the outbox in the same
@@ -454,7 +233,7 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     .iter()
                     .map(|c| {
                         serde_json::json!({
-                            "id": c.id, "state": c.state, "name": c.applicant.name,
+                            "id": c.id, "state": c.state, "name": c.applicant.fields.name,
                             "verifier": c.verifier, "problems": c.problems(),
                             "opened_at": c.opened_at,
                         })
@@ -472,7 +251,7 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                         "{}  {:<22}  {:<30}  {}",
                         c.id,
                         c.state.as_str(),
-                        c.applicant.name.as_deref().unwrap_or("-"),
+                        c.applicant.fields.name.as_deref().unwrap_or("-"),
                         if c.complete() {
                             "lengkap".to_string()
                         } else {
@@ -571,7 +350,7 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     });
                 }
                 start_verifying(case, &actor, now)?;
-                let from = f.slot(&mut case.applicant).replace(value.clone());
+                let from = case.applicant.fields.slot(f).replace(value.clone());
                 case.record(
                     actor.clone(),
                     EventKind::FieldEdited {
@@ -582,25 +361,22 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     None,
                     now,
                 );
-                *rerun_words.borrow_mut() = match checklist::rerun(
-                    &desk.rules.checklist,
-                    case,
-                    crate::daemon::today(now),
-                ) {
-                    None => " Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan; \
+                *rerun_words.borrow_mut() =
+                    match recheck::rerun(&desk.rules.checklist, case, crate::desk::today(now)) {
+                        None => " Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan; \
                                  daftar periksa tidak dijalankan ulang."
-                        .to_string(),
-                    Some(new) => {
-                        let changed = checklist::changes(&case.checklist, &new);
-                        case.checklist = new;
-                        if changed.is_empty() {
-                            " Daftar periksa dijalankan ulang; tidak ada butir yang berubah."
-                                .to_string()
-                        } else {
-                            format!(" Daftar periksa dijalankan ulang: {}.", changed.join("; "))
+                            .to_string(),
+                        Some(new) => {
+                            let changed = recheck::changes(&case.checklist, &new);
+                            case.checklist = new;
+                            if changed.is_empty() {
+                                " Daftar periksa dijalankan ulang; tidak ada butir yang berubah."
+                                    .to_string()
+                            } else {
+                                format!(" Daftar periksa dijalankan ulang: {}.", changed.join("; "))
+                            }
                         }
-                    }
-                };
+                    };
                 Ok(Vec::new())
             })?;
             Ok(Reply::ok(format!("{}{}", reply.text, rerun_words.take())))
@@ -611,7 +387,7 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
             password_hash,
             verifier,
         } => {
-            let name = crate::web::accounts::check_name(name)
+            let name = crate::desk::accounts::check_name(name)
                 .map_err(|e| Reply::refused(format!("Akun tidak disimpan: {e}.")))?;
             let verifier = match (role, verifier) {
                 (Role::Verifikator, Some(who)) => {
@@ -779,7 +555,7 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
                     case.id
                 )));
             }
-            let data = LetterData::from_record(&case.applicant)
+            let data = LetterData::from_fields(&case.applicant.fields)
                 .map_err(|e| Reply::refused(format!("Kasus {}: {}", case.id, e.keterangan())))?;
             let template = &desk.rules.letter;
             let made = render_pdf(template, &data)
@@ -892,199 +668,6 @@ fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, 
     }
 }
 
-/// Whether `pdf` is this case's recommendation letter with a valid electronic signature: the
-/// case waits for it, every signature verifies and chains to `anchors`, and the signed text
-/// names the applicant's NIK. The reason, in Indonesian, when it is not.
-pub fn check_signed_letter(
-    pdf: &[u8],
-    case: &Case,
-    anchors: &TrustAnchors,
-    now: DateTime<Utc>,
-) -> Result<SignedInfo, String> {
-    if case.state != State::RekomendasiDikirim {
-        return Err(format!(
-            "kasus {} berstatus {}; surat bertanda tangan hanya diterima selama surat \
-             rekomendasi menunggu tanda tangan Kadis.",
-            case.id,
-            case.state.label_id()
-        ));
-    }
-    let info = match verify_pdf(pdf, anchors, now) {
-        Verdict::Valid(info) => info,
-        Verdict::Refused(refusal) => return Err(refusal.keterangan()),
-    };
-    let nik: Option<String> = case
-        .applicant
-        .nik
-        .as_deref()
-        .map(|n| n.chars().filter(char::is_ascii_digit).collect());
-    let text: String = crate::text::pdf::read(info.signed_revision(pdf))
-        .map(|c| c.text)
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    match nik {
-        Some(nik) if !nik.is_empty() && text.contains(&nik) => Ok(info),
-        _ => Err(
-            "surat yang ditandatangani bukan surat rekomendasi untuk kasus ini: NIK \
-                  pemohon tidak tercantum di dalamnya."
-                .to_string(),
-        ),
-    }
-}
-
-/// Keeps a signed letter that passed [`check_signed_letter`] and tells the case's verifier
-/// (every verifier when none is assigned).
-pub fn accept_signed_letter(
-    case: &mut Case,
-    config: &Config,
-    info: &SignedInfo,
-    sha256: &str,
-    actor: Actor,
-    now: DateTime<Utc>,
-) -> Result<Vec<OutgoingMail>, SopError> {
-    case.transition(State::Ditandatangani, actor.clone(), now, None)?;
-    case.letters.push(LetterFile::Signed {
-        at: now,
-        sha256: sha256.to_string(),
-        signer: info.signer_name.clone(),
-    });
-    case.record(
-        actor,
-        EventKind::LetterSigned {
-            sha256: sha256.to_string(),
-            signer: info.signer_name.clone(),
-        },
-        None,
-        now,
-    );
-    let office = &config.office;
-    let assigned: Vec<&Person> = office
-        .verifiers
-        .iter()
-        .filter(|v| case.verifier.as_deref() == Some(v.email.as_str()))
-        .collect();
-    let to = if assigned.is_empty() {
-        office.verifiers.iter().collect()
-    } else {
-        assigned
-    };
-    Ok(to
-        .into_iter()
-        .map(|v| compose::letter_signed(office, case, v, &info.signer_name, now))
-        .collect())
-}
-
-impl From<MailFile> for ReplyFile {
-    fn from(f: MailFile) -> ReplyFile {
-        ReplyFile {
-            name: f.filename,
-            bytes: f.bytes,
-        }
-    }
-}
-
-fn letter_files(id: CaseId, pdf: &[u8], docx: &[u8]) -> [MailFile; 2] {
-    [
-        MailFile {
-            filename: format!("{id}_surat_rekomendasi.pdf"),
-            content_type: "application/pdf",
-            bytes: pdf.to_vec(),
-        },
-        MailFile {
-            filename: format!("{id}_surat_rekomendasi.docx"),
-            content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            bytes: docx.to_vec(),
-        },
-    ]
-}
-
-fn get_case(store: &CaseStore, id: &str) -> Result<Case, Reply> {
-    let id = parse_id(id)?;
-    store
-        .get(id)
-        .map_err(store_error)?
-        .ok_or_else(|| Reply::refused(format!("Kasus {id} tidak ditemukan.")))
-}
-
-/// The signed letter, the latest KTP and SK and a data sheet, named `TTE-…_1_…` so they sort in
-/// the order BSrE's form asks for them and need no renaming.
-fn package(case: &Case, store: &CaseStore) -> Result<Vec<ReplyFile>, Reply> {
-    let Some(signed) = case.signed_letter() else {
-        return Err(Reply::refused(format!(
-            "Kasus {} belum memiliki surat rekomendasi bertanda tangan elektronik yang sah; paket \
-             belum dapat dibuat.",
-            case.id
-        )));
-    };
-    let blob = |sha256: &str| -> Result<Vec<u8>, Reply> {
-        store
-            .blob(sha256)
-            .map_err(store_error)?
-            .ok_or_else(|| Reply::refused(format!("Berkas {sha256} kasus {} hilang.", case.id)))
-    };
-    let name_part = name_for_file(case.applicant.name.as_deref().unwrap_or("pemohon"));
-    let mut files = vec![ReplyFile {
-        name: format!("{}_1_surat_rekomendasi_ttd.pdf", case.id),
-        bytes: blob(signed)?,
-    }];
-    for (n, kind, label) in [(2, "ktp", "KTP"), (3, "sk", "SK_jabatan")] {
-        match case.attachments.iter().rev().find(|a| a.kind == kind) {
-            Some(a) => files.push(ReplyFile {
-                name: format!("{}_{n}_{label}_{name_part}.{}", case.id, a.file_type),
-                bytes: blob(&a.sha256)?,
-            }),
-            None => {
-                return Err(Reply::refused(format!(
-                    "Kasus {} tidak memiliki lampiran {label}; paket belum dapat dibuat.",
-                    case.id
-                )));
-            }
-        }
-    }
-    let mut sheet = format!("Data pemohon sertifikat elektronik — kasus {}\n\n", case.id);
-    let a = &case.applicant;
-    for (label, value) in [
-        ("Nama", &a.name),
-        ("NIK", &a.nik),
-        ("NIP", &a.nip),
-        ("Pangkat/Golongan", &a.rank),
-        ("Jabatan", &a.position),
-        ("Unit Kerja", &a.unit),
-        ("Email dinas", &a.email),
-        ("No. HP", &a.phone),
-    ] {
-        sheet.push_str(&format!(
-            "{label:<17}: {}\n",
-            value.as_deref().unwrap_or("-")
-        ));
-    }
-    files.push(ReplyFile {
-        name: format!("{}_4_data_pemohon.txt", case.id),
-        bytes: sheet.into_bytes(),
-    });
-    Ok(files)
-}
-
-/// A name as part of a file name: letters and digits kept (non-ASCII too), the rest `_`.
-fn name_for_file(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.trim().chars() {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    let out = out.trim_matches('_');
-    if out.is_empty() {
-        "pemohon".into()
-    } else {
-        out.chars().take(60).collect()
-    }
-}
-
 fn timings_json(timings: &[sop::StepTiming]) -> serde_json::Value {
     timings
         .iter()
@@ -1095,92 +678,4 @@ fn timings_json(timings: &[sop::StepTiming]) -> serde_json::Value {
             })
         })
         .collect()
-}
-
-/// Serves staff commands on the daemon's control socket until the task is dropped. Only
-/// users who can open the socket file (the data directory's owner) can reach it.
-pub async fn serve(listener: UnixListener, services: Arc<Services>, mail_waiting: Arc<Notify>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let (read, mut write) = stream.into_split();
-        let mut line = String::new();
-        if BufReader::new(read).read_line(&mut line).await.is_err() {
-            continue;
-        }
-        let reply = match serde_json::from_str::<Command>(&line) {
-            Ok(command) => {
-                let reply = execute(&command, &services.desk(), Utc::now());
-                mail_waiting.notify_one();
-                reply
-            }
-            Err(e) => Reply::refused(format!("Perintah tidak dikenal: {e}")),
-        };
-        let mut out = serde_json::to_string(&reply).unwrap_or_default();
-        out.push('\n');
-        let _ = write.write_all(out.as_bytes()).await;
-    }
-}
-
-/// Sends a command to the running daemon, or runs it on the store directly when no daemon
-/// is running.
-pub async fn submit(command: &Command, config: &Config, rules: &Rules) -> Reply {
-    let socket = socket_path(&config.storage.data_dir);
-    if let Ok(stream) = UnixStream::connect(&socket).await {
-        let (read, mut write) = stream.into_split();
-        let mut line = serde_json::to_string(command).unwrap_or_default();
-        line.push('\n');
-        if write.write_all(line.as_bytes()).await.is_ok() {
-            let mut answer = String::new();
-            if BufReader::new(read).read_line(&mut answer).await.is_ok()
-                && let Ok(reply) = serde_json::from_str(&answer)
-            {
-                return reply;
-            }
-        }
-        return Reply::refused(
-            "Daemon sertel sedang berjalan tetapi tidak menjawab; coba lagi sebentar lagi.",
-        );
-    }
-    let anchors = match TrustAnchors::from_pem_files(&config.signing.trust_anchors) {
-        Ok(anchors) => anchors,
-        Err(e) => {
-            return Reply::refused(format!(
-                "Sertifikat CA tepercaya pada [signing] tidak dapat dibaca: {e}"
-            ));
-        }
-    };
-    match CaseStore::open(&config.storage.data_dir) {
-        Ok(store) => {
-            let desk = Desk {
-                config,
-                rules,
-                store: &store,
-                anchors: &anchors,
-            };
-            execute(command, &desk, Utc::now())
-        }
-        Err(e) => Reply::refused(format!(
-            "Basis data kasus di {} tidak dapat dibuka: {e}",
-            config.storage.data_dir.display()
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_text_field_refuses_floods_and_disguises() {
-        assert_eq!(
-            Field::Unit.normalize("  Dinas   Kesehatan ").as_deref(),
-            Ok("Dinas Kesehatan")
-        );
-        assert!(Field::Nama.normalize(&"a".repeat(1_500_000)).is_err());
-        assert!(Field::Nama.normalize("Rina\u{202e}anіR").is_err());
-        assert!(Field::Jabatan.normalize("Analis\u{0007}").is_err());
-        assert!(Field::Nama.normalize(&"a".repeat(TEXT_FIELD_LIMIT)).is_ok());
-    }
 }

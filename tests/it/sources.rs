@@ -2,7 +2,7 @@
 //! synthetic KTP read by tesseract through the daemon's step, the case in sled, the crop route
 //! of the web desk, and a follow-up mail after the verifier's edit.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,14 +15,15 @@ use chrono::{DateTime, TimeZone, Utc};
 use sertel::case::store::CaseStore;
 use sertel::case::{Case, CaseId, EventKind};
 use sertel::classify::DocKind;
-use sertel::daemon::{Outcome, ReplyLimiter, Services, process_next};
+use sertel::daemon::{Outcome, process_next};
+use sertel::desk::accounts::{Role, hash_password};
+use sertel::desk::command::{Command, execute};
+use sertel::desk::{ReplyLimiter, Services};
 use sertel::intake::maildir::Maildir;
 use sertel::rules::Rules;
 use sertel::signature::TrustAnchors;
-use sertel::staff::{Command, execute};
 use sertel::synth::{KtpVariant, Person, person, render_ktp};
 use sertel::text::ocr::{Ocr, OcrMode};
-use sertel::web::accounts::{Role, hash_password};
 use sertel::web::{WebDesk, router};
 use tower::ServiceExt;
 
@@ -216,7 +217,7 @@ fn status_of(case: &Case, item: &str) -> String {
     case.checklist
         .iter()
         .find(|c| c.id == item)
-        .map(|c| c.status.clone())
+        .map(|c| c.status.as_str().to_string())
         .unwrap_or_default()
 }
 
@@ -346,7 +347,10 @@ async fn an_edit_reruns_the_checklist_and_survives_a_follow_up() {
     assert!(page.contains("diubah verifikator"));
     let case = desk.case();
     assert_eq!(status_of(&case, "missing_phone"), "ok");
-    assert_eq!(case.applicant.phone.as_deref(), Some("+6281234567890"));
+    assert_eq!(
+        case.applicant.fields.phone.as_deref(),
+        Some("+6281234567890")
+    );
     assert!(case.history.iter().any(|e| matches!(
         &e.what,
         EventKind::FieldEdited { field, to, .. } if field == "hp" && to == "+6281234567890"
@@ -363,9 +367,12 @@ async fn an_edit_reruns_the_checklist_and_survives_a_follow_up() {
     let outcome = deliver(&desk.services, desk.dir.path(), "2.eml", &follow_up).await;
     assert_eq!(outcome, Outcome::FollowUp(desk.id));
     let case = desk.case();
-    assert_eq!(case.applicant.phone.as_deref(), Some("+6281234567890"));
     assert_eq!(
-        case.applicant.unit.as_deref(),
+        case.applicant.fields.phone.as_deref(),
+        Some("+6281234567890")
+    );
+    assert_eq!(
+        case.applicant.fields.unit.as_deref(),
         Some("Dinas Komunikasi dan Informatika")
     );
     assert_eq!(status_of(&case, "missing_phone"), "ok");
@@ -408,5 +415,8 @@ async fn a_case_stored_before_documents_were_kept_keeps_its_checklist() {
     );
     let case = desk.case();
     assert_eq!(case.checklist, before.checklist);
-    assert_eq!(case.applicant.phone.as_deref(), Some("+6281234567890"));
+    assert_eq!(
+        case.applicant.fields.phone.as_deref(),
+        Some("+6281234567890")
+    );
 }

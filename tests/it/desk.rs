@@ -2,7 +2,7 @@
 //! server: a Maildir inbox, a sled case store on disk, tesseract, and outgoing mail written as
 //! `.eml` files.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,13 +14,15 @@ use sertel::case::retention;
 use sertel::case::store::CaseStore;
 use sertel::case::{EventKind, Purpose, State};
 use sertel::config::Config;
-use sertel::daemon::{Desk, Outcome, ReplyLimiter, process_next, remind, send_due};
+use sertel::daemon::{Outcome, process_next, send_due};
+use sertel::desk::command::{Command, execute};
+use sertel::desk::remind::remind;
+use sertel::desk::{Desk, ReplyLimiter};
 use sertel::intake::maildir::Maildir;
 use sertel::intake::{Fetched, IntakeError, Locator, Mailbox};
 use sertel::outbound::folder::FolderTransport;
 use sertel::rules::Rules;
 use sertel::signature::TrustAnchors;
-use sertel::staff::{Command, execute};
 
 fn config(root: &Path) -> Config {
     common::office_config(root, "")
@@ -537,7 +539,11 @@ async fn reading_ahead_on_a_second_engine_gives_the_same_cases() {
     };
     let mut ocr = common::engine();
     let mut limiter = ReplyLimiter::default();
-    let mut lookahead = sertel::daemon::Lookahead::start(rules.clone(), 2).unwrap();
+    let mut lookahead = sertel::daemon::Lookahead::start(rules.clone(), 2, &|| {
+        Ok(Box::new(sertel::text::ocr::TesseractOcr::new("ind")?)
+            as Box<dyn sertel::text::ocr::Ocr + Send>)
+    })
+    .unwrap();
     let names = ["001", "002", "003", "004", "005"];
     for n in names {
         deliver(root, &format!("{n}.eml"), &sample(n));
@@ -837,7 +843,10 @@ async fn retention_erases_closed_cases_and_keeps_what_an_open_case_shares() {
         blob_file(root, &shared).exists(),
         "the attachment the open case shares stays"
     );
-    assert_eq!(after.applicant.nik.as_deref(), Some("7502********0001"));
+    assert_eq!(
+        after.applicant.fields.nik.as_deref(),
+        Some("7502********0001")
+    );
     assert!(
         !serde_json::to_string(&after)
             .unwrap()
@@ -933,7 +942,10 @@ fn a_schema_1_database_is_migrated_on_open_and_reads_whole() {
         let cases = store.list().unwrap();
         assert_eq!(cases.len(), 1);
         let case = &cases[0];
-        assert_eq!(case.applicant.name.as_deref(), Some("Pemohon Sintetis"));
+        assert_eq!(
+            case.applicant.fields.name.as_deref(),
+            Some("Pemohon Sintetis")
+        );
         let note = case.attachments[0].sha256.clone();
         // The attachment the old release kept in the database is a file now, and reads.
         assert!(blob_file(dir.path(), &note).exists());

@@ -4,7 +4,7 @@
 //! stored through the real case store; the attachments are a real PDF from the samples, a real
 //! PNG, and hostile HTML and SVG files.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,18 +14,19 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
 use common::http::form_encode;
+use sertel::applicant::ApplicantFields;
 use sertel::case::store::{CaseStore, MailKey, sha256_hex};
 use sertel::case::{
     Actor, ApplicantRecord, Case, ChecklistEntry, EventKind, MailRole, Purpose, State,
     StoredAttachment, StoredMail,
 };
 use sertel::config::Config;
-use sertel::daemon::Services;
+use sertel::desk::Services;
+use sertel::desk::accounts::{Role, hash_password};
+use sertel::desk::command::{Command, execute};
 use sertel::parse::parse_mail;
 use sertel::rules::Rules;
 use sertel::signature::TrustAnchors;
-use sertel::staff::{Command, execute};
-use sertel::web::accounts::{Role, hash_password};
 use sertel::web::{WebDesk, router};
 use tower::ServiceExt;
 
@@ -154,9 +155,12 @@ impl Desk {
             .open_case(&key, &raw, &files, opened, |id| {
                 let applicant = ApplicantRecord {
                     reply_to: "abdul@pemohon.test".into(),
-                    name: Some("Abdul <b>Rahman</b>".into()),
-                    nik: Some(NIK.into()),
-                    unit: Some("Dinas Kesehatan".into()),
+                    fields: ApplicantFields {
+                        name: Some("Abdul <b>Rahman</b>".into()),
+                        nik: Some(NIK.into()),
+                        unit: Some("Dinas Kesehatan".into()),
+                        ..Default::default()
+                    },
                     ..ApplicantRecord::default()
                 };
                 let mut case = Case::new(
@@ -176,14 +180,14 @@ impl Desk {
                 case.checklist = vec![
                     ChecklistEntry {
                         id: "ktp_attached".into(),
-                        status: "ok".into(),
+                        status: sertel::checklist::Status::Ok,
                         label: "KTP dilampirkan".into(),
                         detail: String::new(),
                         checked_by: None,
                     },
                     ChecklistEntry {
                         id: "nip_valid".into(),
-                        status: "missing".into(),
+                        status: sertel::checklist::Status::Missing,
                         label: "NIP tercantum".into(),
                         detail: "NIP tidak ditemukan".into(),
                         checked_by: None,
@@ -695,7 +699,7 @@ async fn a_verifier_acts_only_on_the_cases_disposed_to_them() {
     );
     assert!(refused.text().contains("Verifikator Dua"));
     assert_eq!(
-        desk.case().applicant.unit.as_deref(),
+        desk.case().applicant.fields.unit.as_deref(),
         Some("Dinas Kesehatan")
     );
 
@@ -708,7 +712,11 @@ async fn a_verifier_acts_only_on_the_cases_disposed_to_them() {
             .post(&format!("/kasus/{id}/ubah"), Some(&cookie), &form)
             .await;
         assert_eq!(done.status, StatusCode::OK, "{who}: {}", done.text());
-        assert_eq!(desk.case().applicant.unit.as_deref(), Some(value), "{who}");
+        assert_eq!(
+            desk.case().applicant.fields.unit.as_deref(),
+            Some(value),
+            "{who}"
+        );
     }
     let edited_by: Vec<String> = desk
         .case()
@@ -785,7 +793,10 @@ async fn only_the_admin_erases_a_cases_personal_data() {
     let erased = case.erased.expect("erased");
     assert_eq!(erased.reason, "permintaan pemohon");
     assert!(erased.by.contains("admin"));
-    assert_eq!(case.applicant.nik.as_deref(), Some("7502********0133"));
+    assert_eq!(
+        case.applicant.fields.nik.as_deref(),
+        Some("7502********0133")
+    );
     let sk = desk
         .get(&format!("/kasus/{id}/lampiran/1/unduh"), Some(&admin))
         .await;
@@ -856,7 +867,7 @@ async fn a_verifier_corrects_checks_requests_and_rejects() {
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(desk.case().applicant.nik.as_deref(), Some(NIK));
+    assert_eq!(desk.case().applicant.fields.nik.as_deref(), Some(NIK));
 
     let fixed = post(
         "ubah",
@@ -869,7 +880,7 @@ async fn a_verifier_corrects_checks_requests_and_rejects() {
     assert_eq!(fixed.status, StatusCode::OK, "{}", fixed.text());
     assert!(fixed.text().contains("Nama kasus"));
     let case = desk.case();
-    assert_eq!(case.applicant.name.as_deref(), Some("Abdul Rahman"));
+    assert_eq!(case.applicant.fields.name.as_deref(), Some("Abdul Rahman"));
     assert!(matches!(
         &case.history.last().unwrap().what,
         EventKind::FieldEdited { field, from: Some(from), to }
@@ -925,7 +936,7 @@ async fn the_cli_edit_is_the_same_command() {
     );
     assert!(reply.ok, "{}", reply.text);
     assert_eq!(
-        desk.case().applicant.phone.as_deref(),
+        desk.case().applicant.fields.phone.as_deref(),
         Some("+6281234567890")
     );
     let unknown = execute(
@@ -1019,7 +1030,8 @@ mod browser {
 
     use base64::Engine;
     use serde_json::{Value, json};
-    use sertel::daemon::{Outcome, ReplyLimiter, process_next};
+    use sertel::daemon::{Outcome, process_next};
+    use sertel::desk::ReplyLimiter;
     use sertel::intake::maildir::Maildir;
     use sertel::text::ocr::TesseractOcr;
 
@@ -1453,7 +1465,7 @@ mod browser {
         let case = desk.services.store.get(store_case).unwrap().unwrap();
         assert_eq!(case.state, State::MenungguKelengkapan);
         assert_eq!(
-            case.applicant.unit.as_deref(),
+            case.applicant.fields.unit.as_deref(),
             Some("Dinas Kesehatan Kabupaten Gorontalo")
         );
         assert_eq!(
@@ -1740,7 +1752,8 @@ fn article<'a>(thread: &'a str, needle: &str) -> &'a str {
 
 #[tokio::test]
 async fn the_thread_shows_mails_in_and_out_with_their_status() {
-    use sertel::daemon::{Outcome, ReplyLimiter, process_next, send_due};
+    use sertel::daemon::{Outcome, process_next, send_due};
+    use sertel::desk::ReplyLimiter;
     use sertel::intake::maildir::Maildir;
     use sertel::outbound::folder::FolderTransport;
     use sertel::text::ocr::TesseractOcr;

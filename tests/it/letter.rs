@@ -2,14 +2,15 @@
 //! and sertel's own text extraction, the DOCX unzipped and converted by LibreOffice.
 //!
 //! The layout golden file is `tests/golden/letter-layout.txt`; after an intended layout change,
-//! refresh it with `SERTEL_BLESS=1 cargo test --release --test letter golden` and review the diff.
+//! refresh it with `SERTEL_BLESS=1 cargo test --release --test it letter::golden` and review the diff.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sertel::applicant::ApplicantFields;
 use sertel::case::model::ApplicantRecord;
 use sertel::letter::layout::{
     FontFiles, Item, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, PAGE_H, PAGE_W, layout,
@@ -30,19 +31,21 @@ fn template() -> LetterTemplate {
 fn record(name: &str) -> ApplicantRecord {
     ApplicantRecord {
         reply_to: "pemohon@gorontalokab.go.id".into(),
-        name: Some(name.into()),
-        nik: Some("7501034506900002".into()),
-        nip: Some("199006052015032002".into()),
-        position: Some("Analis Kebijakan Ahli Muda".into()),
-        rank: Some("Penata Tingkat I (III/d)".into()),
-        unit: Some("Badan Perencanaan Pembangunan Daerah".into()),
-        phone: Some("0812-3456-7890".into()),
-        email: Some("siti.nuraini@gorontalokab.go.id".into()),
+        fields: ApplicantFields {
+            name: Some(name.into()),
+            nik: Some("7501034506900002".into()),
+            nip: Some("199006052015032002".into()),
+            position: Some("Analis Kebijakan Ahli Muda".into()),
+            rank: Some("Penata Tingkat I (III/d)".into()),
+            unit: Some("Badan Perencanaan Pembangunan Daerah".into()),
+            phone: Some("0812-3456-7890".into()),
+            email: Some("siti.nuraini@gorontalokab.go.id".into()),
+        },
     }
 }
 
 fn data(name: &str) -> LetterData {
-    LetterData::from_record(&record(name)).unwrap()
+    LetterData::from_fields(&record(name).fields).unwrap()
 }
 
 fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -78,10 +81,21 @@ fn row_labels() -> Vec<String> {
 }
 
 fn field_values(d: &LetterData) -> Vec<String> {
-    sertel::letter::Field::ALL
-        .into_iter()
-        .map(|f| d.value(f))
-        .collect()
+    use sertel::letter::Field;
+    // The shipped template's rows, in order.
+    [
+        Field::Nama,
+        Field::Nik,
+        Field::Nip,
+        Field::Pangkat,
+        Field::Jabatan,
+        Field::Unit,
+        Field::Surel,
+        Field::Hp,
+    ]
+    .into_iter()
+    .map(|f| d.value(f))
+    .collect()
 }
 
 #[test]
@@ -156,7 +170,7 @@ fn golden_layout() {
         std::fs::write(golden, &actual).unwrap();
     }
     let expected = std::fs::read_to_string(golden).expect(
-        "golden file missing: run SERTEL_BLESS=1 cargo test --release --test letter golden",
+        "golden file missing: run SERTEL_BLESS=1 cargo test --release --test it letter::golden",
     );
     if actual != expected {
         let diff: Vec<String> = expected
@@ -283,9 +297,10 @@ fn long_values_wrap_inside_their_cell() {
     let unit = "Bidang Persandian dan Statistik Sektoral pada Dinas Komunikasi dan Informatika \
                 Kabupaten Gorontalo yang Membawahi Seksi Keamanan Informasi dan Seksi \
                 Pengelolaan Sertifikat Elektronik Perangkat Daerah";
-    r.unit = Some(unit.into());
-    r.email = Some("seksi.keamanan.informasi.dan.persandian.kominfo@gorontalokab.go.id".into());
-    let d = LetterData::from_record(&r).unwrap();
+    r.fields.unit = Some(unit.into());
+    r.fields.email =
+        Some("seksi.keamanan.informasi.dan.persandian.kominfo@gorontalokab.go.id".into());
+    let d = LetterData::from_fields(&r.fields).unwrap();
     let t = template();
     let files = FontFiles::load().unwrap();
     let fonts = files.faces().unwrap();
@@ -355,8 +370,8 @@ fn docx_part(docx: &[u8], name: &str) -> String {
 #[test]
 fn docx_holds_placeholders_as_whole_runs_and_escapes_text() {
     let mut r = record(NAMES[1]);
-    r.unit = Some("Bagian Hukum & Organisasi <Setda>".into());
-    let d = LetterData::from_record(&r).unwrap();
+    r.fields.unit = Some("Bagian Hukum & Organisasi <Setda>".into());
+    let d = LetterData::from_fields(&r.fields).unwrap();
     let docx = render_docx(&template(), &d).unwrap();
     for part in ["[Content_Types].xml", "_rels/.rels", "word/styles.xml"] {
         assert!(!docx_part(&docx, part).is_empty());

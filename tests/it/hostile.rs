@@ -1,7 +1,7 @@
 //! Hostile inputs of our own: nothing here may panic, hang or take the memory, and every file
 //! that cannot be read becomes a checklist finding, not an error.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 

@@ -3,7 +3,7 @@
 //! server cannot move), IDLE, implicit TLS and STARTTLS, and the failures the daemon tells
 //! apart: refused (settings) against unavailable (retry).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! PDF signature verification against files signed by a real signer (OpenSSL CMS over the
 //! ByteRange, test CAs), cross-checked with poppler's `pdfsig`, and hostile mutations.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

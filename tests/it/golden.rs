@@ -1,7 +1,7 @@
 //! Golden samples: every `samples/NNN.eml` inspected with real tesseract must match its
 //! `NNN.expected.json` (the generator's ground truth, not a recording of sertel's output).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! crashes (`kill -9`) at every stage, a Dovecot restart and an SMTP outage lose nothing and
 //! duplicate nothing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
