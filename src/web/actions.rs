@@ -1,0 +1,446 @@
+//! The staff actions posted from the case page, each run as the same staff command the CLI
+//! gives, and the letter's draft, preview and signed upload.
+
+use super::case::*;
+use super::pages::Banner;
+use super::shared::*;
+use crate::desk::accounts;
+use crate::desk::command::{Command, execute};
+use crate::desk::reply::Reply;
+use accounts::{Role, Session};
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Runs one staff command for the signed-in person after the role and CSRF checks, and
+/// answers with the case page and the command's reply on it.
+pub(super) async fn act(
+    desk: &Arc<WebDesk>,
+    headers: HeaderMap,
+    id: String,
+    csrf: String,
+    needs: Needs,
+    command: impl FnOnce(String) -> Command + Send + 'static,
+) -> Response {
+    blocking(desk, move |desk| {
+        act_now(desk, &headers, &id, &csrf, needs, command)
+    })
+    .await
+}
+
+pub(super) fn act_now(
+    desk: &WebDesk,
+    headers: &HeaderMap,
+    id: &str,
+    csrf: &str,
+    needs: Needs,
+    command: impl FnOnce(String) -> Command,
+) -> Response {
+    let session = match signed_in(desk, headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    if !same_token(&session.csrf, csrf) {
+        return csrf_refused(&session);
+    }
+    let allowed = match needs {
+        Needs::Dispose => session.role.may_dispose(),
+        Needs::Verify => session.role.may_verify(),
+        Needs::Admin => session.role == Role::Admin,
+    };
+    if !allowed {
+        let what = match needs {
+            Needs::Dispose => "mendisposisikan kasus (tugas Kadis)",
+            Needs::Verify => "memverifikasi kasus (tugas verifikator)",
+            Needs::Admin => "menghapus data pribadi (tugas admin)",
+        };
+        return forbidden(&session, what);
+    }
+    if let Needs::Verify = needs
+        && let Some(refusal) = not_their_case(desk, &session, id)
+    {
+        return refusal;
+    }
+    let command = command(web_actor(&session));
+    let Reply { ok, text, .. } = execute(&command, &desk.services.desk(), desk.now());
+    desk.mail_waiting.notify_one();
+    let banner = if ok {
+        Banner::Done(text)
+    } else {
+        Banner::Refused(text)
+    };
+    render_case(desk, &session, id, Some(banner))
+}
+
+/// The refusal when the signed-in verifier is not the one the case was disposed to (an admin
+/// may act on every case).
+pub(super) fn not_their_case(desk: &WebDesk, session: &Session, id: &str) -> Option<Response> {
+    let case = match load_case(desk, session, id) {
+        Ok(case) => case,
+        Err(response) => return Some(*response),
+    };
+    let account = match desk.accounts.get(&session.name) {
+        Ok(Some(account)) => account,
+        Ok(None) => return Some(Redirect::to("/masuk").into_response()),
+        Err(e) => return Some(server_error("account lookup failed", e)),
+    };
+    if account.may_verify_case(case.verifier.as_deref()) {
+        return None;
+    }
+    tracing::warn!(case = %case.id, user = %session.name, "web action refused: the case is disposed to another verifier");
+    let assigned = case.verifier.as_deref().unwrap_or("-");
+    let whose = desk
+        .services
+        .config
+        .office
+        .verifiers
+        .iter()
+        .find(|v| v.email.eq_ignore_ascii_case(assigned))
+        .map_or(assigned.to_string(), |v| v.name.clone());
+    let hint = if account.verifier.is_none() {
+        " Akun Anda belum ditautkan ke verifikator kantor; minta admin menautkannya \
+         (sertel user add NAMA --role verifikator --verifikator EMAIL)."
+    } else {
+        ""
+    };
+    Some(html(
+        StatusCode::FORBIDDEN,
+        super::pages::message_page(
+            Some(session),
+            "Bukan kasus Anda",
+            &format!(
+                "Kasus {} didisposisikan kepada {whose}; hanya verifikator tersebut atau admin \
+                 yang dapat menindaklanjutinya.{hint}",
+                case.id
+            ),
+        ),
+    ))
+}
+
+/// The name an action is recorded under in the case history.
+pub(super) fn web_actor(session: &Session) -> String {
+    let role = match session.role {
+        Role::Verifikator => "verifikator",
+        Role::Kadis => "Kadis",
+        Role::Admin => "admin",
+    };
+    format!("{} ({role}, web)", session.name)
+}
+
+#[derive(Deserialize)]
+pub(super) struct DisposeForm {
+    pub(super) csrf: String,
+    pub(super) verifier: String,
+}
+
+pub(super) async fn act_dispose(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<DisposeForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Dispose, move |by| {
+        Command::Dispose {
+            id: case,
+            verifier: form.verifier,
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct RequestForm {
+    pub(super) csrf: String,
+    pub(super) message: String,
+}
+
+pub(super) async fn act_request(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RequestForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+        Command::Request {
+            id: case,
+            message: form.message,
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct CheckForm {
+    pub(super) csrf: String,
+    pub(super) item: String,
+    #[serde(default)]
+    pub(super) note: String,
+}
+
+pub(super) async fn act_check(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CheckForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+        Command::Check {
+            id: case,
+            item: form.item,
+            note: Some(form.note.trim().to_string()).filter(|n| !n.is_empty()),
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct RejectForm {
+    pub(super) csrf: String,
+    pub(super) reason: String,
+}
+
+pub(super) async fn act_reject(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RejectForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+        Command::Reject {
+            id: case,
+            reason: form.reason,
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct EditForm {
+    pub(super) csrf: String,
+    pub(super) field: String,
+    pub(super) value: String,
+}
+
+pub(super) async fn act_edit(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<EditForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+        Command::Edit {
+            id: case,
+            field: form.field,
+            value: form.value,
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct MarkForm {
+    pub(super) csrf: String,
+    pub(super) state: String,
+}
+
+pub(super) async fn act_mark(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<MarkForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+        Command::Mark {
+            id: case,
+            state: form.state,
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct DraftForm {
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) reason: String,
+}
+
+pub(super) async fn act_draft(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<DraftForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+        Command::Draft {
+            id: case,
+            reason: Some(form.reason.trim().to_string()).filter(|r| !r.is_empty()),
+            by,
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct EraseForm {
+    pub(super) csrf: String,
+    pub(super) reason: String,
+    #[serde(default)]
+    pub(super) force: String,
+}
+
+pub(super) async fn act_erase(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<EraseForm>,
+) -> Response {
+    let case = id.clone();
+    act(&desk, headers, id, form.csrf, Needs::Admin, move |by| {
+        Command::Erase {
+            id: case,
+            reason: form.reason,
+            force: !form.force.is_empty(),
+            by,
+        }
+    })
+    .await
+}
+
+/// The latest drafted letter: `pdf` or `docx` as a download, `gambar` as its first page; `ttd`
+/// the accepted signed letter.
+pub(super) async fn letter(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, kind)): Path<(String, String)>,
+) -> Response {
+    let session = match signed_in(&desk, &headers) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    if kind == "ttd" {
+        return signed_letter(&desk, &session, &id);
+    }
+    let index = match kind.as_str() {
+        "pdf" | "gambar" => 0,
+        "docx" => 1,
+        _ => return (StatusCode::NOT_FOUND, "tidak ada\n").into_response(),
+    };
+    let reply = execute(
+        &Command::Letter { id: id.clone() },
+        &desk.services.desk(),
+        desk.now(),
+    );
+    let Some(file) = reply.files.into_iter().nth(index).filter(|_| reply.ok) else {
+        return html(
+            StatusCode::NOT_FOUND,
+            super::pages::message_page(Some(&session), "Surat tidak tersedia", &reply.text),
+        );
+    };
+    if kind != "gambar" {
+        return super::files::letter_download(&file.name, file.bytes);
+    }
+    let shared = desk.clone();
+    let shown = tokio::task::spawn_blocking(move || {
+        super::files::letter_picture(&file.name, &file.bytes, &shared.pages)
+    })
+    .await;
+    match shown {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        Err(e) => server_error("rendering the letter panicked", e),
+    }
+}
+
+/// The accepted signed letter, as it was uploaded, for download.
+pub(super) fn signed_letter(desk: &WebDesk, session: &Session, id: &str) -> Response {
+    let case = match load_case(desk, session, id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    let bytes = match case
+        .signed_letter()
+        .map(|sha| desk.services.store.blob(sha))
+    {
+        Some(Ok(Some(bytes))) => bytes,
+        Some(Err(e)) => return server_error("signed letter could not be read", e),
+        None | Some(Ok(None)) => {
+            return html(
+                StatusCode::NOT_FOUND,
+                super::pages::message_page(
+                    Some(session),
+                    "Surat tidak tersedia",
+                    &format!("Kasus {} belum memiliki surat bertanda tangan.", case.id),
+                ),
+            );
+        }
+    };
+    super::files::letter_download(&format!("{}_surat_rekomendasi_ttd.pdf", case.id), bytes)
+}
+
+/// The signed letter upload: the form's fields are read first, then the checks and the
+/// command are those of every other action.
+pub(super) async fn act_sign(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    // A stranger's upload is refused before its body is read.
+    if let Err(response) = signed_in(&desk, &headers) {
+        return *response;
+    }
+    let (mut csrf, mut pdf) = (String::new(), Vec::new());
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return upload_refused(e),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return upload_refused(e),
+        };
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => pdf = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    let case = id.clone();
+    act(&desk, headers, id, csrf, Needs::Verify, move |by| {
+        Command::Sign { id: case, pdf, by }
+    })
+    .await
+}
+
+pub(super) fn upload_refused(e: axum::extract::multipart::MultipartError) -> Response {
+    tracing::warn!(error = %e, "signed letter upload unreadable");
+    html(
+        e.status(),
+        super::pages::message_page(
+            None,
+            "Unggahan ditolak",
+            &format!(
+                "Berkas tidak dapat diterima (paling besar {} MB). Kembali lalu coba lagi.",
+                crate::desk::letters::SIGNED_LETTER_LIMIT / (1024 * 1024)
+            ),
+        ),
+    )
+}

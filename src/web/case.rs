@@ -1,0 +1,276 @@
+//! Reading routes: the queue, the case page, attachment pages, crops and downloads, the report.
+
+use super::pages::{Banner, QueueFilter};
+use super::shared::*;
+use crate::case::{Case, CaseId};
+use crate::desk::accounts;
+use accounts::Session;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+
+pub(super) async fn queue(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Query(filter): Query<QueueFilter>,
+) -> Response {
+    blocking(&desk, move |desk| {
+        let session = match signed_in(desk, &headers) {
+            Ok(session) => session,
+            Err(response) => return *response,
+        };
+        match desk.services.store.list() {
+            Ok(cases) => html(
+                StatusCode::OK,
+                super::pages::queue_page(
+                    &session,
+                    &desk.services.config,
+                    &cases,
+                    &filter,
+                    desk.now(),
+                ),
+            ),
+            Err(e) => server_error("queue could not read the cases", e),
+        }
+    })
+    .await
+}
+
+/// The signed-in person and the case they asked for, or the page that answers instead.
+pub(super) fn session_and_case(
+    desk: &WebDesk,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Session, Case), Instead> {
+    let session = signed_in(desk, headers)?;
+    let case = load_case(desk, &session, id)?;
+    Ok((session, case))
+}
+
+pub(super) fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, Instead> {
+    let not_found = || {
+        Box::new(html(
+            StatusCode::NOT_FOUND,
+            super::pages::message_page(
+                Some(session),
+                "Kasus tidak ditemukan",
+                &format!("Tidak ada kasus bernomor {id}."),
+            ),
+        ))
+    };
+    let id: CaseId = id.parse().map_err(|_| not_found())?;
+    match desk.services.store.get(id) {
+        Ok(Some(case)) => Ok(case),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(Box::new(server_error("case could not be read", e))),
+    }
+}
+
+pub(super) fn render_case(
+    desk: &WebDesk,
+    session: &Session,
+    id: &str,
+    banner: Option<Banner>,
+) -> Response {
+    let case = match load_case(desk, session, id) {
+        Ok(case) => case,
+        Err(response) => return *response,
+    };
+    let mails = match desk.services.store.case_mails(case.id) {
+        Ok(mails) => mails,
+        Err(e) => return server_error("case mails could not be read", e),
+    };
+    let outgoing = match desk.services.store.case_outgoing(case.id) {
+        Ok(outgoing) => outgoing,
+        Err(e) => return server_error("case outgoing mails could not be read", e),
+    };
+    let status = match &banner {
+        Some(Banner::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    html(
+        status,
+        super::pages::case_page(
+            session,
+            &desk.services.config,
+            &case,
+            super::pages::Thread {
+                incoming: &mails,
+                outgoing: &outgoing,
+            },
+            super::pages::Readings {
+                attachments: &super::files::views(&desk.services.store, &case),
+                min_confidence: desk.services.rules.checklist.settings.min_confidence,
+            },
+            banner.as_ref(),
+            desk.now(),
+        ),
+    )
+}
+
+pub(super) async fn case_page(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    blocking(&desk, move |desk| match signed_in(desk, &headers) {
+        Ok(session) => render_case(desk, &session, &id, None),
+        Err(response) => *response,
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct PictureQuery {
+    #[serde(default = "first_page")]
+    pub(super) halaman: u32,
+}
+
+pub(super) fn first_page() -> u32 {
+    1
+}
+
+pub(super) async fn picture(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, usize)>,
+    Query(q): Query<PictureQuery>,
+) -> Response {
+    let (_, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return *response,
+    };
+    let shared = desk.clone();
+    let shown = tokio::task::spawn_blocking(move || {
+        super::files::picture(&shared.services.store, &case, n, q.halaman, &shared.pages)
+    })
+    .await;
+    match shown {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        Err(e) => server_error("rendering an attachment panicked", e),
+    }
+}
+
+pub(super) async fn crop(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, n, field)): Path<(String, usize, String)>,
+) -> Response {
+    let (session, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return *response,
+    };
+    let shared = desk.clone();
+    let cropped = tokio::task::spawn_blocking(move || {
+        super::files::crop(&shared.services.store, &case, n, &field, &shared.prepared)
+    })
+    .await;
+    match cropped {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, "no crop to show");
+            html(
+                StatusCode::NOT_FOUND,
+                super::pages::message_page(
+                    Some(&session),
+                    "Potongan tidak tersedia",
+                    "Tidak ada potongan gambar untuk isian ini: isian tidak dikenal, tidak dibaca \
+                     dari gambar, atau lampirannya tidak dapat dibuka.",
+                ),
+            )
+        }
+        Err(e) => server_error("cropping an attachment panicked", e),
+    }
+}
+
+pub(super) async fn download(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, usize)>,
+) -> Response {
+    let (_, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return *response,
+    };
+    match super::files::download(&desk.services.store, &case, n) {
+        Ok(response) => response,
+        Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+    }
+}
+
+/// Attachment `n` of the mail sertel queued for the case as outbox entry `outbox`, as a
+/// download (the letters it sent the Kadis, for one).
+pub(super) async fn outgoing_attachment(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Path((id, outbox, n)): Path<(String, u64, usize)>,
+) -> Response {
+    let (session, case) = match session_and_case(&desk, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return *response,
+    };
+    let outgoing = match desk.services.store.case_outgoing(case.id) {
+        Ok(outgoing) => outgoing,
+        Err(e) => return server_error("case outgoing mails could not be read", e),
+    };
+    let attachment = outgoing
+        .into_iter()
+        .find(|copy| copy.mail.outbox == outbox)
+        .and_then(|copy| crate::parse::parse_mail(&copy.raw?).ok())
+        .and_then(|parsed| parsed.attachments.into_iter().nth(n));
+    match attachment {
+        Some(a) => super::files::letter_download(&a.filename, a.data),
+        None => html(
+            StatusCode::NOT_FOUND,
+            super::pages::message_page(
+                Some(&session),
+                "Lampiran tidak ditemukan",
+                &format!(
+                    "Surel keluar kasus {} tidak memiliki lampiran ini.",
+                    case.id
+                ),
+            ),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    #[serde(default)]
+    pub(super) from: String,
+    #[serde(default)]
+    pub(super) to: String,
+}
+
+pub(super) async fn report_page(
+    State(desk): State<Arc<WebDesk>>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    blocking(&desk, move |desk| {
+        let session = match signed_in(desk, &headers) {
+            Ok(session) => session,
+            Err(response) => return *response,
+        };
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        let cases = match desk.services.store.list() {
+            Ok(cases) => cases,
+            Err(e) => return server_error("report could not read the cases", e),
+        };
+        let report = crate::report::compute(
+            &cases,
+            &desk.services.config.standards,
+            date(&q.from),
+            date(&q.to),
+            desk.now(),
+        );
+        html(
+            StatusCode::OK,
+            super::pages::report_page(&session, &report, q.from.trim(), q.to.trim()),
+        )
+    })
+    .await
+}
