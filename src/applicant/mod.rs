@@ -6,6 +6,7 @@ pub mod name;
 pub mod nik;
 pub mod nip;
 pub mod phone;
+pub mod sex;
 
 pub use email::{EmailAddress, EmailError};
 pub use fields::{ApplicantFields, Field};
@@ -13,24 +14,7 @@ pub use name::{NameMatch, name_distance, names_match, normalize_name};
 pub use nik::{Nik, NikError, province_name, regency_name};
 pub use nip::{Nip, NipError, NipKind};
 pub use phone::{Phone, PhoneError};
-
-/// Sex as encoded in a NIK (day + 40) or a NIP (digit 15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sex {
-    Male,
-    Female,
-}
-
-impl Sex {
-    /// The wording printed on a KTP ("Jenis Kelamin"), so KTP OCR text can be compared directly.
-    pub fn label_id(self) -> &'static str {
-        match self {
-            Sex::Male => "LAKI-LAKI",
-            Sex::Female => "PEREMPUAN",
-        }
-    }
-}
+pub use sex::Sex;
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use super::Sex;
+use super::sex::Sex;
 
 /// Province codes as Dukcapil (Kemendagri) assigns them, which is what a NIK carries. BPS
 /// numbers the Papua provinces differently (e.g. 94 for Papua); those codes never appear in a

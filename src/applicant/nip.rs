@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use super::Sex;
+use super::sex::Sex;
 
 /// Which scheme issued the NIP. Digit 13 tells them apart: a PNS has the first digit of the
 /// appointment month there (0 or 1), a PPPK has 2.

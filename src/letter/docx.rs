@@ -7,7 +7,7 @@ use std::io::{Cursor, Write};
 use zip::CompressionMethod;
 use zip::write::SimpleFileOptions;
 
-use super::{LetterData, LetterError, LetterTemplate, Placeholder, Run, Text};
+use super::template::{LetterData, LetterError, LetterTemplate, Placeholder, Run, Text};
 
 /// A4 and the PDF's margins, in twentieths of a point.
 const PAGE_W: u32 = 11906;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ttf_parser::GlyphId;
 
-use super::{LetterData, LetterError, LetterTemplate, Placeholder, Text};
+use super::template::{LetterData, LetterError, LetterTemplate, Placeholder, Text};
 
 /// Debian's fonts-dejavu-core, read at run time like the synthetic documents' fonts.
 pub const FONT_DIR: &str = "/usr/share/fonts/truetype/dejavu";

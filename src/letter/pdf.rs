@@ -9,7 +9,7 @@ use lopdf::{Dictionary, Document, Object, Stream, StringFormat, dictionary};
 
 use super::layout::{Face, FontFiles, Fonts, Item, PAGE_H, PAGE_W, Page, Weight, layout};
 use super::subset::subset;
-use super::{LetterData, LetterError, LetterTemplate};
+use super::template::{LetterData, LetterError, LetterTemplate};
 
 pub fn render_pdf(template: &LetterTemplate, data: &LetterData) -> Result<Vec<u8>, LetterError> {
     let files = FontFiles::load()?;

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use image::{Rgb, RgbImage};
 
-use super::SynthError;
+use super::error::SynthError;
 use super::ktp;
 use super::pdf::{self, PAGE_H, PAGE_W, Page, PdfFont, TextItem};
 use super::raster::{self, Fonts, Style};

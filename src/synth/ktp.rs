@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
 
-use super::SynthError;
+use super::error::SynthError;
 use super::pdf;
 use super::person::{self, Person};
 use super::raster::{self, Fonts, Placement, Style};

@@ -8,6 +8,7 @@
 
 mod body;
 mod docs;
+mod error;
 mod ktp;
 mod mail;
 mod pdf;
@@ -18,28 +19,9 @@ mod sample;
 
 use std::path::{Path, PathBuf};
 
+pub use error::SynthError;
 pub use ktp::{KtpVariant, render_ktp};
 pub use person::{Person, person};
-
-/// Why generating failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SynthError {
-    #[error("font missing: {}", path.display())]
-    FontMissing { path: PathBuf },
-    #[error("font unreadable: {}", path.display())]
-    FontInvalid { path: PathBuf },
-    #[error("cannot write {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("image encoding failed: {0}")]
-    Image(#[from] image::ImageError),
-    #[error("pdf building failed: {0}")]
-    Pdf(#[from] lopdf::Error),
-    #[error("json encoding failed: {0}")]
-    Json(#[from] serde_json::Error),
-}
 
 /// How many samples to make, from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

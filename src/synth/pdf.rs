@@ -4,7 +4,7 @@
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Object, Stream, StringFormat, dictionary};
 
-use super::SynthError;
+use super::error::SynthError;
 use super::rng::Rng;
 
 /// A4 in points.

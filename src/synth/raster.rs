@@ -9,7 +9,7 @@ use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::{GrayImage, ImageEncoder, Rgb, RgbImage};
 use imageproc::geometric_transformations::Projection;
 
-use super::SynthError;
+use super::error::SynthError;
 use super::rng::Rng;
 
 /// Debian's fonts-dejavu-core; read at run time, never vendored.

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use serde::Serialize;
 
-use super::SynthError;
 use super::body::{self, BodyStyle, Fields};
 use super::docs::{self, LetterFacts, SkFacts};
+use super::error::SynthError;
 use super::ktp::{self, KtpVariant};
 use super::mail::{self, Disposition, Part, TextEncoding};
 use super::pdf;

@@ -8,14 +8,6 @@ pub mod login;
 pub mod pages;
 mod serve;
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::middleware;
-use axum::response::Redirect;
-use axum::routing::{get, post};
-
 use crate::config::WebConfig;
 
 pub use serve::{HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS, serve};
@@ -25,46 +17,11 @@ mod auth;
 mod case;
 mod shared;
 
-use actions::*;
-use auth::*;
-use case::*;
 pub use shared::*;
 
-/// Every route of the desk, with the security headers on every answer.
-pub fn router(desk: Arc<WebDesk>) -> Router {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/antrian") }))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/gaya.css", get(stylesheet))
-        .route("/masuk", get(login_form).post(login))
-        .route("/keluar", post(logout))
-        .route("/antrian", get(queue))
-        .route("/kasus/{id}", get(case_page))
-        .route("/kasus/{id}/lampiran/{n}/unduh", get(download))
-        .route("/kasus/{id}/lampiran/{n}/gambar", get(picture))
-        .route("/kasus/{id}/lampiran/{n}/potongan/{field}", get(crop))
-        .route("/kasus/{id}/keluar/{outbox}/{n}", get(outgoing_attachment))
-        .route("/kasus/{id}/disposisi", post(act_dispose))
-        .route("/kasus/{id}/minta", post(act_request))
-        .route("/kasus/{id}/periksa", post(act_check))
-        .route("/kasus/{id}/tolak", post(act_reject))
-        .route("/kasus/{id}/ubah", post(act_edit))
-        .route("/kasus/{id}/tahap", post(act_mark))
-        .route("/kasus/{id}/surat", post(act_draft))
-        .route("/kasus/{id}/hapus", post(act_erase))
-        .route("/kasus/{id}/surat/{kind}", get(letter))
-        .route(
-            "/kasus/{id}/ttd",
-            post(act_sign).layer(DefaultBodyLimit::max(
-                crate::desk::letters::SIGNED_LETTER_LIMIT,
-            )),
-        )
-        .route("/laporan", get(report_page))
-        .layer(DefaultBodyLimit::max(FORM_LIMIT))
-        .layer(middleware::from_fn(security_headers))
-        .with_state(desk)
-}
+mod routes;
+
+pub use routes::*;
 
 /// Binds the configured address; the daemon refuses to start when it cannot.
 pub async fn bind(web: &WebConfig) -> Result<tokio::net::TcpListener, WebError> {

@@ -16,7 +16,8 @@ use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
-use super::{WebDesk, router};
+use super::WebDesk;
+use super::routes::router;
 
 /// Open connections at once; a further one is closed as soon as it is accepted.
 pub const MAX_CONNECTIONS: usize = 256;

@@ -14,6 +14,7 @@ mod blobs;
 mod cases;
 mod codec;
 mod db;
+mod open;
 mod outbox;
 mod seen;
 #[cfg(test)]

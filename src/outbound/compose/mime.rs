@@ -1,8 +1,8 @@
 //! Building the MIME message: addresses, Message-IDs and threading headers, the subject tag,
 //! attachments, the finished bytes.
 
-use super::OutgoingMail;
 use crate::applicant::nik::mask_niks_in;
+use crate::case::store::OutgoingMail;
 use crate::case::{Case, CaseId, Purpose};
 use crate::config::Office;
 use chrono::{DateTime, Utc};
