@@ -94,7 +94,6 @@ fn seed(store: &CaseStore) -> String {
                     name: Some("Pemohon Sintetis".into()),
                     ..Default::default()
                 },
-                ..ApplicantRecord::default()
             };
             let mut case = Case::new(id, now, applicant, None);
             case.mails.push(StoredMail {

@@ -54,7 +54,6 @@ fn cases() -> Vec<Case> {
                     unit: Some(units[seq as usize % units.len()].to_string()),
                     ..Default::default()
                 },
-                ..ApplicantRecord::default()
             };
             let mut case = Case::new(CaseId { year: 2026, seq }, opened, applicant, None);
             let staff = Actor::Staff("kadis".into());

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::SCHEMA_VERSION;
-use super::store::{BACKUP_TREES, CaseError, CaseStore, sha256_hex};
+use super::store::{BACKUP_TREES, CaseError, CaseStore, TreeDump, sha256_hex};
 
 /// The layout of the backup folder; a newer one is refused.
 const FORMAT: u32 = 1;
@@ -229,9 +229,7 @@ pub fn backup(store: &CaseStore, dir: &Path, now: DateTime<Utc>) -> Result<Manif
 
 /// Reads and checks the backup in `dir`: its manifest, every tree file's hash, every blob
 /// against its name. Nothing is written.
-pub fn check(
-    dir: &Path,
-) -> Result<(Manifest, Vec<(String, Vec<(Vec<u8>, Vec<u8>)>)>), BackupError> {
+pub fn check(dir: &Path) -> Result<(Manifest, Vec<TreeDump>), BackupError> {
     let path = dir.join("manifest.json");
     let text = std::fs::read(&path)
         .map_err(|e| BackupError::Manifest(dir.to_path_buf(), e.to_string()))?;

@@ -4,9 +4,11 @@
 
 use super::store::{CaseError, CaseStore};
 
+/// One migration step, run on the open store.
+type Step = fn(&CaseStore) -> Result<(), CaseError>;
+
 /// The step from schema `n` to `n + 1` is `STEPS[n - 1]`.
-const STEPS: [(&str, fn(&CaseStore) -> Result<(), CaseError>); 1] =
-    [("blobs kept in the database become files", blobs_to_files)];
+const STEPS: [(&str, Step); 1] = [("blobs kept in the database become files", blobs_to_files)];
 
 /// Brings a database at schema `found` to `target`, one step at a time.
 pub(super) fn run(store: &CaseStore, found: u32, target: u32) -> Result<(), CaseError> {

@@ -206,7 +206,6 @@ mod tests {
                     name: Some("Rahmat".into()),
                     ..Default::default()
                 },
-                ..ApplicantRecord::default()
             },
             None,
         );

@@ -752,7 +752,6 @@ mod tests {
                     nik: Some(NIK.into()),
                     ..Default::default()
                 },
-                ..ApplicantRecord::default()
             },
             Some("Permohonan TTE".into()),
         );

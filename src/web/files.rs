@@ -18,6 +18,9 @@ use crate::case::store::{CaseError, CaseStore, sha256_hex};
 use crate::parse::FileType;
 use crate::text::{Bbox, Place};
 
+/// A page being rendered or rendered: its PNG, or why it could not be.
+type Rendering = Arc<OnceLock<Result<Arc<Vec<u8>>, String>>>;
+
 /// The CSP of an attachment: nothing in it may run or load anything.
 const ATTACHMENT_CSP: &str = "default-src 'none'; sandbox";
 /// Resolution of rendered PDF pages: readable on a laptop, small enough for a phone.
@@ -82,7 +85,7 @@ impl PreparedCache {
 /// the last [`PAGES_KEPT`] stay.
 #[derive(Default)]
 pub struct PageCache {
-    kept: Mutex<VecDeque<(String, u32, Arc<OnceLock<Result<Arc<Vec<u8>>, String>>>)>>,
+    kept: Mutex<VecDeque<(String, u32, Rendering)>>,
 }
 
 /// Rendered pages kept; a page is 50–300 KB.

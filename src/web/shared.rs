@@ -256,7 +256,7 @@ impl FromRequestParts<Arc<WebDesk>> for ClientAddr {
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
                 .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-                .last()
+                .next_back()
         };
         let addr = match peer {
             Some(peer) if desk.web.behind_proxy && peer.is_loopback() => {

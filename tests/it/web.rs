@@ -161,7 +161,6 @@ impl Desk {
                         unit: Some("Dinas Kesehatan".into()),
                         ..Default::default()
                     },
-                    ..ApplicantRecord::default()
                 };
                 let mut case = Case::new(
                     id,

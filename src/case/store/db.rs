@@ -153,6 +153,9 @@ pub const BACKUP_TREES: [&str; 10] = [
     "web_audit",
 ];
 
+/// One tree as a backup carries it: its name and every key with its value.
+pub type TreeDump = (String, Vec<(Vec<u8>, Vec<u8>)>);
+
 impl CaseStore {
     /// Records that the database now follows schema `version`.
     pub(crate) fn set_schema(&self, version: u32) -> Result<(), CaseError> {
@@ -212,7 +215,7 @@ impl CaseStore {
     }
 
     /// Every key and value of the [`BACKUP_TREES`], read while no transaction runs.
-    pub fn export_trees(&self) -> Result<Vec<(String, Vec<(Vec<u8>, Vec<u8>)>)>, CaseError> {
+    pub fn export_trees(&self) -> Result<Vec<TreeDump>, CaseError> {
         let _exclusive = self.gate.write().unwrap_or_else(|e| e.into_inner());
         BACKUP_TREES
             .iter()

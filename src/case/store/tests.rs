@@ -97,7 +97,6 @@ fn open(store: &CaseStore, n: &str, nik: &str, now: DateTime<Utc>) -> CaseId {
                         nik: Some(nik.into()),
                         ..Default::default()
                     },
-                    ..ApplicantRecord::default()
                 },
                 Some("Permohonan TTE".into()),
             );
