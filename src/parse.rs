@@ -208,6 +208,15 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     Ok(mail)
 }
 
+/// A Message-ID as it is compared and written in threading headers: without whitespace and
+/// angle brackets.
+pub fn bare_message_id(id: &str) -> &str {
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+}
+
 fn replies_to(message: &Message<'_>) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for value in [message.in_reply_to(), message.references()] {

@@ -2,7 +2,7 @@
 //! letter or disposition acts on it, anything else is kept as a note or quarantined.
 
 use crate::case::recheck;
-use crate::case::store::{CaseError, MailKey, Seen};
+use crate::case::store::{CaseError, MailKey, Seen, sha256_hex};
 use crate::case::{
     Actor, ApplicantRecord, Case, CaseId, EventKind, MailRole, State, StoredAttachment,
     StoredDocument, StoredMail,
@@ -13,13 +13,12 @@ use crate::desk::command::keep_edits;
 use crate::desk::letters::{accept_signed_letter, check_signed_letter};
 use crate::desk::{Desk, ReplyLimiter, today};
 use crate::inspect::{Report, inspect_mails};
+use crate::intake::Fetched;
 use crate::intake::vouch::vouch;
-use crate::intake::{Fetched, Locator};
 use crate::outbound::compose;
 use crate::parse::{FileType, ParsedMail, parse_mail};
 use crate::text::ocr::Ocr;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 /// What became of one mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,14 +41,6 @@ pub enum Outcome {
     AlreadyDone,
 }
 
-fn mail_key(locator: &Locator, message_id: Option<&str>, raw: &[u8]) -> MailKey {
-    MailKey {
-        locator: Some(locator.key()),
-        message_id: message_id.map(str::to_string),
-        sha256: hex::encode(Sha256::digest(raw)),
-    }
-}
-
 /// Everything short of the mailbox: decides what the mail is and stores it with its effects.
 pub fn handle(
     fetched: &Fetched,
@@ -63,7 +54,7 @@ pub fn handle(
     let mail = match parse_mail(raw) {
         Ok(mail) => mail,
         Err(e) => {
-            let key = mail_key(&fetched.locator, None, raw);
+            let key = MailKey::new(Some(fetched.locator.key()), None, raw);
             return quarantine(
                 desk,
                 &key,
@@ -74,7 +65,7 @@ pub fn handle(
             );
         }
     };
-    let key = mail_key(&fetched.locator, mail.message_id.as_deref(), raw);
+    let key = MailKey::new(Some(fetched.locator.key()), mail.message_id.clone(), raw);
     if let Some(seen) = desk.store.seen(&key)? {
         tracing::info!(locator = %key.locator.as_deref().unwrap_or(""), ?seen, "already recorded");
         return Ok(match seen {
@@ -210,7 +201,7 @@ fn attachments_of(mail: &ParsedMail, report: Option<&Report>) -> Vec<(StoredAtta
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default(),
                     size: att.data.len() as u64,
-                    sha256: hex::encode(Sha256::digest(&att.data)),
+                    sha256: sha256_hex(&att.data),
                     mail: mail.message_id.clone(),
                 },
                 att.data.clone(),
@@ -233,7 +224,7 @@ fn stored_documents(mails: &[&ParsedMail], report: &Report) -> Vec<StoredDocumen
         .iter()
         .flat_map(|m| &m.attachments)
         .zip(&report.read)
-        .map(|(att, doc)| StoredDocument::of(doc, hex::encode(Sha256::digest(&att.data))))
+        .map(|(att, doc)| StoredDocument::of(doc, sha256_hex(&att.data)))
         .collect()
 }
 
@@ -517,7 +508,7 @@ fn signed_letter(
         .filter(|a| a.file_type == FileType::Pdf)
         .find_map(
             |att| match check_signed_letter(&att.data, case, desk.anchors, now) {
-                Ok(info) => Some((hex::encode(Sha256::digest(&att.data)), info)),
+                Ok(info) => Some((sha256_hex(&att.data), info)),
                 Err(reason) => {
                     first_refusal.get_or_insert(reason);
                     None

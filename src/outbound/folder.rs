@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sha2::{Digest, Sha256};
+use crate::case::store::sha256_hex;
 
 use super::{OutgoingMail, SendError, Transport};
 
@@ -54,12 +54,12 @@ fn file_name(message_id: &str, raw: &[u8]) -> String {
     // A leading dot would hide the file, and is how temporary files are told apart.
     let safe = safe.trim_start_matches('.');
     if safe.is_empty() {
-        return format!("{}.eml", &hex::encode(Sha256::digest(raw))[..32]);
+        return format!("{}.eml", &sha256_hex(raw)[..32]);
     }
     if safe == message_id && safe.len() <= 180 {
         return format!("{safe}.eml");
     }
-    let hash = &hex::encode(Sha256::digest(message_id.as_bytes()))[..16];
+    let hash = &sha256_hex(message_id.as_bytes())[..16];
     let cut = safe.char_indices().nth(180).map_or(safe.len(), |(i, _)| i);
     format!("{}.{hash}.eml", &safe[..cut])
 }

@@ -6,6 +6,7 @@ use super::db::*;
 use super::outbox::*;
 use super::seen::*;
 use crate::case::model::{Actor, Case, CaseId, EventKind, StoredAttachment, StoredMail, WITA};
+use crate::parse::bare_message_id;
 use chrono::{DateTime, Datelike, Utc};
 use sled::transaction::ConflictableTransactionError;
 
@@ -192,7 +193,7 @@ impl CaseStore {
     /// belongs to any: pass In-Reply-To before References.
     pub fn find_by_message_ids(&self, ids: &[String]) -> Result<Option<CaseId>, CaseError> {
         for id in ids {
-            let id = bare_id(id);
+            let id = bare_message_id(id);
             if id.is_empty() {
                 continue;
             }
@@ -214,7 +215,7 @@ impl CaseStore {
                 tx.idx.remove(k)?;
             }
             for mid in &old.thread {
-                let index_key = prefixed("mid:", bare_id(mid));
+                let index_key = prefixed("mid:", bare_message_id(mid));
                 if tx.idx.get(&index_key)?.as_deref() == Some(case_key(id).as_slice()) {
                     tx.idx.remove(index_key)?;
                 }

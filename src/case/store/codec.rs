@@ -165,11 +165,3 @@ impl std::fmt::Display for Seen {
         }
     }
 }
-
-/// A Message-ID as it is compared: without whitespace and angle brackets.
-pub(super) fn bare_id(id: &str) -> &str {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim()
-}

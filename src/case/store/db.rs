@@ -3,6 +3,7 @@
 use super::blobs::*;
 use super::codec::*;
 use crate::case::model::{Case, CaseId};
+use crate::parse::bare_message_id;
 use chrono::{DateTime, Utc};
 use sled::Tree;
 use sled::transaction::{TransactionError, Transactional, TransactionalTree};
@@ -81,11 +82,12 @@ impl Tx<'_> {
         let old_thread = old.map(|c| c.thread.as_slice()).unwrap_or_default();
         for id in &case.thread {
             if !old_thread.contains(id) {
-                self.idx.insert(prefixed("mid:", bare_id(id)), &key)?;
+                self.idx
+                    .insert(prefixed("mid:", bare_message_id(id)), &key)?;
             }
         }
         for id in old_thread {
-            let index_key = prefixed("mid:", bare_id(id));
+            let index_key = prefixed("mid:", bare_message_id(id));
             if !case.thread.contains(id)
                 && self.idx.get(&index_key)?.as_deref() == Some(key.as_slice())
             {

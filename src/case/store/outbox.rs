@@ -4,6 +4,7 @@ use super::blobs::*;
 use super::codec::*;
 use super::db::*;
 use crate::case::model::{Actor, Case, CaseId, EventKind, Purpose};
+use crate::parse::bare_message_id;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Tree;
@@ -145,7 +146,7 @@ impl Tx<'_> {
             let raw_sha256 = sha256_hex(&mail.raw);
             self.put_blob(&raw_sha256, &mail.raw)?;
             let sha256 = Some(raw_sha256.clone());
-            let message_id = bare_id(&mail.message_id).to_string();
+            let message_id = bare_message_id(&mail.message_id).to_string();
             let record = OutboxRecord {
                 case: case.as_ref().map(|c| c.id),
                 purpose: mail.purpose,

@@ -6,6 +6,7 @@ use super::codec::*;
 use super::db::*;
 use super::outbox::*;
 use crate::case::model::{Case, StoredAttachment};
+use crate::parse::bare_message_id;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +33,7 @@ impl MailKey {
     pub(super) fn message_id(&self) -> Option<&str> {
         self.message_id
             .as_deref()
-            .map(bare_id)
+            .map(bare_message_id)
             .filter(|id| !id.is_empty())
     }
 }

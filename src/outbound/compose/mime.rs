@@ -5,6 +5,7 @@ use crate::applicant::nik::mask_niks_in;
 use crate::case::store::OutgoingMail;
 use crate::case::{Case, CaseId, Purpose};
 use crate::config::Office;
+use crate::parse::bare_message_id;
 use chrono::{DateTime, Utc};
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
@@ -87,12 +88,12 @@ pub(super) fn finish(d: Draft<'_>) -> OutgoingMail {
         domain_of(&from_addr)
     );
 
-    let reply_to = d.reply_to.map(bare_id).filter(|id| valid_id(id));
+    let reply_to = d.reply_to.map(bare_message_id).filter(|id| valid_id(id));
     let mut references: Vec<&str> = Vec::new();
     for id in d
         .case
         .into_iter()
-        .flat_map(|c| c.thread.iter().map(|t| bare_id(t)))
+        .flat_map(|c| c.thread.iter().map(|t| bare_message_id(t)))
         .chain(reply_to)
     {
         if valid_id(id) && !references.contains(&id) {
@@ -208,14 +209,6 @@ pub(super) fn domain_of(addr: &str) -> String {
                     .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
         })
         .unwrap_or_else(|| "localhost".into())
-}
-
-pub(super) fn bare_id(id: &str) -> &str {
-    let t = id.trim();
-    t.strip_prefix('<')
-        .and_then(|r| r.strip_suffix('>'))
-        .unwrap_or(t)
-        .trim()
 }
 
 /// A Message-ID as it may go into a header: printable ASCII without brackets or spaces.

@@ -9,6 +9,7 @@ use super::OutgoingMail;
 use crate::calendar::wita_datetime;
 use crate::case::{Case, ChecklistEntry, Purpose, State};
 use crate::config::{Office, Person};
+use crate::parse::bare_message_id;
 
 mod mime;
 mod words;
@@ -120,11 +121,11 @@ pub fn checklist_update(
          diperiksa kembali.\n",
         case.id
     );
-    let follow_up = reply_to.map(bare_id);
+    let follow_up = reply_to.map(bare_message_id);
     let added = case
         .attachments
         .iter()
-        .filter(|a| follow_up.is_some() && a.mail.as_deref().map(bare_id) == follow_up)
+        .filter(|a| follow_up.is_some() && a.mail.as_deref().map(bare_message_id) == follow_up)
         .collect();
     attachments(&mut b, added, "Dokumen yang baru diterima:");
     checklist(&mut b, &case.checklist, "Hasil pemeriksaan terkini:");
@@ -173,11 +174,11 @@ pub fn duplicate_notice(
         existing.id
     );
     close(&mut b, office, existing.id);
-    let sender = reply_to.map(bare_id).and_then(|id| {
+    let sender = reply_to.map(bare_message_id).and_then(|id| {
         existing
             .mails
             .iter()
-            .find(|m| m.message_id.as_deref().map(bare_id) == Some(id))
+            .find(|m| m.message_id.as_deref().map(bare_message_id) == Some(id))
             .and_then(|m| m.from.clone())
     });
     let to = sender.unwrap_or_else(|| existing.applicant.reply_to.clone());
