@@ -1,17 +1,8 @@
-//! The desk's HTML, rendered on the server with maud, which escapes every value it is given:
-//! subjects, bodies, filenames and fields that came from a mail show as text, never as markup.
-//! All words are Indonesian. Also the Prometheus text of `/metrics`.
+//! The case page: the applicant's fields beside the crops they were read from, the checklist,
+//! the attachments, the thread of mails, the letter and the actions the role may take.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-
-use chrono::{DateTime, Utc};
-use maud::{DOCTYPE, Markup, html};
-use serde::Deserialize;
-
-use super::files::{AttachmentView, PAGES_SHOWN, crop_box, letter_picture_size, viewable};
+use super::common::*;
 use crate::applicant::Field;
-use crate::applicant::nik::mask_nik_like;
 use crate::case::sop::{self, event_words, wita_time};
 use crate::case::store::{Delivery, OutgoingCopy};
 use crate::case::{Case, LetterFile, State, StoredDocument, StoredMail};
@@ -23,297 +14,14 @@ use crate::desk::command::MARKABLE;
 use crate::extract::body::BodyForm;
 use crate::extract::{ktp, sk};
 use crate::inspect::field_label;
-use crate::report::Report;
 use crate::text::Source;
-
-/// The one stylesheet (served at `/gaya.css`; the CSP allows no inline style).
-pub const STYLESHEET: &str = include_str!("gaya.css");
-
-/// The outcome of an action, shown at the top of the case page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Banner {
-    Done(String),
-    Refused(String),
-}
-
-/// The queue's filters, from the query string; empty values mean "all".
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct QueueFilter {
-    pub state: Option<String>,
-    pub unit: Option<String>,
-    pub verifier: Option<String>,
-    /// Part of the applicant's name or of the case number.
-    pub q: Option<String>,
-}
-
-impl QueueFilter {
-    fn get(value: &Option<String>) -> Option<&str> {
-        value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-    }
-
-    pub fn admits(&self, case: &Case) -> bool {
-        let lower = |s: &str| s.to_lowercase();
-        if let Some(state) = Self::get(&self.state)
-            && case.state.as_str() != state
-        {
-            return false;
-        }
-        if let Some(unit) = Self::get(&self.unit)
-            && !case
-                .applicant
-                .fields
-                .unit
-                .as_deref()
-                .is_some_and(|u| lower(u).contains(&lower(unit)))
-        {
-            return false;
-        }
-        if let Some(verifier) = Self::get(&self.verifier)
-            && !case
-                .verifier
-                .as_deref()
-                .is_some_and(|v| v.eq_ignore_ascii_case(verifier))
-        {
-            return false;
-        }
-        if let Some(q) = Self::get(&self.q) {
-            let q = lower(q);
-            let in_name = case
-                .applicant
-                .fields
-                .name
-                .as_deref()
-                .is_some_and(|n| lower(n).contains(&q));
-            if !in_name && !lower(&case.id.to_string()).contains(&q) {
-                return false;
-            }
-        }
-        true
-    }
-}
-
-/// "2 hari 3 jam", "4 jam 10 menit", "7 menit".
-pub fn age_words(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let minutes = (now - since).num_minutes().max(0);
-    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    if days > 0 {
-        format!("{days} hari {hours} jam")
-    } else if hours > 0 {
-        format!("{hours} jam {mins} menit")
-    } else {
-        format!("{mins} menit")
-    }
-}
-
-fn state_rank(state: State) -> usize {
-    State::ALL
-        .iter()
-        .position(|s| *s == state)
-        .unwrap_or(State::ALL.len())
-}
-
-fn state_word(state: State) -> String {
-    state.as_str().replace('_', " ")
-}
-
-fn person_name(config: &Config, email: &str) -> String {
-    std::iter::once(&config.office.kadis)
-        .chain(&config.office.verifiers)
-        .find(|p| p.email.eq_ignore_ascii_case(email))
-        .map(|p| p.name.clone())
-        .unwrap_or_else(|| email.to_string())
-}
-
-/// Steps of this case past their time standard, by label.
-fn late_steps(case: &Case, config: &Config, now: DateTime<Utc>) -> Vec<&'static str> {
-    sop::timings(case, &config.standards, now)
-        .into_iter()
-        .filter(|t| t.met == Some(false))
-        .map(|t| t.label)
-        .collect()
-}
-
-fn layout(title: &str, session: Option<&Session>, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="id" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — Meja TTE" }
-                link rel="stylesheet" href="/gaya.css";
-            }
-            body {
-                header.atas {
-                    a.merek href="/antrian" { "Meja Sertifikat Elektronik" }
-                    @if let Some(s) = session {
-                        nav {
-                            a href="/antrian" { "Antrean" }
-                            a href="/laporan" { "Laporan" }
-                            span.siapa { (s.name) " · " (s.role.as_str()) }
-                            form.sebaris method="post" action="/keluar" {
-                                input type="hidden" name="csrf" value=(s.csrf);
-                                button type="submit" { "Keluar" }
-                            }
-                        }
-                    }
-                }
-                main { (body) }
-            }
-        }
-    }
-}
-
-/// A page with one message (errors, refusals).
-pub fn message_page(session: Option<&Session>, title: &str, text: &str) -> Markup {
-    layout(
-        title,
-        session,
-        html! {
-            h1 { (title) }
-            p.pesan { (text) }
-            p { a href="/antrian" { "Kembali ke antrean" } }
-        },
-    )
-}
-
-pub fn login_page(csrf: &str, message: Option<&str>) -> Markup {
-    layout(
-        "Masuk",
-        None,
-        html! {
-            section.masuk {
-                h1 { "Masuk" }
-                @if let Some(m) = message { p.gagal role="alert" { (m) } }
-                form method="post" action="/masuk" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    label { "Nama pengguna" input name="name" autocomplete="username" required; }
-                    label {
-                        "Kata sandi"
-                        input type="password" name="password" autocomplete="current-password" required;
-                    }
-                    button type="submit" { "Masuk" }
-                }
-            }
-        },
-    )
-}
-
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-fn state_link(filter: &QueueFilter, state: Option<State>) -> String {
-    let mut parts = Vec::new();
-    if let Some(s) = state {
-        parts.push(format!("state={}", s.as_str()));
-    }
-    for (key, value) in [
-        ("unit", &filter.unit),
-        ("verifier", &filter.verifier),
-        ("q", &filter.q),
-    ] {
-        if let Some(v) = QueueFilter::get(value) {
-            parts.push(format!("{key}={}", encode(v)));
-        }
-    }
-    format!("/antrian?{}", parts.join("&"))
-}
-
-/// The queue: cases by state (oldest first within a state), filtered and searched.
-pub fn queue_page(
-    session: &Session,
-    config: &Config,
-    cases: &[Case],
-    filter: &QueueFilter,
-    now: DateTime<Utc>,
-) -> Markup {
-    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-    for case in cases {
-        *counts.entry(state_rank(case.state)).or_default() += 1;
-    }
-    let mut shown: Vec<&Case> = cases.iter().filter(|c| filter.admits(c)).collect();
-    shown.sort_by_key(|c| (state_rank(c.state), c.opened_at, c.id));
-    let chosen = QueueFilter::get(&filter.state);
-    layout(
-        "Antrean",
-        Some(session),
-        html! {
-            h1 { "Antrean kasus" }
-            nav.status {
-                a href=(state_link(filter, None)) aria-current=[chosen.is_none().then_some("page")] {
-                    "Semua (" (cases.len()) ")"
-                }
-                @for state in State::ALL {
-                    @let n = counts.get(&state_rank(state)).copied().unwrap_or(0);
-                    a href=(state_link(filter, Some(state)))
-                        aria-current=[(chosen == Some(state.as_str())).then_some("page")] {
-                        (state_word(state)) " (" (n) ")"
-                    }
-                }
-            }
-            form.saring method="get" action="/antrian" {
-                @if let Some(s) = chosen { input type="hidden" name="state" value=(s); }
-                label { "Cari nama / nomor" input type="search" name="q" value=[QueueFilter::get(&filter.q)]; }
-                label { "Unit kerja" input name="unit" value=[QueueFilter::get(&filter.unit)]; }
-                label {
-                    "Verifikator"
-                    select name="verifier" {
-                        option value="" { "Semua" }
-                        @for v in &config.office.verifiers {
-                            option value=(v.email)
-                                selected[QueueFilter::get(&filter.verifier)
-                                    .is_some_and(|f| f.eq_ignore_ascii_case(&v.email))] { (v.name) }
-                        }
-                    }
-                }
-                button type="submit" { "Saring" }
-            }
-            @if shown.is_empty() {
-                p.kosong { "Tidak ada kasus yang cocok." }
-            } @else {
-                div.gulir {
-                    table.antrean {
-                        thead { tr {
-                            th { "Nomor" } th { "Pemohon" } th { "NIK" } th { "Unit kerja" }
-                            th { "Status" } th { "Umur" } th { "Verifikator" } th { "Waktu layanan" }
-                        } }
-                        tbody {
-                            @for case in &shown {
-                                @let late = late_steps(case, config, now);
-                                tr.terlambat[!late.is_empty()] {
-                                    td { a href={ "/kasus/" (case.id) } { (case.id) } }
-                                    td { (case.applicant.fields.name.as_deref().unwrap_or("-")) }
-                                    td.nik { (case.applicant.fields.nik.as_deref().map(mask_nik_like).unwrap_or_else(|| "-".into())) }
-                                    td { (case.applicant.fields.unit.as_deref().unwrap_or("-")) }
-                                    td { span class={ "lencana s-" (case.state.as_str()) } { (state_word(case.state)) } }
-                                    td { (age_words(case.opened_at, now)) }
-                                    td { (case.verifier.as_deref().map(|v| person_name(config, v)).unwrap_or_else(|| "-".into())) }
-                                    td {
-                                        @if late.is_empty() { "sesuai standar" }
-                                        @else { strong.lewat { "⚠ lewat standar: " (late.join(", ")) } }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        },
-    )
-}
+use crate::web::files::{AttachmentView, PAGES_SHOWN, crop_box, letter_picture_size, viewable};
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
 
 /// Where a field is read on the documents: the KTP for who the person is, the SK for the post
 /// (document kind and the document's field key).
-fn read_from(field: Field) -> &'static [(DocKind, &'static str)] {
+pub(super) fn read_from(field: Field) -> &'static [(DocKind, &'static str)] {
     match field {
         Field::Nama => &[(DocKind::Ktp, "name"), (DocKind::Sk, "name")],
         Field::Nik => &[(DocKind::Ktp, "nik")],
@@ -326,7 +34,7 @@ fn read_from(field: Field) -> &'static [(DocKind, &'static str)] {
 }
 
 /// The stored reading of each attachment that has one, with the attachment's index.
-fn read_documents(case: &Case) -> impl Iterator<Item = (usize, &StoredDocument)> {
+pub(super) fn read_documents(case: &Case) -> impl Iterator<Item = (usize, &StoredDocument)> {
     case.documents.iter().filter_map(|d| {
         let n = case.attachments.iter().position(|a| a.sha256 == d.sha256)?;
         Some((n, d))
@@ -335,7 +43,7 @@ fn read_documents(case: &Case) -> impl Iterator<Item = (usize, &StoredDocument)>
 
 /// An OCR reading's confidence; below the rules' `min_confidence` (where the checklist sends
 /// the item to review) it is shown as doubtful, for the verifier to compare with the picture.
-fn confidence_words(conf: f32, min_confidence: f32) -> Markup {
+pub(super) fn confidence_words(conf: f32, min_confidence: f32) -> Markup {
     let low = conf < min_confidence;
     html! {
         span class={ "keyakinan" @if low { " rendah" } } {
@@ -347,7 +55,7 @@ fn confidence_words(conf: f32, min_confidence: f32) -> Markup {
 
 /// Where one document field was read: the crop of the picture, or the text line, and the
 /// confidence of an OCR reading.
-fn field_source(
+pub(super) fn field_source(
     id: &str,
     n: usize,
     doc: &StoredDocument,
@@ -375,7 +83,7 @@ fn field_source(
 }
 
 /// The sources of one applicant field: the mail body, and every KTP or SK it is read on.
-fn field_sources(
+pub(super) fn field_sources(
     id: &str,
     case: &Case,
     body: &BodyForm,
@@ -409,7 +117,12 @@ fn field_sources(
 }
 
 /// Every field read from one KTP or SK, compactly, beside the attachment's picture.
-fn document_fields(id: &str, n: usize, doc: &StoredDocument, min_confidence: f32) -> Markup {
+pub(super) fn document_fields(
+    id: &str,
+    n: usize,
+    doc: &StoredDocument,
+    min_confidence: f32,
+) -> Markup {
     let keys = match doc.kind {
         DocKind::Ktp => ktp::KEYS,
         DocKind::Sk => sk::KEYS,
@@ -440,13 +153,13 @@ fn document_fields(id: &str, n: usize, doc: &StoredDocument, min_confidence: f32
 }
 
 /// Where a field is read from, for cases stored before readings were kept.
-fn source_kind(field: Field) -> Option<&'static str> {
+pub(super) fn source_kind(field: Field) -> Option<&'static str> {
     read_from(field).first().map(|(kind, _)| kind.as_str())
 }
 
 /// The sources of a case stored before readings were kept: a link to the KTP or SK and the
 /// PDF text lines that contain the value.
-fn old_sources(
+pub(super) fn old_sources(
     case: &Case,
     sources: &[AttachmentView],
     field: Field,
@@ -470,7 +183,7 @@ fn old_sources(
 }
 
 /// The lines of the case's PDF text (by attachment) that contain `value`.
-fn matching_lines<'a>(
+pub(super) fn matching_lines<'a>(
     case: &'a Case,
     sources: &'a [AttachmentView],
     kind: &str,
@@ -495,17 +208,14 @@ fn matching_lines<'a>(
         .collect()
 }
 
-fn csrf_field(session: &Session) -> Markup {
-    html! { input type="hidden" name="csrf" value=(session.csrf); }
-}
-
 /// A thread shows this many lines of a body; the rest is folded.
-const FOLD_LINES: usize = 12;
+pub(super) const FOLD_LINES: usize = 12;
+
 /// Shown lines longer than this in all are folded too (a body of few, very long lines).
-const FOLD_CHARS: usize = 1500;
+pub(super) const FOLD_CHARS: usize = 1500;
 
 /// A body's lines shown at once, and the rest, folded.
-fn fold(body: &str) -> (&str, &str) {
+pub(super) fn fold(body: &str) -> (&str, &str) {
     let at = body
         .match_indices('\n')
         .nth(FOLD_LINES - 1)
@@ -526,7 +236,7 @@ pub struct Thread<'a> {
 }
 
 /// Where an attachment of a mail in the thread can be fetched.
-enum AttachmentLink {
+pub(super) enum AttachmentLink {
     /// Kept with the case: shown on the page at `#lampiran-N` and downloadable.
     Case(usize),
     /// Attached to a mail sertel sent: downloadable from that mail.
@@ -536,23 +246,23 @@ enum AttachmentLink {
 }
 
 /// One mail of the case's thread, in or out, as the page shows it.
-struct ThreadMail {
-    at: DateTime<Utc>,
-    incoming: bool,
+pub(super) struct ThreadMail {
+    pub(super) at: DateTime<Utc>,
+    pub(super) incoming: bool,
     /// The sender of a mail that came in, the recipients of one sertel sent.
-    party: String,
-    subject: Option<String>,
+    pub(super) party: String,
+    pub(super) subject: Option<String>,
     /// The mail's role (in) or purpose (out), in Indonesian.
-    label: &'static str,
+    pub(super) label: &'static str,
     /// Outgoing only: `terkirim`, `menunggu` or `gagal`, with the transport's error.
-    status: Option<(&'static str, Option<String>)>,
-    body: Option<String>,
-    attachments: Vec<(String, AttachmentLink)>,
+    pub(super) status: Option<(&'static str, Option<String>)>,
+    pub(super) body: Option<String>,
+    pub(super) attachments: Vec<(String, AttachmentLink)>,
 }
 
 /// The case's mails in and out, in time order (a mail that came in before one queued at the
 /// same moment).
-fn thread_mails(case: &Case, stored: Thread<'_>) -> Vec<ThreadMail> {
+pub(super) fn thread_mails(case: &Case, stored: Thread<'_>) -> Vec<ThreadMail> {
     let mut thread = Vec::with_capacity(stored.incoming.len() + stored.outgoing.len());
     for (mail, raw) in stored.incoming {
         let parsed = crate::parse::parse_mail(raw).ok();
@@ -620,7 +330,7 @@ fn thread_mails(case: &Case, stored: Thread<'_>) -> Vec<ThreadMail> {
 
 /// The thread: every mail in and out, its body as plain text (folded when long) and the names
 /// of its attachments, linked where the desk keeps them.
-fn thread_section(case: &Case, stored: Thread<'_>) -> Markup {
+pub(super) fn thread_section(case: &Case, stored: Thread<'_>) -> Markup {
     let id = case.id.to_string();
     let thread = thread_mails(case, stored);
     html! {
@@ -953,167 +663,4 @@ pub fn case_page(
             }
         },
     )
-}
-
-/// One horizontal bar chart as inline SVG: a bar per row scaled to `max`, its value written
-/// beside it, and an optional marker line per row (a time standard).
-fn bar_chart(title: &str, rows: &[(String, f64, String, Option<f64>)], max: f64) -> Markup {
-    const LABEL: f64 = 230.0;
-    const WIDTH: f64 = 640.0;
-    const BAR: f64 = 300.0;
-    const ROW: f64 = 26.0;
-    let height = ROW * rows.len().max(1) as f64 + 8.0;
-    let scale = |v: f64| {
-        if max > 0.0 {
-            BAR * (v / max).min(1.0)
-        } else {
-            0.0
-        }
-    };
-    html! {
-        figure.grafik {
-            figcaption { (title) }
-            svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
-                role="img" aria-label=(title) {
-                @if rows.is_empty() {
-                    text x="0" y="18" font-size="13" fill="#4a525c" { "Belum ada data." }
-                }
-                @for (i, (label, value, shown, marker)) in rows.iter().enumerate() {
-                    @let y = ROW * i as f64 + 4.0;
-                    text x=(LABEL - 6.0) y=(y + 15.0) font-size="13" text-anchor="end" fill="#1b1f24" { (label) }
-                    rect x=(LABEL) y=(y) width=(format!("{:.1}", scale(*value))) height="18" fill="#0b4f8a" {}
-                    text x=(format!("{:.1}", LABEL + scale(*value) + 6.0)) y=(y + 14.0) font-size="12" fill="#1b1f24" { (shown) }
-                    @if let Some(m) = marker {
-                        @let x = format!("{:.1}", LABEL + scale(*m));
-                        line x1=(x) x2=(x) y1=(y - 2.0) y2=(y + 20.0) stroke="#a12a00" stroke-width="2" {}
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The `sertel report` figures with three charts: lead time per step against its standard,
-/// cases per unit, and the share of each step finished within its standard.
-pub fn report_page(session: &Session, report: &Report, from: &str, to: &str) -> Markup {
-    let lead: Vec<(String, f64, String, Option<f64>)> = report
-        .steps
-        .iter()
-        .filter_map(|s| {
-            let median = s.median_minutes? as f64;
-            Some((
-                format!("{} · {}", s.steps, s.label),
-                median,
-                format!("{median:.0} menit (n={})", s.finished),
-                s.standard_minutes.map(|m| m as f64),
-            ))
-        })
-        .collect();
-    let lead_max = lead
-        .iter()
-        .map(|r| r.1.max(r.3.unwrap_or(0.0)))
-        .fold(0.0, f64::max);
-    let units: Vec<(String, f64, String, Option<f64>)> = report
-        .per_unit
-        .iter()
-        .take(15)
-        .map(|(unit, n)| (unit.clone(), *n as f64, n.to_string(), None))
-        .collect();
-    let units_max = units.iter().map(|r| r.1).fold(0.0, f64::max);
-    let share: Vec<(String, f64, String, Option<f64>)> = report
-        .steps
-        .iter()
-        .filter_map(|s| {
-            let p = s.within_percent()?;
-            Some((
-                format!("{} · {}", s.steps, s.label),
-                p,
-                format!("{p:.0}%"),
-                None,
-            ))
-        })
-        .collect();
-    layout(
-        "Laporan",
-        Some(session),
-        html! {
-            h1 { "Laporan layanan" }
-            form.saring method="get" action="/laporan" {
-                label { "Dari tanggal" input type="date" name="from" value=(from); }
-                label { "Sampai tanggal" input type="date" name="to" value=(to); }
-                button type="submit" { "Tampilkan" }
-            }
-            section {
-                p { "Jumlah kasus: " strong { (report.cases) } }
-                ul.status-ringkas {
-                    @for (state, n) in &report.per_state {
-                        @if *n > 0 { li { (state_word(*state)) ": " (n) } }
-                    }
-                }
-            }
-            section {
-                (bar_chart("Waktu tunggu per langkah (median, menit; garis merah = standar)", &lead, lead_max))
-                (bar_chart("Kasus per unit kerja", &units, units_max))
-                (bar_chart("Bagian yang selesai dalam standar waktu", &share, 100.0))
-            }
-        },
-    )
-}
-
-/// Prometheus text: counts only, no names or numbers of people.
-pub fn metrics_text(
-    cases: &[Case],
-    outbox: usize,
-    dead: usize,
-    quarantined: usize,
-    ocr_seconds: f64,
-) -> String {
-    let mails: usize = cases.iter().map(|c| c.mails.len()).sum::<usize>() + quarantined;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# HELP sertel_mails_processed_total Mails stored with a case or quarantined.\n\
-         # TYPE sertel_mails_processed_total counter\n\
-         sertel_mails_processed_total {mails}\n\
-         # HELP sertel_mails_quarantined_total Mails that could not be processed.\n\
-         # TYPE sertel_mails_quarantined_total counter\n\
-         sertel_mails_quarantined_total {quarantined}\n\
-         # HELP sertel_ocr_seconds_total Seconds spent in tesseract since the daemon started.\n\
-         # TYPE sertel_ocr_seconds_total counter\n\
-         sertel_ocr_seconds_total {ocr_seconds:.3}\n\
-         # HELP sertel_outbox_depth Mails waiting to be sent.\n\
-         # TYPE sertel_outbox_depth gauge\n\
-         sertel_outbox_depth {outbox}\n\
-         # HELP sertel_dead_letters Mails the transport refused for good.\n\
-         # TYPE sertel_dead_letters gauge\n\
-         sertel_dead_letters {dead}\n\
-         # HELP sertel_cases Cases by SOP state.\n\
-         # TYPE sertel_cases gauge"
-    );
-    for state in State::ALL {
-        let n = cases.iter().filter(|c| c.state == state).count();
-        let _ = writeln!(out, "sertel_cases{{state=\"{}\"}} {n}", state.as_str());
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_reading_the_checklist_reviews_is_shown_as_doubtful() {
-        let doubtful = "periksa dengan gambar";
-        let shown = |conf| confidence_words(conf, 0.85).into_string();
-        assert!(shown(0.82).contains(doubtful), "{}", shown(0.82));
-        assert!(shown(0.82).contains("keyakinan 82%"));
-        assert!(!shown(0.85).contains(doubtful));
-        assert!(!shown(0.97).contains(doubtful));
-        assert!(
-            confidence_words(0.82, 0.8)
-                .into_string()
-                .contains("keyakinan 82%")
-        );
-        assert!(!confidence_words(0.82, 0.8).into_string().contains(doubtful));
-    }
 }
