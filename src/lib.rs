@@ -24,21 +24,25 @@
 //!    moved out only after its case is durable. [`intake::vouch`] decides whether the office's
 //!    mail server vouches for a staff mail's sender (a From address proves nothing).
 //! 8. [`case`]: cases in sled, numbered `TTE-2026-0007`, with mails, attachments, checklist,
-//!    SOP state and history; the exactly-once record of every processed mail; the outbox.
+//!    SOP state ([`case::sop`]) and history; the store ([`case::store`]) keeps the records, the
+//!    blobs, the exactly-once ledger of processed mails and the outbox.
 //! 9. [`outbound`]: the Indonesian replies and notices, delivered from the outbox by SMTP (or
 //!    written as `.eml` files) with retries.
 //!
-//! [`daemon::process_next`] is one step (one mail from inbox to stored case and queued
-//! replies); [`staff`] holds the verifiers' and the Kadis's actions and the control socket the
-//! CLI reaches them through; [`web`] is the verifiers' and the Kadis's desk in the browser,
-//! whose actions are the same staff commands, served with the login throttle of [`web::login`]
-//! and the connection limits of its server; [`config`] is the daemon's TOML file.
+//! The use cases sit in [`desk`], below every door: what a mail means for the cases
+//! ([`desk::mail`]), each staff command ([`desk::command`]), the letters ([`desk::letters`]),
+//! reminders and the desk's accounts. The doors only call them: [`daemon`] (the loop and
+//! [`daemon::process_next`], one mail from inbox to stored case and queued replies),
+//! [`control`] (the socket the CLI reaches the running daemon through) and [`web`] (the
+//! verifiers' and the Kadis's desk in the browser, with the login throttle of [`web::login`]).
 //!
-//! The typed values every stage shares (NIK, NIP, phone, email, names) live in [`applicant`];
-//! [`rules`] loads the rule files; [`letter`] drafts the recommendation letter to BSrE (PDF and
-//! DOCX from `rules/letter.toml`); [`signature`] verifies the Kadis's PAdES-signed letter
-//! against the configured trust anchors; [`synth`] makes synthetic applications for tests and
-//! benchmarks (never real people's documents).
+//! The typed values every stage shares (NIK, NIP, phone, email, names, and the applicant's
+//! eight fields as one [`applicant::ApplicantFields`]) live in [`applicant`]; [`rulefile`] reads
+//! one rule file and [`rules`] loads them all; [`config`] is the daemon's TOML file; [`letter`]
+//! drafts the recommendation letter to BSrE (PDF and DOCX from `rules/letter.toml`);
+//! [`signature`] verifies the Kadis's PAdES-signed letter against the configured trust anchors;
+//! `synth` (cargo feature `synth`) makes synthetic applications for tests and benchmarks
+//! (never real people's documents). `scripts/layers` keeps the modules on their floors.
 
 pub mod applicant;
 pub mod audit;
@@ -60,6 +64,7 @@ pub mod report;
 pub mod rulefile;
 pub mod rules;
 pub mod signature;
+#[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod text;
 pub mod web;

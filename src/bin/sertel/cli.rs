@@ -195,6 +195,7 @@ pub(super) enum Cmd {
         action: UserCmd,
     },
     /// Buat contoh permohonan sintetis (bukan data orang sungguhan) untuk uji dan tolok ukur.
+    #[cfg(feature = "synth")]
     Synth {
         #[arg(long)]
         out: PathBuf,

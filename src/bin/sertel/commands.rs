@@ -355,6 +355,7 @@ pub(super) fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )
         }
+        #[cfg(feature = "synth")]
         Cmd::Synth { out, count, seed } => {
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;

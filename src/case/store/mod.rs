@@ -3,7 +3,7 @@
 //! Every write is one sled transaction over all trees, flushed to disk before the call returns,
 //! so a crash leaves either everything a mail caused or nothing of it. Records are JSON in an
 //! envelope carrying the schema number; blobs (raw mails, attachments, outgoing mails) are kept
-//! by SHA-256 and never deleted, as files beside the database ([`BlobFiles`]), each written and
+//! by SHA-256 and never deleted, as files beside the database ((`blobs`)), each written and
 //! synced before the transaction that refers to it commits.
 //!
 //! While a transaction runs, sled holds a process-wide lock that every other read waits for:
