@@ -9,7 +9,7 @@ use crate::desk::command::{Command, execute};
 use crate::desk::reply::Reply;
 use accounts::{Role, Session};
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -18,32 +18,28 @@ use std::sync::Arc;
 /// answers with the case page and the command's reply on it.
 pub(super) async fn act(
     desk: &Arc<WebDesk>,
-    headers: HeaderMap,
+    session: Session,
     id: String,
     csrf: String,
     needs: Needs,
     command: impl FnOnce(String) -> Command + Send + 'static,
 ) -> Response {
     blocking(desk, move |desk| {
-        act_now(desk, &headers, &id, &csrf, needs, command)
+        act_now(desk, &session, &id, &csrf, needs, command)
     })
     .await
 }
 
 pub(super) fn act_now(
     desk: &WebDesk,
-    headers: &HeaderMap,
+    session: &Session,
     id: &str,
     csrf: &str,
     needs: Needs,
     command: impl FnOnce(String) -> Command,
 ) -> Response {
-    let session = match signed_in(desk, headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
     if !same_token(&session.csrf, csrf) {
-        return csrf_refused(&session);
+        return csrf_refused(session);
     }
     let allowed = match needs {
         Needs::Dispose => session.role.may_dispose(),
@@ -56,14 +52,14 @@ pub(super) fn act_now(
             Needs::Verify => "memverifikasi kasus (tugas verifikator)",
             Needs::Admin => "menghapus data pribadi (tugas admin)",
         };
-        return forbidden(&session, what);
+        return forbidden(session, what);
     }
     if let Needs::Verify = needs
-        && let Some(refusal) = not_their_case(desk, &session, id)
+        && let Some(refusal) = not_their_case(desk, session, id)
     {
         return refusal;
     }
-    let command = command(web_actor(&session));
+    let command = command(web_actor(session));
     let Reply { ok, text, .. } = execute(&command, &desk.services.desk(), desk.now());
     desk.mail_waiting.notify_one();
     let banner = if ok {
@@ -71,7 +67,7 @@ pub(super) fn act_now(
     } else {
         Banner::Refused(text)
     };
-    render_case(desk, &session, id, Some(banner))
+    render_case(desk, session, id, Some(banner))
 }
 
 /// The refusal when the signed-in verifier is not the one the case was disposed to (an admin
@@ -79,7 +75,7 @@ pub(super) fn act_now(
 pub(super) fn not_their_case(desk: &WebDesk, session: &Session, id: &str) -> Option<Response> {
     let case = match load_case(desk, session, id) {
         Ok(case) => case,
-        Err(response) => return Some(*response),
+        Err(refusal) => return Some(refusal.into_response()),
     };
     let account = match desk.accounts.get(&session.name) {
         Ok(Some(account)) => account,
@@ -137,12 +133,12 @@ pub(super) struct DisposeForm {
 
 pub(super) async fn act_dispose(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<DisposeForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Dispose, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Dispose, move |by| {
         Command::Dispose {
             id: case,
             verifier: form.verifier,
@@ -160,12 +156,12 @@ pub(super) struct RequestForm {
 
 pub(super) async fn act_request(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<RequestForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
         Command::Request {
             id: case,
             message: form.message,
@@ -185,12 +181,12 @@ pub(super) struct CheckForm {
 
 pub(super) async fn act_check(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<CheckForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
         Command::Check {
             id: case,
             item: form.item,
@@ -209,12 +205,12 @@ pub(super) struct RejectForm {
 
 pub(super) async fn act_reject(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<RejectForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
         Command::Reject {
             id: case,
             reason: form.reason,
@@ -233,12 +229,12 @@ pub(super) struct EditForm {
 
 pub(super) async fn act_edit(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<EditForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
         Command::Edit {
             id: case,
             field: form.field,
@@ -257,12 +253,12 @@ pub(super) struct MarkForm {
 
 pub(super) async fn act_mark(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<MarkForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
         Command::Mark {
             id: case,
             state: form.state,
@@ -281,12 +277,12 @@ pub(super) struct DraftForm {
 
 pub(super) async fn act_draft(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<DraftForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
         Command::Draft {
             id: case,
             reason: Some(form.reason.trim().to_string()).filter(|r| !r.is_empty()),
@@ -306,12 +302,12 @@ pub(super) struct EraseForm {
 
 pub(super) async fn act_erase(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<EraseForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, headers, id, form.csrf, Needs::Admin, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Admin, move |by| {
         Command::Erase {
             id: case,
             reason: form.reason,
@@ -326,52 +322,47 @@ pub(super) async fn act_erase(
 /// the accepted signed letter.
 pub(super) async fn letter(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path((id, kind)): Path<(String, String)>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
-    if kind == "ttd" {
-        return signed_letter(&desk, &session, &id);
-    }
     let index = match kind.as_str() {
-        "pdf" | "gambar" => 0,
-        "docx" => 1,
+        "ttd" => None,
+        "pdf" | "gambar" => Some(0),
+        "docx" => Some(1),
         _ => return (StatusCode::NOT_FOUND, "tidak ada\n").into_response(),
     };
-    let reply = execute(
-        &Command::Letter { id: id.clone() },
-        &desk.services.desk(),
-        desk.now(),
-    );
-    let Some(file) = reply.files.into_iter().nth(index).filter(|_| reply.ok) else {
-        return html(
-            StatusCode::NOT_FOUND,
-            super::pages::message_page(Some(&session), "Surat tidak tersedia", &reply.text),
+    // Drafting renders a PDF and a DOCX, and a preview rasterises a page: off the async threads.
+    blocking(&desk, move |desk| {
+        let Some(index) = index else {
+            return signed_letter(desk, &session, &id);
+        };
+        let reply = execute(
+            &Command::Letter { id: id.clone() },
+            &desk.services.desk(),
+            desk.now(),
         );
-    };
-    if kind != "gambar" {
-        return super::files::letter_download(&file.name, file.bytes);
-    }
-    let shared = desk.clone();
-    let shown = tokio::task::spawn_blocking(move || {
-        super::files::letter_picture(&file.name, &file.bytes, &shared.pages)
+        let Some(file) = reply.files.into_iter().nth(index).filter(|_| reply.ok) else {
+            return html(
+                StatusCode::NOT_FOUND,
+                super::pages::message_page(Some(&session), "Surat tidak tersedia", &reply.text),
+            );
+        };
+        if kind != "gambar" {
+            return super::files::letter_download(&file.name, file.bytes);
+        }
+        match super::files::letter_picture(&file.name, &file.bytes, &desk.pages) {
+            Ok(response) => response,
+            Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        }
     })
-    .await;
-    match shown {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
-        Err(e) => server_error("rendering the letter panicked", e),
-    }
+    .await
 }
 
 /// The accepted signed letter, as it was uploaded, for download.
 pub(super) fn signed_letter(desk: &WebDesk, session: &Session, id: &str) -> Response {
     let case = match load_case(desk, session, id) {
         Ok(case) => case,
-        Err(response) => return *response,
+        Err(refusal) => return refusal.into_response(),
     };
     let bytes = match case
         .signed_letter()
@@ -397,14 +388,11 @@ pub(super) fn signed_letter(desk: &WebDesk, session: &Session, id: &str) -> Resp
 /// command are those of every other action.
 pub(super) async fn act_sign(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    // A stranger's upload is refused by the extractor, before its body is read.
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    // A stranger's upload is refused before its body is read.
-    if let Err(response) = signed_in(&desk, &headers) {
-        return *response;
-    }
     let (mut csrf, mut pdf) = (String::new(), Vec::new());
     loop {
         let field = match multipart.next_field().await {
@@ -424,7 +412,7 @@ pub(super) async fn act_sign(
         }
     }
     let case = id.clone();
-    act(&desk, headers, id, csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, csrf, Needs::Verify, move |by| {
         Command::Sign { id: case, pdf, by }
     })
     .await

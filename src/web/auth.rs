@@ -215,13 +215,10 @@ pub(super) async fn login(
 
 pub(super) async fn logout(
     State(desk): State<Arc<WebDesk>>,
+    SignedIn(session): SignedIn,
     headers: HeaderMap,
     axum::Form(form): axum::Form<CsrfForm>,
 ) -> Response {
-    let session = match signed_in(&desk, &headers) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
     if !same_token(&session.csrf, &form.csrf) {
         return csrf_refused(&session);
     }

@@ -6,52 +6,30 @@ use crate::case::{Case, CaseId};
 use crate::desk::accounts;
 use accounts::Session;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 
 pub(super) async fn queue(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Query(filter): Query<QueueFilter>,
 ) -> Response {
-    blocking(&desk, move |desk| {
-        let session = match signed_in(desk, &headers) {
-            Ok(session) => session,
-            Err(response) => return *response,
-        };
-        match desk.services.store.list() {
-            Ok(cases) => html(
-                StatusCode::OK,
-                super::pages::queue_page(
-                    &session,
-                    &desk.services.config,
-                    &cases,
-                    &filter,
-                    desk.now(),
-                ),
-            ),
-            Err(e) => server_error("queue could not read the cases", e),
-        }
+    blocking(&desk, move |desk| match desk.services.store.list() {
+        Ok(cases) => html(
+            StatusCode::OK,
+            super::pages::queue_page(&session, &desk.services.config, &cases, &filter, desk.now()),
+        ),
+        Err(e) => server_error("queue could not read the cases", e),
     })
     .await
 }
 
-/// The signed-in person and the case they asked for, or the page that answers instead.
-pub(super) fn session_and_case(
-    desk: &WebDesk,
-    headers: &HeaderMap,
-    id: &str,
-) -> Result<(Session, Case), Instead> {
-    let session = signed_in(desk, headers)?;
-    let case = load_case(desk, &session, id)?;
-    Ok((session, case))
-}
-
-pub(super) fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, Instead> {
+/// The case the signed-in person asked for, or the page that answers instead.
+pub(super) fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<Case, WebError> {
     let not_found = || {
-        Box::new(html(
+        WebError::from(html(
             StatusCode::NOT_FOUND,
             super::pages::message_page(
                 Some(session),
@@ -64,7 +42,7 @@ pub(super) fn load_case(desk: &WebDesk, session: &Session, id: &str) -> Result<C
     match desk.services.store.get(id) {
         Ok(Some(case)) => Ok(case),
         Ok(None) => Err(not_found()),
-        Err(e) => Err(Box::new(server_error("case could not be read", e))),
+        Err(e) => Err(WebError::Server("case could not be read", e.to_string())),
     }
 }
 
@@ -76,7 +54,7 @@ pub(super) fn render_case(
 ) -> Response {
     let case = match load_case(desk, session, id) {
         Ok(case) => case,
-        Err(response) => return *response,
+        Err(refusal) => return refusal.into_response(),
     };
     let mails = match desk.services.store.case_mails(case.id) {
         Ok(mails) => mails,
@@ -112,14 +90,10 @@ pub(super) fn render_case(
 
 pub(super) async fn case_page(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    blocking(&desk, move |desk| match signed_in(desk, &headers) {
-        Ok(session) => render_case(desk, &session, &id, None),
-        Err(response) => *response,
-    })
-    .await
+    blocking(&desk, move |desk| render_case(desk, &session, &id, None)).await
 }
 
 #[derive(Deserialize)]
@@ -134,41 +108,35 @@ pub(super) fn first_page() -> u32 {
 
 pub(super) async fn picture(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path((id, n)): Path<(String, usize)>,
     Query(q): Query<PictureQuery>,
-) -> Response {
-    let (_, case) = match session_and_case(&desk, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
+) -> Result<Response, WebError> {
+    let case = load_case(&desk, &session, &id)?;
     let shared = desk.clone();
     let shown = tokio::task::spawn_blocking(move || {
         super::files::picture(&shared.services.store, &case, n, q.halaman, &shared.pages)
     })
     .await;
-    match shown {
+    Ok(match shown {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
         Err(e) => server_error("rendering an attachment panicked", e),
-    }
+    })
 }
 
 pub(super) async fn crop(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path((id, n, field)): Path<(String, usize, String)>,
-) -> Response {
-    let (session, case) = match session_and_case(&desk, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
+) -> Result<Response, WebError> {
+    let case = load_case(&desk, &session, &id)?;
     let shared = desk.clone();
     let cropped = tokio::task::spawn_blocking(move || {
         super::files::crop(&shared.services.store, &case, n, &field, &shared.prepared)
     })
     .await;
-    match cropped {
+    Ok(match cropped {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => {
             tracing::info!(error = %e, "no crop to show");
@@ -183,45 +151,41 @@ pub(super) async fn crop(
             )
         }
         Err(e) => server_error("cropping an attachment panicked", e),
-    }
+    })
 }
 
 pub(super) async fn download(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path((id, n)): Path<(String, usize)>,
-) -> Response {
-    let (_, case) = match session_and_case(&desk, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    match super::files::download(&desk.services.store, &case, n) {
-        Ok(response) => response,
-        Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
-    }
+) -> Result<Response, WebError> {
+    let case = load_case(&desk, &session, &id)?;
+    Ok(
+        match super::files::download(&desk.services.store, &case, n) {
+            Ok(response) => response,
+            Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        },
+    )
 }
 
 /// Attachment `n` of the mail sertel queued for the case as outbox entry `outbox`, as a
 /// download (the letters it sent the Kadis, for one).
 pub(super) async fn outgoing_attachment(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Path((id, outbox, n)): Path<(String, u64, usize)>,
-) -> Response {
-    let (session, case) = match session_and_case(&desk, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let outgoing = match desk.services.store.case_outgoing(case.id) {
-        Ok(outgoing) => outgoing,
-        Err(e) => return server_error("case outgoing mails could not be read", e),
-    };
+) -> Result<Response, WebError> {
+    let case = load_case(&desk, &session, &id)?;
+    let outgoing =
+        desk.services.store.case_outgoing(case.id).map_err(|e| {
+            WebError::Server("case outgoing mails could not be read", e.to_string())
+        })?;
     let attachment = outgoing
         .into_iter()
         .find(|copy| copy.mail.outbox == outbox)
         .and_then(|copy| crate::parse::parse_mail(&copy.raw?).ok())
         .and_then(|parsed| parsed.attachments.into_iter().nth(n));
-    match attachment {
+    Ok(match attachment {
         Some(a) => super::files::letter_download(&a.filename, a.data),
         None => html(
             StatusCode::NOT_FOUND,
@@ -234,7 +198,7 @@ pub(super) async fn outgoing_attachment(
                 ),
             ),
         ),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -247,14 +211,10 @@ pub(super) struct ReportQuery {
 
 pub(super) async fn report_page(
     State(desk): State<Arc<WebDesk>>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Query(q): Query<ReportQuery>,
 ) -> Response {
     blocking(&desk, move |desk| {
-        let session = match signed_in(desk, &headers) {
-            Ok(session) => session,
-            Err(response) => return *response,
-        };
         let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
         let cases = match desk.services.store.list() {
             Ok(cases) => cases,

@@ -24,10 +24,10 @@ mod routes;
 pub use routes::*;
 
 /// Binds the configured address; the daemon refuses to start when it cannot.
-pub async fn bind(web: &WebConfig) -> Result<tokio::net::TcpListener, WebError> {
+pub async fn bind(web: &WebConfig) -> Result<tokio::net::TcpListener, SetupError> {
     tokio::net::TcpListener::bind(web.listen)
         .await
-        .map_err(|source| WebError::Listen {
+        .map_err(|source| SetupError::Listen {
             addr: web.listen,
             source,
         })

@@ -28,7 +28,7 @@ pub(super) const FORM_LIMIT: usize = 64 * 1024;
 pub(super) const LOGIN_FIELD_LIMIT: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
-pub enum WebError {
+pub enum SetupError {
     #[error("accounts: {0}")]
     Accounts(#[from] AccountError),
     #[error("cannot listen on {addr}: {source}")]
@@ -62,7 +62,7 @@ impl WebDesk {
         services: Arc<Services>,
         mail_waiting: Arc<Notify>,
         clock: fn() -> DateTime<Utc>,
-    ) -> Result<WebDesk, WebError> {
+    ) -> Result<WebDesk, SetupError> {
         let accounts = Accounts::open(&services.store)?;
         let web = services.config.web.clone().unwrap_or_default();
         Ok(WebDesk {
@@ -163,18 +163,55 @@ pub(super) fn server_error(what: &str, e: impl std::fmt::Display) -> Response {
     )
 }
 
-/// The answer a handler gives instead of going on (boxed: a `Response` is large).
-pub(super) type Instead = Box<Response>;
+/// Why a route answers with something other than what was asked for. Every route returns
+/// `Result<Response, WebError>`, and this is the one place each refusal becomes an answer.
+pub(super) enum WebError {
+    /// Nobody is signed in (or the session ended): the login page.
+    SignIn,
+    /// A page of its own, already rendered: not found, forbidden, refused.
+    Page(Box<Response>),
+    /// The store or the session table failed: logged, and a plain error page.
+    Server(&'static str, String),
+}
 
-/// The logged-in person, or the answer to give instead (the login page for a stranger).
-pub(super) fn signed_in(desk: &WebDesk, headers: &HeaderMap) -> Result<Session, Instead> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return Err(Box::new(Redirect::to("/masuk").into_response()));
-    };
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::SignIn => Redirect::to("/masuk").into_response(),
+            WebError::Page(response) => *response,
+            WebError::Server(what, error) => server_error(what, error),
+        }
+    }
+}
+
+impl From<Response> for WebError {
+    fn from(response: Response) -> WebError {
+        WebError::Page(Box::new(response))
+    }
+}
+
+/// The logged-in person, or why not.
+pub(super) fn signed_in(desk: &WebDesk, headers: &HeaderMap) -> Result<Session, WebError> {
+    let token = cookie(headers, SESSION_COOKIE).ok_or(WebError::SignIn)?;
     match desk.accounts.session(token, desk.now()) {
         Ok(Some(session)) => Ok(session),
-        Ok(None) => Err(Box::new(Redirect::to("/masuk").into_response())),
-        Err(e) => Err(Box::new(server_error("session lookup failed", e))),
+        Ok(None) => Err(WebError::SignIn),
+        Err(e) => Err(WebError::Server("session lookup failed", e.to_string())),
+    }
+}
+
+/// The signed-in person, as a route's argument: a stranger gets the login page before the
+/// route runs (and before an upload's body is read).
+pub(super) struct SignedIn(pub(super) Session);
+
+impl FromRequestParts<Arc<WebDesk>> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        desk: &Arc<WebDesk>,
+    ) -> Result<SignedIn, WebError> {
+        signed_in(desk, &parts.headers).map(SignedIn)
     }
 }
 
