@@ -15,7 +15,7 @@ use crate::config::{Config, Person};
 use crate::desk::Desk;
 use crate::desk::accounts::{Account, Accounts, Role};
 use crate::desk::letters::{accept_signed_letter, check_signed_letter, letter_files, package};
-use crate::desk::reply::{Reply, ReplyFile, get_case, parse_id, store_error};
+use crate::desk::reply::{CommandError, Reply, ReplyFile, get_case, parse_id};
 use crate::letter::{LetterData, render_docx, render_pdf};
 use crate::outbound::{OutgoingMail, compose};
 use crate::report;
@@ -146,7 +146,7 @@ pub fn keep_edits(case: &mut Case) {
     }
 }
 
-fn find_verifier<'a>(config: &'a Config, who: &str) -> Result<&'a Person, Reply> {
+fn find_verifier<'a>(config: &'a Config, who: &str) -> Result<&'a Person, CommandError> {
     let w = who.trim().to_lowercase();
     config
         .office
@@ -171,7 +171,7 @@ fn find_verifier<'a>(config: &'a Config, who: &str) -> Result<&'a Person, Reply>
                 .iter()
                 .map(|v| format!("{} <{}>", v.name, v.email))
                 .collect();
-            Reply::refused(format!(
+            CommandError::refused(format!(
                 "Verifikator tidak dikenal: \"{who}\". Verifikator yang terdaftar: {}.",
                 names.join(", ")
             ))
@@ -189,483 +189,623 @@ fn start_verifying(case: &mut Case, actor: &Actor, now: DateTime<Utc>) -> Result
 /// Runs one staff command against the store. Mails it causes go to the outbox in the same
 /// transaction as the change.
 pub fn execute(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Reply {
-    match run(command, desk, now) {
-        Ok(reply) | Err(reply) => reply,
+    run(command, desk, now).unwrap_or_else(Reply::from)
+}
+
+/// What every command sees: the desk and the time it runs at.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    desk: &'a Desk<'a>,
+    config: &'a Config,
+    store: &'a crate::case::store::CaseStore,
+    office: &'a crate::config::Office,
+    now: DateTime<Utc>,
+}
+
+impl Cx<'_> {
+    /// Runs `f` on case `id` in one transaction; `done` is the answer when it succeeds.
+    fn change(
+        &self,
+        id: &str,
+        done: String,
+        f: &dyn Fn(&mut Case) -> Result<Vec<OutgoingMail>, SopError>,
+    ) -> Result<Reply, CommandError> {
+        let id = parse_id(id)?;
+        match self.store.update(id, self.now, f) {
+            Ok(Ok(())) => Ok(Reply::ok(done)),
+            Ok(Err(e)) => Err(CommandError::refused(e.keterangan())),
+            Err(CaseError::NotFound(_)) => Err(CommandError::refused(format!(
+                "Kasus {id} tidak ditemukan."
+            ))),
+            Err(e) => Err(CommandError::Store(e)),
+        }
     }
 }
 
-fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, Reply> {
-    let (config, store) = (desk.config, desk.store);
-    let office = &config.office;
-    let change = |id: &str,
-                  done: String,
-                  f: &dyn Fn(&mut Case) -> Result<Vec<OutgoingMail>, SopError>|
-     -> Result<Reply, Reply> {
-        let id = parse_id(id)?;
-        match store.update(id, now, f) {
-            Ok(Ok(())) => Ok(Reply::ok(done)),
-            Ok(Err(e)) => Err(Reply::refused(e.keterangan())),
-            Err(CaseError::NotFound(_)) => {
-                Err(Reply::refused(format!("Kasus {id} tidak ditemukan.")))
-            }
-            Err(e) => Err(store_error(e)),
-        }
+fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, CommandError> {
+    let cx = &Cx {
+        desk,
+        config: desk.config,
+        store: desk.store,
+        office: &desk.config.office,
+        now,
     };
     match command {
-        Command::Show { id, json } => {
-            let case = get_case(store, id)?;
-            if *json {
-                let timings = sop::timings(&case, &config.standards, now);
-                let value = serde_json::json!({ "case": case, "timings": timings_json(&timings) });
-                Ok(Reply::ok(value.to_string()))
-            } else {
-                Ok(Reply::ok(sop::render(
-                    &case,
-                    &sop::timings(&case, &config.standards, now),
-                    now,
-                )))
-            }
-        }
-        Command::List { json } => {
-            let cases = store.list().map_err(store_error)?;
-            if *json {
-                let rows: Vec<_> = cases
-                    .iter()
-                    .map(|c| {
-                        serde_json::json!({
-                            "id": c.id, "state": c.state, "name": c.applicant.fields.name,
-                            "verifier": c.verifier, "problems": c.problems(),
-                            "opened_at": c.opened_at,
-                        })
-                    })
-                    .collect();
-                return Ok(Reply::ok(serde_json::Value::from(rows).to_string()));
-            }
-            if cases.is_empty() {
-                return Ok(Reply::ok("Belum ada kasus."));
-            }
-            let lines: Vec<String> = cases
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}  {:<22}  {:<30}  {}",
-                        c.id,
-                        c.state.as_str(),
-                        c.applicant.fields.name.as_deref().unwrap_or("-"),
-                        if c.complete() {
-                            "lengkap".to_string()
-                        } else {
-                            format!("kurang: {}", c.problems().join(", "))
-                        }
-                    )
-                })
-                .collect();
-            Ok(Reply::ok(lines.join("\n")))
-        }
-        Command::Dispose { id, verifier, by } => {
-            parse_id(id)?;
-            let v = find_verifier(config, verifier)?;
-            let actor = Actor::Staff(by.clone());
-            change(
-                id,
-                format!("Kasus {id} didisposisikan ke {} <{}>.", v.name, v.email),
-                &|case| {
-                    if case.state.is_closed() {
-                        return Err(SopError::NotAllowed {
-                            case: case.id,
-                            from: case.state,
-                            to: State::Disposisi,
-                        });
-                    }
-                    case.assign(&v.email, actor.clone(), now);
-                    Ok(vec![compose::verifier_assigned(office, case, v, now)])
-                },
-            )
-        }
-        Command::Request { id, message, by } => {
-            let actor = Actor::Staff(by.clone());
-            change(
-                id,
-                format!("Permintaan kelengkapan kasus {id} dikirim ke pemohon."),
-                &|case| {
-                    start_verifying(case, &actor, now)?;
-                    case.transition(
-                        State::MenungguKelengkapan,
-                        actor.clone(),
-                        now,
-                        Some(message.clone()),
-                    )?;
-                    case.record(
-                        actor.clone(),
-                        EventKind::DocumentsRequested {
-                            message: message.clone(),
-                        },
-                        None,
-                        now,
-                    );
-                    let reply_to = case.thread.first().cloned();
-                    Ok(vec![compose::missing_items(
-                        office,
-                        case,
-                        Some(message),
-                        reply_to.as_deref(),
-                        now,
-                    )])
-                },
-            )
-        }
-        Command::Check { id, item, note, by } => {
-            let actor = Actor::Staff(by.clone());
-            change(
-                id,
-                format!("Butir \"{item}\" kasus {id} ditandai sesuai."),
-                &|case| {
-                    start_verifying(case, &actor, now)?;
-                    case.check_item(item, actor.clone(), note.clone(), now)?;
-                    Ok(Vec::new())
-                },
-            )
-        }
+        Command::Show { id, json } => show(cx, id, *json),
+        Command::List { json } => list(cx, *json),
+        Command::Dispose { id, verifier, by } => dispose(cx, id, verifier, by),
+        Command::Request { id, message, by } => request(cx, id, message, by),
+        Command::Check { id, item, note, by } => check(cx, id, item, note.as_deref(), by),
         Command::Edit {
             id,
             field,
             value,
             by,
-        } => {
-            let Some(f) = Field::from_key(field) else {
-                let keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
-                return Err(Reply::refused(format!(
-                    "Isian tidak dikenal: \"{field}\". Isian yang dapat diubah: {}.",
-                    keys.join(", ")
-                )));
-            };
-            let value = f.normalize(value).map_err(Reply::refused)?;
-            let actor = Actor::Staff(by.clone());
-            let rerun_words = std::cell::RefCell::new(String::new());
-            let reply = change(id, format!("{} kasus {id} diubah.", f.label()), &|case| {
-                if case.state.is_closed() {
-                    return Err(SopError::Closed {
-                        case: case.id,
-                        state: case.state,
-                    });
-                }
-                start_verifying(case, &actor, now)?;
-                let from = case.applicant.fields.slot(f).replace(value.clone());
-                case.record(
-                    actor.clone(),
-                    EventKind::FieldEdited {
-                        field: f.key().to_string(),
-                        from,
-                        to: value.clone(),
-                    },
-                    None,
-                    now,
-                );
-                *rerun_words.borrow_mut() =
-                    match recheck::rerun(&desk.rules.checklist, case, crate::desk::today(now)) {
-                        None => " Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan; \
-                                 daftar periksa tidak dijalankan ulang."
-                            .to_string(),
-                        Some(new) => {
-                            let changed = recheck::changes(&case.checklist, &new);
-                            case.checklist = new;
-                            if changed.is_empty() {
-                                " Daftar periksa dijalankan ulang; tidak ada butir yang berubah."
-                                    .to_string()
-                            } else {
-                                format!(" Daftar periksa dijalankan ulang: {}.", changed.join("; "))
-                            }
-                        }
-                    };
-                Ok(Vec::new())
-            })?;
-            Ok(Reply::ok(format!("{}{}", reply.text, rerun_words.take())))
-        }
+        } => edit(cx, id, field, value, by),
         Command::UserAdd {
             name,
             role,
             password_hash,
             verifier,
-        } => {
-            let name = crate::desk::accounts::check_name(name)
-                .map_err(|e| Reply::refused(format!("Akun tidak disimpan: {e}.")))?;
-            let verifier = match (role, verifier) {
-                (Role::Verifikator, Some(who)) => {
-                    let wanted = who.trim().to_lowercase();
-                    let found = office.verifiers.iter().find(|v| {
-                        v.email.eq_ignore_ascii_case(&wanted) || v.name.to_lowercase() == wanted
-                    });
-                    let Some(found) = found else {
-                        let names: Vec<&str> =
-                            office.verifiers.iter().map(|v| v.email.as_str()).collect();
-                        return Err(Reply::refused(format!(
-                            "Verifikator \"{who}\" tidak ada pada [office]. Verifikator kantor: {}.",
-                            names.join(", ")
-                        )));
-                    };
-                    Some(found.email.clone())
-                }
-                (_, Some(_)) => {
-                    return Err(Reply::refused(
-                        "Hanya akun verifikator yang ditautkan ke verifikator kantor.",
-                    ));
-                }
-                (_, None) => None,
-            };
-            let accounts = Accounts::open(store)
-                .map_err(|e| Reply::refused(format!("Basis data akun gagal dibuka: {e}")))?;
-            accounts
-                .put(&Account {
-                    name: name.to_string(),
-                    role: *role,
-                    hash: password_hash.clone(),
-                    verifier: verifier.clone(),
-                })
-                .map_err(|e| Reply::refused(format!("Akun gagal disimpan: {e}")))?;
-            Ok(Reply::ok(format!(
-                "Pengguna {name} ({role}) disimpan; ia dapat masuk ke meja web."
-            )))
-        }
-        Command::Reject { id, reason, by } => {
-            let actor = Actor::Staff(by.clone());
-            change(
-                id,
-                format!("Kasus {id} ditolak; pemohon diberi tahu."),
-                &|case| {
-                    case.transition(State::Ditolak, actor.clone(), now, Some(reason.clone()))?;
-                    Ok(vec![compose::rejection(office, case, reason, now)])
-                },
-            )
-        }
-        Command::Mark { id, state, by } => {
-            let to = MARKABLE
-                .into_iter()
-                .find(|s| s.as_str() == state.trim().to_lowercase())
-                .ok_or_else(|| {
-                    let names: Vec<&str> = MARKABLE.iter().map(|s| s.as_str()).collect();
-                    Reply::refused(format!(
-                        "Status \"{state}\" tidak dapat dicatat dengan perintah ini. Status \
-                         tahap BSrE: {}.",
-                        names.join(", ")
-                    ))
-                })?;
-            let actor = Actor::Staff(by.clone());
-            change(
-                id,
-                format!(
-                    "Kasus {id} dicatat {}; pemohon diberi tahu langkah berikutnya.",
-                    to.label_id()
-                ),
-                &|case| {
-                    case.transition(to, actor.clone(), now, None)?;
-                    Ok(compose::bsre_step(office, case, now).into_iter().collect())
-                },
-            )
-        }
-        Command::Backup { dir } => {
-            let m = crate::case::backup::backup(store, dir, now)
-                .map_err(|e| Reply::refused(format!("Cadangan tidak dibuat: {e}.")))?;
-            Ok(Reply::ok(format!(
-                "Cadangan ditulis ke {}: {} kasus, {} surel di antrean, {} berkas ({} KB).",
-                dir.display(),
-                m.cases,
-                m.outbox,
-                m.blobs,
-                m.blob_bytes.div_ceil(1024)
-            )))
-        }
-        Command::ExportAudit { from, to, format } => {
-            let cases = store.list().map_err(store_error)?;
-            let logins = Accounts::open(store)
-                .and_then(|a| a.logins())
-                .map_err(|e| Reply::refused(format!("Catatan masuk tidak dapat dibaca: {e}")))?;
-            let rows = crate::audit::rows(&cases, &logins, *from, *to);
-            Ok(Reply::ok(match format.as_str() {
-                "csv" => crate::audit::csv(&rows),
-                "json" => serde_json::to_string_pretty(&rows).unwrap_or_default(),
-                _ => crate::audit::text(&rows),
-            }))
-        }
-        Command::Verify => {
-            let v = crate::case::backup::verify(store)
-                .map_err(|e| Reply::refused(format!("Pemeriksaan gagal: {e}.")))?;
-            let summary = format!(
-                "{} kasus, {} berkas diperiksa, {} berkas tanpa rujukan",
-                v.cases, v.blobs_checked, v.unnamed
-            );
-            if v.problems.is_empty() {
-                Ok(Reply::ok(format!("Folder data utuh: {summary}.")))
-            } else {
-                Err(Reply::refused(format!(
-                    "Folder data bermasalah ({summary}):\n{}",
-                    v.problems.join("\n")
-                )))
-            }
-        }
+        } => user_add(cx, name, *role, password_hash, verifier.as_deref()),
+        Command::Reject { id, reason, by } => reject(cx, id, reason, by),
+        Command::Mark { id, state, by } => mark(cx, id, state, by),
+        Command::Backup { dir } => backup(cx, dir),
+        Command::ExportAudit { from, to, format } => export_audit(cx, *from, *to, format),
+        Command::Verify => verify(cx),
         Command::Erase {
             id,
             reason,
             force,
             by,
-        } => {
-            let case_id = parse_id(id)?;
-            let reason = reason.trim();
-            if reason.is_empty() {
-                return Err(Reply::refused(
-                    "Sebutkan alasan penghapusan (--reason), misalnya permintaan pemohon.",
-                ));
-            }
-            let erased = crate::case::retention::erase(store, case_id, by, reason, *force, now)
-                .map_err(|e| Reply::refused(format!("Data tidak dihapus: {e}.")))?;
-            Ok(Reply::ok(format!(
-                "Data pribadi kasus {case_id} dihapus: {} berkas dihapus dari disk{}; NIK \
-                 disamarkan; riwayat mencatat {by} dan alasannya.",
-                erased.files_removed,
-                if erased.files_kept_shared > 0 {
-                    format!(
-                        ", {} berkas yang juga dipakai kasus lain tetap disimpan",
-                        erased.files_kept_shared
-                    )
-                } else {
-                    String::new()
-                }
-            )))
-        }
-        Command::Package { id } => {
-            let case = get_case(store, id)?;
-            let files = package(&case, store)?;
-            let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-            let mut reply = Reply::ok(format!(
-                "Paket unggah BSrE kasus {}: {}.",
-                case.id,
-                names.join(", ")
-            ));
-            reply.files = files;
-            Ok(reply)
-        }
-        Command::Draft { id, reason, by } => {
-            let case = get_case(store, id)?;
-            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            if !case.complete() && reason.is_none() {
-                return Err(Reply::refused(format!(
-                    "Daftar periksa kasus {} belum lengkap ({}). Selesaikan dahulu, atau buat \
-                     surat dengan alasan: sertel case {} draft --reason \"...\".",
-                    case.id,
-                    case.problems().join(", "),
-                    case.id
-                )));
-            }
-            let data = LetterData::from_fields(&case.applicant.fields)
-                .map_err(|e| Reply::refused(format!("Kasus {}: {}", case.id, e.keterangan())))?;
-            let template = &desk.rules.letter;
-            let made = render_pdf(template, &data)
-                .and_then(|pdf| render_docx(template, &data).map(|docx| (pdf, docx)));
-            let (pdf, docx) = made.map_err(|e| {
-                tracing::error!(error = %e, "letter could not be drafted");
-                Reply::refused(format!("Surat rekomendasi gagal dibuat: {e}"))
-            })?;
-            let actor = Actor::Staff(by.clone());
-            let (pdf_sha256, docx_sha256) = (
-                crate::case::store::sha256_hex(&pdf),
-                crate::case::store::sha256_hex(&docx),
-            );
-            let id = case.id;
-            let files = letter_files(id, &pdf, &docx);
-            let updated =
-                store.update_with_blobs(id, now, &[&pdf, &docx], |case| -> Result<_, SopError> {
-                    start_verifying(case, &actor, now)?;
-                    case.transition(
-                        State::RekomendasiDikirim,
-                        actor.clone(),
-                        now,
-                        reason.map(str::to_string),
-                    )?;
-                    case.letters.push(LetterFile::Draft {
-                        at: now,
-                        pdf_sha256: pdf_sha256.clone(),
-                        docx_sha256: docx_sha256.clone(),
-                    });
-                    case.record(
-                        actor.clone(),
-                        EventKind::LetterDrafted {
-                            pdf_sha256: pdf_sha256.clone(),
-                            docx_sha256: docx_sha256.clone(),
-                            override_reason: reason.map(str::to_string),
-                        },
-                        None,
-                        now,
-                    );
-                    let [pdf, docx] = files.clone();
-                    Ok(vec![compose::letter_for_signing(
-                        office, case, pdf, docx, reason, now,
-                    )])
-                });
-            match updated {
-                Ok(Ok(())) => {
-                    let mut reply = Reply::ok(format!(
-                        "Surat rekomendasi kasus {id} dibuat dan dikirim ke Kadis untuk \
-                         ditandatangani."
-                    ));
-                    reply.files = files.into_iter().map(ReplyFile::from).collect();
-                    Ok(reply)
-                }
-                Ok(Err(e)) => Err(Reply::refused(e.keterangan())),
-                Err(e) => Err(store_error(e)),
-            }
-        }
-        Command::Letter { id } => {
-            let case = get_case(store, id)?;
-            let Some((pdf, docx)) = case.draft() else {
-                return Err(Reply::refused(format!(
-                    "Kasus {} belum memiliki surat rekomendasi.",
-                    case.id
-                )));
-            };
-            let get = |sha256: &str| {
-                store.blob(sha256).map_err(store_error)?.ok_or_else(|| {
-                    Reply::refused(format!("Berkas surat kasus {} hilang.", case.id))
-                })
-            };
-            let mut reply = Reply::ok(format!("Surat rekomendasi kasus {}.", case.id));
-            reply.files = letter_files(case.id, &get(pdf)?, &get(docx)?)
-                .into_iter()
-                .map(ReplyFile::from)
-                .collect();
-            Ok(reply)
-        }
-        Command::Sign { id, pdf, by } => {
-            let case = get_case(store, id)?;
-            let info = check_signed_letter(pdf, &case, desk.anchors, now).map_err(|reason| {
-                Reply::refused(format!(
-                    "Surat bertanda tangan untuk kasus {} tidak diterima: {reason}",
-                    case.id
-                ))
-            })?;
-            let actor = Actor::Staff(by.clone());
-            let sha256 = crate::case::store::sha256_hex(pdf);
-            let id = case.id;
-            match store.update_with_blobs(id, now, &[pdf], |case| {
-                accept_signed_letter(case, config, &info, &sha256, actor.clone(), now)
-            }) {
-                Ok(Ok(())) => Ok(Reply::ok(format!(
-                    "Surat bertanda tangan kasus {id} diterima (penanda tangan: {}); \
-                     verifikator diberi tahu.",
-                    info.signer_name
-                ))),
-                Ok(Err(e)) => Err(Reply::refused(e.keterangan())),
-                Err(e) => Err(store_error(e)),
-            }
-        }
-        Command::Report { from, to, csv } => {
-            let cases = store.list().map_err(store_error)?;
-            let r = report::compute(&cases, &config.standards, *from, *to, now);
-            Ok(Reply::ok(if *csv {
-                report::render_csv(&r)
-            } else {
-                report::render_text(&r)
-            }))
-        }
+        } => erase(cx, id, reason, *force, by),
+        Command::Package { id } => package_case(cx, id),
+        Command::Draft { id, reason, by } => draft(cx, id, reason.as_deref(), by),
+        Command::Letter { id } => letter(cx, id),
+        Command::Sign { id, pdf, by } => sign(cx, id, pdf, by),
+        Command::Report { from, to, csv } => report(cx, *from, *to, *csv),
     }
+}
+
+fn show(cx: &Cx<'_>, id: &str, json: bool) -> Result<Reply, CommandError> {
+    let Cx {
+        config, store, now, ..
+    } = *cx;
+
+    let case = get_case(store, id)?;
+    if json {
+        let timings = sop::timings(&case, &config.standards, now);
+        let value = serde_json::json!({ "case": case, "timings": timings_json(&timings) });
+        Ok(Reply::ok(value.to_string()))
+    } else {
+        Ok(Reply::ok(sop::render(
+            &case,
+            &sop::timings(&case, &config.standards, now),
+            now,
+        )))
+    }
+}
+
+fn list(cx: &Cx<'_>, json: bool) -> Result<Reply, CommandError> {
+    let Cx { store, .. } = *cx;
+
+    let cases = store.list().map_err(CommandError::Store)?;
+    if json {
+        let rows: Vec<_> = cases
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "id": c.id, "state": c.state, "name": c.applicant.fields.name,
+                    "verifier": c.verifier, "problems": c.problems(),
+                    "opened_at": c.opened_at,
+                })
+            })
+            .collect();
+        return Ok(Reply::ok(serde_json::Value::from(rows).to_string()));
+    }
+    if cases.is_empty() {
+        return Ok(Reply::ok("Belum ada kasus."));
+    }
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|c| {
+            format!(
+                "{}  {:<22}  {:<30}  {}",
+                c.id,
+                c.state.as_str(),
+                c.applicant.fields.name.as_deref().unwrap_or("-"),
+                if c.complete() {
+                    "lengkap".to_string()
+                } else {
+                    format!("kurang: {}", c.problems().join(", "))
+                }
+            )
+        })
+        .collect();
+    Ok(Reply::ok(lines.join("\n")))
+}
+
+fn dispose(cx: &Cx<'_>, id: &str, verifier: &str, by: &str) -> Result<Reply, CommandError> {
+    let Cx {
+        config,
+        office,
+        now,
+        ..
+    } = *cx;
+
+    parse_id(id)?;
+    let v = find_verifier(config, verifier)?;
+    let actor = Actor::Staff(by.to_string());
+    cx.change(
+        id,
+        format!("Kasus {id} didisposisikan ke {} <{}>.", v.name, v.email),
+        &|case| {
+            if case.state.is_closed() {
+                return Err(SopError::NotAllowed {
+                    case: case.id,
+                    from: case.state,
+                    to: State::Disposisi,
+                });
+            }
+            case.assign(&v.email, actor.clone(), now);
+            Ok(vec![compose::verifier_assigned(office, case, v, now)])
+        },
+    )
+}
+
+fn request(cx: &Cx<'_>, id: &str, message: &str, by: &str) -> Result<Reply, CommandError> {
+    let Cx { office, now, .. } = *cx;
+
+    let actor = Actor::Staff(by.to_string());
+    cx.change(
+        id,
+        format!("Permintaan kelengkapan kasus {id} dikirim ke pemohon."),
+        &|case| {
+            start_verifying(case, &actor, now)?;
+            case.transition(
+                State::MenungguKelengkapan,
+                actor.clone(),
+                now,
+                Some(message.to_string()),
+            )?;
+            case.record(
+                actor.clone(),
+                EventKind::DocumentsRequested {
+                    message: message.to_string(),
+                },
+                None,
+                now,
+            );
+            let reply_to = case.thread.first().cloned();
+            Ok(vec![compose::missing_items(
+                office,
+                case,
+                Some(message),
+                reply_to.as_deref(),
+                now,
+            )])
+        },
+    )
+}
+
+fn check(
+    cx: &Cx<'_>,
+    id: &str,
+    item: &str,
+    note: Option<&str>,
+    by: &str,
+) -> Result<Reply, CommandError> {
+    let Cx { now, .. } = *cx;
+
+    let actor = Actor::Staff(by.to_string());
+    cx.change(
+        id,
+        format!("Butir \"{item}\" kasus {id} ditandai sesuai."),
+        &|case| {
+            start_verifying(case, &actor, now)?;
+            case.check_item(item, actor.clone(), note.map(str::to_string), now)?;
+            Ok(Vec::new())
+        },
+    )
+}
+
+fn edit(cx: &Cx<'_>, id: &str, field: &str, value: &str, by: &str) -> Result<Reply, CommandError> {
+    let Cx { desk, now, .. } = *cx;
+
+    let Some(f) = Field::from_key(field) else {
+        let keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
+        return Err(CommandError::refused(format!(
+            "Isian tidak dikenal: \"{field}\". Isian yang dapat diubah: {}.",
+            keys.join(", ")
+        )));
+    };
+    let value = f.normalize(value).map_err(CommandError::Refused)?;
+    let actor = Actor::Staff(by.to_string());
+    let rerun_words = std::cell::RefCell::new(String::new());
+    let reply = cx.change(id, format!("{} kasus {id} diubah.", f.label()), &|case| {
+        if case.state.is_closed() {
+            return Err(SopError::Closed {
+                case: case.id,
+                state: case.state,
+            });
+        }
+        start_verifying(case, &actor, now)?;
+        let from = case.applicant.fields.slot(f).replace(value.to_string());
+        case.record(
+            actor.clone(),
+            EventKind::FieldEdited {
+                field: f.key().to_string(),
+                from,
+                to: value.to_string(),
+            },
+            None,
+            now,
+        );
+        *rerun_words.borrow_mut() =
+            match recheck::rerun(&desk.rules.checklist, case, crate::desk::today(now)) {
+                None => " Kasus ini tersimpan sebelum hasil pembacaan dokumen disimpan; \
+                         daftar periksa tidak dijalankan ulang."
+                    .to_string(),
+                Some(new) => {
+                    let changed = recheck::changes(&case.checklist, &new);
+                    case.checklist = new;
+                    if changed.is_empty() {
+                        " Daftar periksa dijalankan ulang; tidak ada butir yang berubah."
+                            .to_string()
+                    } else {
+                        format!(" Daftar periksa dijalankan ulang: {}.", changed.join("; "))
+                    }
+                }
+            };
+        Ok(Vec::new())
+    })?;
+    Ok(Reply::ok(format!("{}{}", reply.text, rerun_words.take())))
+}
+
+fn user_add(
+    cx: &Cx<'_>,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+    verifier: Option<&str>,
+) -> Result<Reply, CommandError> {
+    let Cx { store, office, .. } = *cx;
+
+    let name = crate::desk::accounts::check_name(name)
+        .map_err(|e| CommandError::refused(format!("Akun tidak disimpan: {e}.")))?;
+    let verifier = match (role, verifier) {
+        (Role::Verifikator, Some(who)) => {
+            let wanted = who.trim().to_lowercase();
+            let found = office
+                .verifiers
+                .iter()
+                .find(|v| v.email.eq_ignore_ascii_case(&wanted) || v.name.to_lowercase() == wanted);
+            let Some(found) = found else {
+                let names: Vec<&str> = office.verifiers.iter().map(|v| v.email.as_str()).collect();
+                return Err(CommandError::refused(format!(
+                    "Verifikator \"{who}\" tidak ada pada [office]. Verifikator kantor: {}.",
+                    names.join(", ")
+                )));
+            };
+            Some(found.email.clone())
+        }
+        (_, Some(_)) => {
+            return Err(CommandError::refused(
+                "Hanya akun verifikator yang ditautkan ke verifikator kantor.",
+            ));
+        }
+        (_, None) => None,
+    };
+    let accounts = Accounts::open(store)
+        .map_err(|e| CommandError::refused(format!("Basis data akun gagal dibuka: {e}")))?;
+    accounts
+        .put(&Account {
+            name: name.to_string(),
+            role,
+            hash: password_hash.to_string(),
+            verifier,
+        })
+        .map_err(|e| CommandError::refused(format!("Akun gagal disimpan: {e}")))?;
+    Ok(Reply::ok(format!(
+        "Pengguna {name} ({role}) disimpan; ia dapat masuk ke meja web."
+    )))
+}
+
+fn reject(cx: &Cx<'_>, id: &str, reason: &str, by: &str) -> Result<Reply, CommandError> {
+    let Cx { office, now, .. } = *cx;
+
+    let actor = Actor::Staff(by.to_string());
+    cx.change(
+        id,
+        format!("Kasus {id} ditolak; pemohon diberi tahu."),
+        &|case| {
+            case.transition(State::Ditolak, actor.clone(), now, Some(reason.to_string()))?;
+            Ok(vec![compose::rejection(office, case, reason, now)])
+        },
+    )
+}
+
+fn mark(cx: &Cx<'_>, id: &str, state: &str, by: &str) -> Result<Reply, CommandError> {
+    let Cx { office, now, .. } = *cx;
+
+    let to = MARKABLE
+        .into_iter()
+        .find(|s| s.as_str() == state.trim().to_lowercase())
+        .ok_or_else(|| {
+            let names: Vec<&str> = MARKABLE.iter().map(|s| s.as_str()).collect();
+            CommandError::refused(format!(
+                "Status \"{state}\" tidak dapat dicatat dengan perintah ini. Status \
+                 tahap BSrE: {}.",
+                names.join(", ")
+            ))
+        })?;
+    let actor = Actor::Staff(by.to_string());
+    cx.change(
+        id,
+        format!(
+            "Kasus {id} dicatat {}; pemohon diberi tahu langkah berikutnya.",
+            to.label_id()
+        ),
+        &|case| {
+            case.transition(to, actor.clone(), now, None)?;
+            Ok(compose::bsre_step(office, case, now).into_iter().collect())
+        },
+    )
+}
+
+fn backup(cx: &Cx<'_>, dir: &std::path::Path) -> Result<Reply, CommandError> {
+    let Cx { store, now, .. } = *cx;
+
+    let m = crate::case::backup::backup(store, dir, now)
+        .map_err(|e| CommandError::refused(format!("Cadangan tidak dibuat: {e}.")))?;
+    Ok(Reply::ok(format!(
+        "Cadangan ditulis ke {}: {} kasus, {} surel di antrean, {} berkas ({} KB).",
+        dir.display(),
+        m.cases,
+        m.outbox,
+        m.blobs,
+        m.blob_bytes.div_ceil(1024)
+    )))
+}
+
+fn export_audit(
+    cx: &Cx<'_>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    format: &str,
+) -> Result<Reply, CommandError> {
+    let Cx { store, .. } = *cx;
+
+    let cases = store.list().map_err(CommandError::Store)?;
+    let logins = Accounts::open(store)
+        .and_then(|a| a.logins())
+        .map_err(|e| CommandError::refused(format!("Catatan masuk tidak dapat dibaca: {e}")))?;
+    let rows = crate::audit::rows(&cases, &logins, from, to);
+    Ok(Reply::ok(match format {
+        "csv" => crate::audit::csv(&rows),
+        "json" => serde_json::to_string_pretty(&rows).unwrap_or_default(),
+        _ => crate::audit::text(&rows),
+    }))
+}
+
+fn verify(cx: &Cx<'_>) -> Result<Reply, CommandError> {
+    let Cx { store, .. } = *cx;
+
+    let v = crate::case::backup::verify(store)
+        .map_err(|e| CommandError::refused(format!("Pemeriksaan gagal: {e}.")))?;
+    let summary = format!(
+        "{} kasus, {} berkas diperiksa, {} berkas tanpa rujukan",
+        v.cases, v.blobs_checked, v.unnamed
+    );
+    if v.problems.is_empty() {
+        Ok(Reply::ok(format!("Folder data utuh: {summary}.")))
+    } else {
+        Err(CommandError::refused(format!(
+            "Folder data bermasalah ({summary}):\n{}",
+            v.problems.join("\n")
+        )))
+    }
+}
+
+fn erase(
+    cx: &Cx<'_>,
+    id: &str,
+    reason: &str,
+    force: bool,
+    by: &str,
+) -> Result<Reply, CommandError> {
+    let Cx { store, now, .. } = *cx;
+
+    let case_id = parse_id(id)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(CommandError::refused(
+            "Sebutkan alasan penghapusan (--reason), misalnya permintaan pemohon.",
+        ));
+    }
+    let erased = crate::case::retention::erase(store, case_id, by, reason, force, now)
+        .map_err(|e| CommandError::refused(format!("Data tidak dihapus: {e}.")))?;
+    Ok(Reply::ok(format!(
+        "Data pribadi kasus {case_id} dihapus: {} berkas dihapus dari disk{}; NIK \
+         disamarkan; riwayat mencatat {by} dan alasannya.",
+        erased.files_removed,
+        if erased.files_kept_shared > 0 {
+            format!(
+                ", {} berkas yang juga dipakai kasus lain tetap disimpan",
+                erased.files_kept_shared
+            )
+        } else {
+            String::new()
+        }
+    )))
+}
+
+fn package_case(cx: &Cx<'_>, id: &str) -> Result<Reply, CommandError> {
+    let Cx { store, .. } = *cx;
+
+    let case = get_case(store, id)?;
+    let files = package(&case, store)?;
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let mut reply = Reply::ok(format!(
+        "Paket unggah BSrE kasus {}: {}.",
+        case.id,
+        names.join(", ")
+    ));
+    reply.files = files;
+    Ok(reply)
+}
+
+fn draft(cx: &Cx<'_>, id: &str, reason: Option<&str>, by: &str) -> Result<Reply, CommandError> {
+    let Cx {
+        store,
+        office,
+        desk,
+        now,
+        ..
+    } = *cx;
+
+    let case = get_case(store, id)?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if !case.complete() && reason.is_none() {
+        return Err(CommandError::refused(format!(
+            "Daftar periksa kasus {} belum lengkap ({}). Selesaikan dahulu, atau buat \
+             surat dengan alasan: sertel case {} draft --reason \"...\".",
+            case.id,
+            case.problems().join(", "),
+            case.id
+        )));
+    }
+    let data = LetterData::from_fields(&case.applicant.fields)
+        .map_err(|e| CommandError::refused(format!("Kasus {}: {}", case.id, e.keterangan())))?;
+    let template = &desk.rules.letter;
+    let made = render_pdf(template, &data)
+        .and_then(|pdf| render_docx(template, &data).map(|docx| (pdf, docx)));
+    let (pdf, docx) = made.map_err(|e| {
+        tracing::error!(error = %e, "letter could not be drafted");
+        CommandError::refused(format!("Surat rekomendasi gagal dibuat: {e}"))
+    })?;
+    let actor = Actor::Staff(by.to_string());
+    let (pdf_sha256, docx_sha256) = (
+        crate::case::store::sha256_hex(&pdf),
+        crate::case::store::sha256_hex(&docx),
+    );
+    let id = case.id;
+    let files = letter_files(id, &pdf, &docx);
+    let updated = store.update_with_blobs(id, now, &[&pdf, &docx], |case| -> Result<_, SopError> {
+        start_verifying(case, &actor, now)?;
+        case.transition(
+            State::RekomendasiDikirim,
+            actor.clone(),
+            now,
+            reason.map(str::to_string),
+        )?;
+        case.letters.push(LetterFile::Draft {
+            at: now,
+            pdf_sha256: pdf_sha256.clone(),
+            docx_sha256: docx_sha256.clone(),
+        });
+        case.record(
+            actor.clone(),
+            EventKind::LetterDrafted {
+                pdf_sha256: pdf_sha256.clone(),
+                docx_sha256: docx_sha256.clone(),
+                override_reason: reason.map(str::to_string),
+            },
+            None,
+            now,
+        );
+        let [pdf, docx] = files.clone();
+        Ok(vec![compose::letter_for_signing(
+            office, case, pdf, docx, reason, now,
+        )])
+    });
+    match updated {
+        Ok(Ok(())) => {
+            let mut reply = Reply::ok(format!(
+                "Surat rekomendasi kasus {id} dibuat dan dikirim ke Kadis untuk \
+                 ditandatangani."
+            ));
+            reply.files = files.into_iter().map(ReplyFile::from).collect();
+            Ok(reply)
+        }
+        Ok(Err(e)) => Err(CommandError::refused(e.keterangan())),
+        Err(e) => Err(CommandError::Store(e)),
+    }
+}
+
+fn letter(cx: &Cx<'_>, id: &str) -> Result<Reply, CommandError> {
+    let Cx { store, .. } = *cx;
+
+    let case = get_case(store, id)?;
+    let Some((pdf, docx)) = case.draft() else {
+        return Err(CommandError::refused(format!(
+            "Kasus {} belum memiliki surat rekomendasi.",
+            case.id
+        )));
+    };
+    let get = |sha256: &str| {
+        store
+            .blob(sha256)
+            .map_err(CommandError::Store)?
+            .ok_or_else(|| CommandError::refused(format!("Berkas surat kasus {} hilang.", case.id)))
+    };
+    let mut reply = Reply::ok(format!("Surat rekomendasi kasus {}.", case.id));
+    reply.files = letter_files(case.id, &get(pdf)?, &get(docx)?)
+        .into_iter()
+        .map(ReplyFile::from)
+        .collect();
+    Ok(reply)
+}
+
+fn sign(cx: &Cx<'_>, id: &str, pdf: &[u8], by: &str) -> Result<Reply, CommandError> {
+    let Cx {
+        config,
+        store,
+        desk,
+        now,
+        ..
+    } = *cx;
+
+    let case = get_case(store, id)?;
+    let info = check_signed_letter(pdf, &case, desk.anchors, now).map_err(|reason| {
+        CommandError::refused(format!(
+            "Surat bertanda tangan untuk kasus {} tidak diterima: {reason}",
+            case.id
+        ))
+    })?;
+    let actor = Actor::Staff(by.to_string());
+    let sha256 = crate::case::store::sha256_hex(pdf);
+    let id = case.id;
+    match store.update_with_blobs(id, now, &[pdf], |case| {
+        accept_signed_letter(case, config, &info, &sha256, actor.clone(), now)
+    }) {
+        Ok(Ok(())) => Ok(Reply::ok(format!(
+            "Surat bertanda tangan kasus {id} diterima (penanda tangan: {}); \
+             verifikator diberi tahu.",
+            info.signer_name
+        ))),
+        Ok(Err(e)) => Err(CommandError::refused(e.keterangan())),
+        Err(e) => Err(CommandError::Store(e)),
+    }
+}
+
+fn report(
+    cx: &Cx<'_>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    csv: bool,
+) -> Result<Reply, CommandError> {
+    let Cx {
+        config, store, now, ..
+    } = *cx;
+
+    let cases = store.list().map_err(CommandError::Store)?;
+    let r = report::compute(&cases, &config.standards, from, to, now);
+    Ok(Reply::ok(if csv {
+        report::render_csv(&r)
+    } else {
+        report::render_text(&r)
+    }))
 }
 
 fn timings_json(timings: &[sop::StepTiming]) -> serde_json::Value {

@@ -5,7 +5,7 @@ use crate::case::sop::SopError;
 use crate::case::store::CaseStore;
 use crate::case::{Actor, Case, CaseId, EventKind, LetterFile, State};
 use crate::config::{Config, Person};
-use crate::desk::reply::{Reply, ReplyFile, store_error};
+use crate::desk::reply::{CommandError, ReplyFile};
 use crate::outbound::compose::MailFile;
 use crate::outbound::{OutgoingMail, compose};
 use crate::signature::{SignedInfo, TrustAnchors, Verdict, verify_pdf};
@@ -117,19 +117,21 @@ pub(super) fn letter_files(id: CaseId, pdf: &[u8], docx: &[u8]) -> [MailFile; 2]
 
 /// The signed letter, the latest KTP and SK and a data sheet, named `TTE-…_1_…` so they sort in
 /// the order BSrE's form asks for them and need no renaming.
-pub(super) fn package(case: &Case, store: &CaseStore) -> Result<Vec<ReplyFile>, Reply> {
+pub(super) fn package(case: &Case, store: &CaseStore) -> Result<Vec<ReplyFile>, CommandError> {
     let Some(signed) = case.signed_letter() else {
-        return Err(Reply::refused(format!(
+        return Err(CommandError::refused(format!(
             "Kasus {} belum memiliki surat rekomendasi bertanda tangan elektronik yang sah; paket \
              belum dapat dibuat.",
             case.id
         )));
     };
-    let blob = |sha256: &str| -> Result<Vec<u8>, Reply> {
+    let blob = |sha256: &str| -> Result<Vec<u8>, CommandError> {
         store
             .blob(sha256)
-            .map_err(store_error)?
-            .ok_or_else(|| Reply::refused(format!("Berkas {sha256} kasus {} hilang.", case.id)))
+            .map_err(CommandError::Store)?
+            .ok_or_else(|| {
+                CommandError::refused(format!("Berkas {sha256} kasus {} hilang.", case.id))
+            })
     };
     let name_part = name_for_file(case.applicant.fields.name.as_deref().unwrap_or("pemohon"));
     let mut files = vec![ReplyFile {
@@ -143,7 +145,7 @@ pub(super) fn package(case: &Case, store: &CaseStore) -> Result<Vec<ReplyFile>, 
                 bytes: blob(&a.sha256)?,
             }),
             None => {
-                return Err(Reply::refused(format!(
+                return Err(CommandError::refused(format!(
                     "Kasus {} tidak memiliki lampiran {label}; paket belum dapat dibuat.",
                     case.id
                 )));

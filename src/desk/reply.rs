@@ -37,17 +37,48 @@ impl Reply {
     }
 }
 
-pub(super) fn parse_id(id: &str) -> Result<CaseId, Reply> {
+pub(super) fn parse_id(id: &str) -> Result<CaseId, CommandError> {
     id.parse().map_err(|_| {
-        Reply::refused(format!(
+        CommandError::refused(format!(
             "Nomor kasus tidak dikenal: \"{id}\". Tulis seperti TTE-2026-0007."
         ))
     })
 }
 
-pub(super) fn store_error(e: CaseError) -> Reply {
-    tracing::error!(error = %e, "case store failed during a staff action");
-    Reply::refused(format!("Basis data kasus gagal dibaca atau ditulis: {e}"))
+/// Why a staff command was not carried out. Each door renders it: the CLI prints it and exits
+/// non-zero, the web desk shows it in the case page's banner, the control socket answers with
+/// it, a mailed disposition is kept with it as a note.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Refused for a reason the person can act on, in Indonesian.
+    #[error("{0}")]
+    Refused(String),
+    /// The case store failed while the command ran.
+    #[error("case store failed: {0}")]
+    Store(#[from] CaseError),
+}
+
+impl CommandError {
+    pub fn refused(why: impl Into<String>) -> CommandError {
+        CommandError::Refused(why.into())
+    }
+
+    /// The error for people, in Indonesian.
+    pub fn keterangan(&self) -> String {
+        match self {
+            CommandError::Refused(why) => why.clone(),
+            CommandError::Store(e) => format!("Basis data kasus gagal dibaca atau ditulis: {e}"),
+        }
+    }
+}
+
+impl From<CommandError> for Reply {
+    fn from(e: CommandError) -> Reply {
+        if let CommandError::Store(e) = &e {
+            tracing::error!(error = %e, "case store failed during a staff action");
+        }
+        Reply::refused(e.keterangan())
+    }
 }
 
 impl From<MailFile> for ReplyFile {
@@ -59,10 +90,10 @@ impl From<MailFile> for ReplyFile {
     }
 }
 
-pub(super) fn get_case(store: &CaseStore, id: &str) -> Result<Case, Reply> {
+pub(super) fn get_case(store: &CaseStore, id: &str) -> Result<Case, CommandError> {
     let id = parse_id(id)?;
     store
         .get(id)
-        .map_err(store_error)?
-        .ok_or_else(|| Reply::refused(format!("Kasus {id} tidak ditemukan.")))
+        .map_err(CommandError::Store)?
+        .ok_or_else(|| CommandError::refused(format!("Kasus {id} tidak ditemukan.")))
 }
