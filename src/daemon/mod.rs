@@ -17,7 +17,10 @@ use crate::intake::{IntakeError, Locator, Mailbox};
 use crate::outbound::{SendError, Transport};
 use crate::text::ocr::{Ocr, OcrFactory};
 
+mod checkpoint;
 mod lookahead;
+
+pub use checkpoint::{Checkpoint, Stage, Unobserved};
 
 pub use crate::desk::mail::Outcome;
 pub use lookahead::Lookahead;
@@ -47,21 +50,6 @@ fn time_for(last: &mut Option<std::time::Instant>, every: Duration) -> bool {
     due
 }
 
-/// Test hook for the crash tests: with `SERTEL_PAUSE_AT=<stage>` the daemon writes
-/// `SERTEL_PAUSE_FILE` and stops there until killed, so a test can `kill -9` it at exactly
-/// that point. Unset, it costs one environment lookup per stage.
-fn pause_point(stage: &str) {
-    if std::env::var("SERTEL_PAUSE_AT").is_ok_and(|s| s == stage) {
-        if let Ok(file) = std::env::var("SERTEL_PAUSE_FILE") {
-            let _ = std::fs::write(file, stage);
-        }
-        tracing::warn!(stage, "paused for a crash test");
-        loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        }
-    }
-}
-
 /// Takes the oldest waiting mail through the pipeline: stored durably first, then moved out
 /// of the inbox. A crash between the two leaves it in the inbox, and the next run finds it
 /// recorded and only moves it.
@@ -76,6 +64,19 @@ pub async fn process_next<M: Mailbox>(
     limiter: &mut ReplyLimiter,
     lookahead: Option<&mut Lookahead>,
     now: DateTime<Utc>,
+) -> Result<Outcome, DaemonError> {
+    step(mailbox, desk, ocr, limiter, lookahead, now, &Unobserved).await
+}
+
+/// [`process_next`], telling `checkpoint` each stage it reaches.
+async fn step<M: Mailbox>(
+    mailbox: &mut M,
+    desk: &Desk<'_>,
+    ocr: &mut dyn Ocr,
+    limiter: &mut ReplyLimiter,
+    lookahead: Option<&mut Lookahead>,
+    now: DateTime<Utc>,
+    checkpoint: &dyn Checkpoint,
 ) -> Result<Outcome, DaemonError> {
     let limit = lookahead.as_ref().map_or(1, |la| la.depth + 1);
     let waiting = mailbox.list_new(limit).await?;
@@ -102,10 +103,10 @@ pub async fn process_next<M: Mailbox>(
             None => return Ok(Outcome::Idle),
         },
     };
-    pause_point("after_fetch");
+    checkpoint.reached(Stage::AfterFetch);
     let outcome = handle(&fetched, desk, ocr, limiter, read_ahead, now)?;
-    pause_point("after_store");
-    pause_point("before_move");
+    checkpoint.reached(Stage::AfterStore);
+    checkpoint.reached(Stage::BeforeMove);
     match &outcome {
         Outcome::Quarantined(_) => mailbox.quarantine(&fetched.locator).await?,
         _ => mailbox.mark_processed(&fetched.locator).await?,
@@ -124,14 +125,24 @@ pub async fn send_due<T: Transport>(
     transport: &T,
     now: DateTime<Utc>,
 ) -> Result<usize, CaseError> {
+    send(store, transport, now, &Unobserved).await
+}
+
+/// [`send_due`], telling `checkpoint` each stage it reaches.
+async fn send<T: Transport>(
+    store: &CaseStore,
+    transport: &T,
+    now: DateTime<Utc>,
+    checkpoint: &dyn Checkpoint,
+) -> Result<usize, CaseError> {
     let mut sent = 0;
     for entry in store.due(now, 50)? {
-        pause_point("before_send");
+        checkpoint.reached(Stage::BeforeSend);
         store.check_writable(Utc::now())?;
         match transport.send(&entry.mail).await {
             Ok(()) => {
                 store.mark_sent(entry.id, Utc::now())?;
-                pause_point("after_sent");
+                checkpoint.reached(Stage::AfterSent);
                 sent += 1;
             }
             Err(SendError::Transient(e)) => {
@@ -149,14 +160,21 @@ pub async fn send_due<T: Transport>(
     Ok(sent)
 }
 
+/// The daemon's OCR: its own engine for the mails read in turn, and how to make one for each
+/// reader of the read-ahead.
+pub struct Engines<'a> {
+    pub own: &'a mut dyn Ocr,
+    pub new: &'a OcrFactory,
+}
+
 /// Runs until `stop` turns true: the sender in its own task (woken early by `poke` when a
 /// change queued mail), intake here.
 pub async fn run<M, C, T>(
     desk: &Desk<'_>,
     connect: C,
     transport: T,
-    ocr: &mut dyn Ocr,
-    new_engine: &OcrFactory,
+    engines: Engines<'_>,
+    checkpoint: Arc<dyn Checkpoint>,
     mut stop: watch::Receiver<bool>,
     poke: Arc<Notify>,
 ) -> Result<(), DaemonError>
@@ -165,6 +183,10 @@ where
     C: AsyncFnMut() -> Result<M, IntakeError>,
     T: Transport + Send + Sync + 'static,
 {
+    let Engines {
+        own: ocr,
+        new: new_engine,
+    } = engines;
     // Told when the sender stops because the store cannot write.
     let broken = Arc::new(Notify::new());
     let sender = {
@@ -172,10 +194,11 @@ where
         let poke = poke.clone();
         let broken = broken.clone();
         let mut stop = stop.clone();
+        let checkpoint = checkpoint.clone();
         tokio::spawn(async move {
             let mut failing: Option<Duration> = None;
             loop {
-                let sent = send_due(&store, &transport, Utc::now()).await;
+                let sent = send(&store, &transport, Utc::now(), checkpoint.as_ref()).await;
                 if store.unwritable() {
                     tracing::error!("sender stopped: the case store cannot write");
                     broken.notify_one();
@@ -247,13 +270,14 @@ where
             if desk.store.unwritable() {
                 return Err(unwritable(&poke, sender).await);
             }
-            match process_next(
+            match step(
                 &mut mailbox,
                 desk,
                 ocr,
                 &mut limiter,
                 lookahead.as_mut(),
                 Utc::now(),
+                checkpoint.as_ref(),
             )
             .await
             {

@@ -17,6 +17,39 @@ use sertel::{control, daemon};
 use std::sync::Arc;
 
 /// The read-ahead's engines: loaded once each, kept for the daemon's life.
+/// The crash tests' hook: with `SERTEL_PAUSE_AT=<stage>` (`after_fetch`, `after_store`,
+/// `before_move`, `before_send`, `after_sent`) the daemon writes `SERTEL_PAUSE_FILE` and stops
+/// there until killed, so a test can `kill -9` it at exactly that point. Unset, nobody watches.
+fn crash_test_hook() -> Arc<dyn daemon::Checkpoint> {
+    match std::env::var("SERTEL_PAUSE_AT").map(|s| s.parse::<daemon::Stage>()) {
+        Ok(Ok(stage)) => Arc::new(PauseAt {
+            stage,
+            file: std::env::var_os("SERTEL_PAUSE_FILE").map(std::path::PathBuf::from),
+        }),
+        _ => Arc::new(daemon::Unobserved),
+    }
+}
+
+struct PauseAt {
+    stage: daemon::Stage,
+    file: Option<std::path::PathBuf>,
+}
+
+impl daemon::Checkpoint for PauseAt {
+    fn reached(&self, stage: daemon::Stage) {
+        if stage != self.stage {
+            return;
+        }
+        if let Some(file) = &self.file {
+            let _ = std::fs::write(file, stage.as_str());
+        }
+        tracing::warn!(stage = stage.as_str(), "paused for a crash test");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
 pub(super) fn tesseract() -> Result<Box<dyn Ocr + Send>, OcrError> {
     Ok(Box::new(TesseractOcr::new("ind")?))
 }
@@ -133,8 +166,11 @@ where
                 desk,
                 connect,
                 transport,
-                engine,
-                &tesseract,
+                daemon::Engines {
+                    own: engine,
+                    new: &tesseract,
+                },
+                crash_test_hook(),
                 stop,
                 mail_waiting,
             )
@@ -148,8 +184,11 @@ where
                 desk,
                 connect,
                 transport,
-                engine,
-                &tesseract,
+                daemon::Engines {
+                    own: engine,
+                    new: &tesseract,
+                },
+                crash_test_hook(),
                 stop,
                 mail_waiting,
             )
