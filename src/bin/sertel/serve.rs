@@ -9,6 +9,7 @@ use sertel::intake::imap::ImapMailbox;
 use sertel::intake::maildir::Maildir;
 use sertel::outbound::folder::FolderTransport;
 use sertel::outbound::smtp::SmtpTransport;
+use sertel::outbound::{OutgoingMail, SendError, Transport};
 use sertel::rules::Rules;
 use sertel::signature::TrustAnchors;
 use sertel::text::ocr::{Ocr, OcrError, TesseractOcr};
@@ -158,43 +159,42 @@ where
     C: AsyncFnMut() -> Result<M, sertel::intake::IntakeError>,
 {
     let outbound = &desk.config.outbound;
-    match (&outbound.smtp, &outbound.folder) {
+    let transport = match (&outbound.smtp, &outbound.folder) {
         (Some(smtp), _) => {
-            let transport =
-                SmtpTransport::new(smtp).context("pengaturan SMTP tidak dapat dipakai")?;
-            daemon::run(
-                desk,
-                connect,
-                transport,
-                daemon::Engines {
-                    own: engine,
-                    new: &tesseract,
-                },
-                crash_test_hook(),
-                stop,
-                mail_waiting,
-            )
-            .await?
+            Outbound::Smtp(SmtpTransport::new(smtp).context("pengaturan SMTP tidak dapat dipakai")?)
         }
-        (None, Some(dir)) => {
-            let transport = FolderTransport::new(dir).with_context(|| {
-                format!("folder surat keluar {} tidak dapat dibuat", dir.display())
-            })?;
-            daemon::run(
-                desk,
-                connect,
-                transport,
-                daemon::Engines {
-                    own: engine,
-                    new: &tesseract,
-                },
-                crash_test_hook(),
-                stop,
-                mail_waiting,
-            )
-            .await?
-        }
+        (None, Some(dir)) => Outbound::Folder(FolderTransport::new(dir).with_context(|| {
+            format!("folder surat keluar {} tidak dapat dibuat", dir.display())
+        })?),
         (None, None) => bail!("[outbound] tidak berisi smtp maupun folder"),
-    }
+    };
+    daemon::run(
+        desk,
+        connect,
+        transport,
+        daemon::Engines {
+            own: engine,
+            new: &tesseract,
+        },
+        crash_test_hook(),
+        stop,
+        mail_waiting,
+    )
+    .await?;
     Ok(())
+}
+
+/// The transport the config names.
+enum Outbound {
+    Smtp(SmtpTransport),
+    Folder(FolderTransport),
+}
+
+impl Transport for Outbound {
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
+        match self {
+            Outbound::Smtp(t) => t.send(mail).await,
+            Outbound::Folder(t) => t.send(mail).await,
+        }
+    }
 }
