@@ -44,6 +44,64 @@ pub struct Config {
     pub signing: Signing,
     #[serde(default)]
     pub retention: Retention,
+    /// BSrE's eSign API v2 (usually through the office's gateway); without it sertel never
+    /// talks to BSrE, and steps 5 and 11 are marked by hand.
+    pub bsre: Option<BsreConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BsreConfig {
+    /// `https://esign.example.go.id` (plain `http` only on loopback).
+    pub base_url: String,
+    /// HTTP basic auth: the office's API user and password (as for IMAP: inline, env or file).
+    pub user: String,
+    pub password: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    /// PEM file of the gateway's certificate authority, beside the system's.
+    pub ca_file: Option<PathBuf>,
+    /// How long one call may take.
+    #[serde(default = "default_bsre_timeout")]
+    pub timeout_seconds: u64,
+    /// The Kadis's NIK, whose certificate signs the letters on the desk.
+    pub kadis_nik: String,
+    /// How often the daemon asks BSrE how each submitted applicant's certificate stands, in
+    /// office hours; it backs off while BSrE fails.
+    #[serde(default = "default_status_every")]
+    pub status_every_minutes: u64,
+}
+
+fn default_bsre_timeout() -> u64 {
+    30
+}
+
+fn default_status_every() -> u64 {
+    30
+}
+
+impl BsreConfig {
+    pub fn password(&self) -> Result<String, ConfigError> {
+        let what = format!("BSrE user {}", self.user);
+        resolve_secret(
+            &what,
+            &self.password,
+            &self.password_env,
+            &self.password_file,
+        )?
+        .ok_or(ConfigError::Secret {
+            what,
+            message: "no password given".into(),
+        })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds.clamp(1, 600))
+    }
+
+    pub fn status_every(&self) -> Duration {
+        Duration::from_secs(self.status_every_minutes.max(1) * 60)
+    }
 }
 
 /// How long a closed case (`terbit`, `ditolak`, `dibatalkan`) keeps its personal data.
@@ -373,6 +431,14 @@ impl Config {
         for person in std::iter::once(&config.office.kadis).chain(&config.office.verifiers) {
             if crate::applicant::EmailAddress::parse(&person.email).is_err() {
                 return Err(invalid(&format!("not an email address: {}", person.email)));
+            }
+        }
+        if let Some(bsre) = &config.bsre {
+            if crate::applicant::Nik::parse(&bsre.kadis_nik).is_err() {
+                return Err(invalid("[bsre] kadis_nik is not a NIK (16 digits)"));
+            }
+            if !(bsre.base_url.starts_with("https://") || bsre.base_url.starts_with("http://")) {
+                return Err(invalid("[bsre] base_url must start with https://"));
             }
         }
         Ok(config)

@@ -46,6 +46,7 @@
 
 pub mod applicant;
 pub mod audit;
+pub mod bsre;
 pub mod calendar;
 pub mod case;
 pub mod checklist;

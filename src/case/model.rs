@@ -108,6 +108,17 @@ pub enum State {
 }
 
 impl State {
+    /// Steps 6–9: the applicant is with BSrE, and BSrE's status tells when it is done.
+    pub fn awaits_bsre(self) -> bool {
+        matches!(
+            self,
+            State::Diajukan
+                | State::MenungguAktivasi
+                | State::Disetujui
+                | State::MenungguPassphrase
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::Diterima => "diterima",
@@ -278,6 +289,13 @@ pub enum EventKind {
         step: u8,
         to: String,
         second: bool,
+    },
+    /// sertel called BSrE's API for this case: which call, the HTTP status when BSrE answered,
+    /// and what came of it (never a passphrase).
+    BsreCall {
+        call: String,
+        http_status: Option<u16>,
+        outcome: String,
     },
     /// The case's personal data was erased: the KTP and SK images, raw mails and letters, and
     /// every NIK in the record masked.

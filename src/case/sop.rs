@@ -168,6 +168,25 @@ impl Case {
         Ok(())
     }
 
+    /// BSrE says the applicant's certificate is issued: the case is `terbit` from whichever
+    /// BSrE step it was marked at, since BSrE has seen every step it needs.
+    pub fn issued(&mut self, now: DateTime<Utc>) -> Result<(), SopError> {
+        if !self.state.awaits_bsre() {
+            return Err(SopError::NotAllowed {
+                case: self.id,
+                from: self.state,
+                to: State::Terbit,
+            });
+        }
+        self.enter(
+            State::Terbit,
+            Actor::System,
+            now,
+            Some("BSrE: status sertifikat ISSUE".into()),
+        );
+        Ok(())
+    }
+
     /// Assigns (or reassigns) the verifier; a case still waiting for disposition is thereby
     /// disposed.
     pub fn assign(&mut self, verifier: &str, actor: Actor, now: DateTime<Utc>) {
@@ -699,6 +718,14 @@ pub fn event_words(what: &EventKind) -> String {
                 ""
             }
         ),
+        EventKind::BsreCall {
+            call,
+            http_status,
+            outcome,
+        } => match http_status {
+            Some(status) => format!("BSrE {call}: {outcome} (HTTP {status})"),
+            None => format!("BSrE {call}: {outcome}"),
+        },
         EventKind::DataErased {
             reason,
             files_removed,

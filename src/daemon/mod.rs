@@ -19,6 +19,7 @@ use crate::text::ocr::{Ocr, OcrFactory};
 
 mod checkpoint;
 mod lookahead;
+mod statuses;
 
 pub use checkpoint::{Checkpoint, Stage, Unobserved};
 
@@ -234,6 +235,9 @@ where
             }
         })
     };
+
+    let _status_checks =
+        statuses::spawn(desk.config, desk.store.clone(), poke.clone(), stop.clone());
 
     let mut limiter = ReplyLimiter::default();
     let mut lookahead = match Lookahead::start(desk.rules.clone(), readers(), new_engine) {

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod command;
+pub mod esign;
 pub mod letters;
 pub mod mail;
 pub mod remind;

@@ -56,6 +56,9 @@ pub enum CommandError {
     /// The case store failed while the command ran.
     #[error("case store failed: {0}")]
     Store(#[from] CaseError),
+    /// BSrE's API failed or refused.
+    #[error("bsre: {0}")]
+    Bsre(crate::bsre::BsreError),
 }
 
 impl CommandError {
@@ -68,6 +71,7 @@ impl CommandError {
         match self {
             CommandError::Refused(why) => why.clone(),
             CommandError::Store(e) => format!("Basis data kasus gagal dibaca atau ditulis: {e}"),
+            CommandError::Bsre(e) => e.keterangan(),
         }
     }
 }

@@ -520,7 +520,7 @@ async fn tls_handshake(
 }
 
 /// The system's trusted authorities plus the office's own `ca_file`.
-fn tls_connector(ca_file: Option<&Path>) -> Result<TlsConnector, String> {
+pub fn tls_connector(ca_file: Option<&Path>) -> Result<TlsConnector, String> {
     let mut roots = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     if !native.errors.is_empty() {

@@ -32,6 +32,11 @@ const CELL_PAD_X: f32 = 5.0;
 const CELL_PAD_Y: f32 = 3.0;
 /// Where the place/date line and the signature block start, as a share of the text width.
 const RIGHT_COLUMN: f32 = 0.45;
+/// Where the signature column starts, and its width (the stamp goes there).
+pub const RIGHT_COLUMN_X: f32 = MARGIN_LEFT + RIGHT_COLUMN * CONTENT_W;
+pub const RIGHT_COLUMN_W: f32 = CONTENT_W * (1.0 - RIGHT_COLUMN);
+/// One body line's height.
+pub const LEADING_POINTS: f32 = BODY_SIZE * LEADING;
 /// A justified line stretches its spaces at most this many ems; beyond that it stays ragged.
 const MAX_STRETCH_EM: f32 = 0.8;
 

@@ -9,6 +9,7 @@
 pub mod docx;
 pub mod layout;
 pub mod pdf;
+pub mod stamp;
 mod subset;
 mod template;
 

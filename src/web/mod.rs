@@ -15,6 +15,7 @@ pub use serve::{HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS, serve};
 mod actions;
 mod auth;
 mod case;
+mod esign;
 mod shared;
 
 pub use shared::*;

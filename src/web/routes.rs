@@ -3,6 +3,7 @@
 use super::actions::*;
 use super::auth::*;
 use super::case::*;
+use super::esign::act_sign_bsre;
 use super::shared::*;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -35,6 +36,7 @@ pub fn router(desk: Arc<WebDesk>) -> Router {
         .route("/kasus/{id}/surat", post(act_draft))
         .route("/kasus/{id}/hapus", post(act_erase))
         .route("/kasus/{id}/surat/{kind}", get(letter))
+        .route("/kasus/{id}/tandatangani", post(act_sign_bsre))
         .route(
             "/kasus/{id}/ttd",
             post(act_sign).layer(DefaultBodyLimit::max(

@@ -31,12 +31,17 @@ pub(super) const LOGIN_FIELD_LIMIT: usize = 1024;
 pub enum SetupError {
     #[error("accounts: {0}")]
     Accounts(#[from] AccountError),
+    #[error("bsre: {0}")]
+    Bsre(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
 }
+
+/// Wrong passphrases in a row, and until when the account's signing form is paused.
+pub(super) type SignFailures = (u32, Option<DateTime<Utc>>);
 
 /// What every handler shares.
 pub struct WebDesk {
@@ -55,6 +60,10 @@ pub struct WebDesk {
     pub(super) prepared: super::files::PreparedCache,
     /// Rendered PDF pages: attachments and letter previews.
     pub(super) pages: super::files::PageCache,
+    /// BSrE's eSign API, when `[bsre]` is configured: the Kadis signs on the desk.
+    pub(super) bsre: Option<Arc<dyn crate::bsre::Bsre>>,
+    /// Wrong passphrases in a row per account, and until when its signing form is paused.
+    pub(super) sign_failures: std::sync::Mutex<std::collections::HashMap<String, SignFailures>>,
 }
 
 impl WebDesk {
@@ -65,6 +74,13 @@ impl WebDesk {
     ) -> Result<WebDesk, SetupError> {
         let accounts = Accounts::open(&services.store)?;
         let web = services.config.web.clone().unwrap_or_default();
+        let bsre = match &services.config.bsre {
+            Some(settings) => Some(Arc::new(
+                crate::bsre::http::HttpBsre::new(settings)
+                    .map_err(|e| SetupError::Bsre(e.to_string()))?,
+            ) as Arc<dyn crate::bsre::Bsre>),
+            None => None,
+        };
         Ok(WebDesk {
             services,
             accounts,
@@ -75,6 +91,8 @@ impl WebDesk {
             clock,
             prepared: super::files::PreparedCache::default(),
             pages: super::files::PageCache::default(),
+            bsre,
+            sign_failures: Default::default(),
         })
     }
 

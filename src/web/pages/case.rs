@@ -512,6 +512,16 @@ pub fn case_page(
                             a href={ "/kasus/" (id) "/surat/docx" } { "Unduh DOCX" }
                         }
                     }
+                    @if dispose && case.state == State::RekomendasiDikirim && config.bsre.is_some() {
+                        form.tindakan #tandatangani method="post" action={ "/kasus/" (id) "/tandatangani" } autocomplete="off" {
+                            (csrf_field(session))
+                            p { "Surat ini ditandatangani dengan sertifikat elektronik BSrE Kepala Dinas. Passphrase hanya diteruskan ke BSrE, tidak disimpan." }
+                            label { "Passphrase sertifikat elektronik"
+                                input type="password" name="passphrase" autocomplete="off" required;
+                            }
+                            button type="submit" { "Tandatangani" }
+                        }
+                    }
                     @for letter in &case.letters {
                         @if let LetterFile::Signed { at, signer, .. } = letter {
                             p.ttd {
