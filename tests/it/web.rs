@@ -2176,3 +2176,5 @@ mod served {
         assert!(answer.contains("location: /masuk"), "{answer}");
     }
 }
+
+mod bsre;
