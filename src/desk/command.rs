@@ -6,19 +6,19 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::cx::Cx;
+use super::records::{backup, erase, export_audit, report, timings_json, user_add, verify};
 use crate::applicant::Field;
 use crate::case::recheck;
 use crate::case::sop::{self, SopError};
-use crate::case::store::CaseError;
 use crate::case::{Actor, Case, EventKind, LetterFile, State};
 use crate::config::{Config, Person};
 use crate::desk::Desk;
-use crate::desk::accounts::{Account, Accounts, Role};
+use crate::desk::accounts::Role;
 use crate::desk::letters::{accept_signed_letter, check_signed_letter, letter_files, package};
 use crate::desk::reply::{CommandError, Reply, ReplyFile, get_case, parse_id};
 use crate::letter::{LetterData, render_docx, render_pdf};
-use crate::outbound::{OutgoingMail, compose};
-use crate::report;
+use crate::outbound::compose;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
@@ -190,36 +190,6 @@ fn start_verifying(case: &mut Case, actor: &Actor, now: DateTime<Utc>) -> Result
 /// transaction as the change.
 pub fn execute(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Reply {
     run(command, desk, now).unwrap_or_else(Reply::from)
-}
-
-/// What every command sees: the desk and the time it runs at.
-#[derive(Clone, Copy)]
-struct Cx<'a> {
-    desk: &'a Desk<'a>,
-    config: &'a Config,
-    store: &'a crate::case::store::CaseStore,
-    office: &'a crate::config::Office,
-    now: DateTime<Utc>,
-}
-
-impl Cx<'_> {
-    /// Runs `f` on case `id` in one transaction; `done` is the answer when it succeeds.
-    fn change(
-        &self,
-        id: &str,
-        done: String,
-        f: &dyn Fn(&mut Case) -> Result<Vec<OutgoingMail>, SopError>,
-    ) -> Result<Reply, CommandError> {
-        let id = parse_id(id)?;
-        match self.store.update(id, self.now, f) {
-            Ok(Ok(())) => Ok(Reply::ok(done)),
-            Ok(Err(e)) => Err(CommandError::refused(e.keterangan())),
-            Err(CaseError::NotFound(_)) => Err(CommandError::refused(format!(
-                "Kasus {id} tidak ditemukan."
-            ))),
-            Err(e) => Err(CommandError::Store(e)),
-        }
-    }
 }
 
 fn run(command: &Command, desk: &Desk<'_>, now: DateTime<Utc>) -> Result<Reply, CommandError> {
@@ -462,55 +432,6 @@ fn edit(cx: &Cx<'_>, id: &str, field: &str, value: &str, by: &str) -> Result<Rep
     Ok(Reply::ok(format!("{}{}", reply.text, rerun_words.take())))
 }
 
-fn user_add(
-    cx: &Cx<'_>,
-    name: &str,
-    role: Role,
-    password_hash: &str,
-    verifier: Option<&str>,
-) -> Result<Reply, CommandError> {
-    let Cx { store, office, .. } = *cx;
-
-    let name = crate::desk::accounts::check_name(name)
-        .map_err(|e| CommandError::refused(format!("Akun tidak disimpan: {e}.")))?;
-    let verifier = match (role, verifier) {
-        (Role::Verifikator, Some(who)) => {
-            let wanted = who.trim().to_lowercase();
-            let found = office
-                .verifiers
-                .iter()
-                .find(|v| v.email.eq_ignore_ascii_case(&wanted) || v.name.to_lowercase() == wanted);
-            let Some(found) = found else {
-                let names: Vec<&str> = office.verifiers.iter().map(|v| v.email.as_str()).collect();
-                return Err(CommandError::refused(format!(
-                    "Verifikator \"{who}\" tidak ada pada [office]. Verifikator kantor: {}.",
-                    names.join(", ")
-                )));
-            };
-            Some(found.email.clone())
-        }
-        (_, Some(_)) => {
-            return Err(CommandError::refused(
-                "Hanya akun verifikator yang ditautkan ke verifikator kantor.",
-            ));
-        }
-        (_, None) => None,
-    };
-    let accounts = Accounts::open(store)
-        .map_err(|e| CommandError::refused(format!("Basis data akun gagal dibuka: {e}")))?;
-    accounts
-        .put(&Account {
-            name: name.to_string(),
-            role,
-            hash: password_hash.to_string(),
-            verifier,
-        })
-        .map_err(|e| CommandError::refused(format!("Akun gagal disimpan: {e}")))?;
-    Ok(Reply::ok(format!(
-        "Pengguna {name} ({role}) disimpan; ia dapat masuk ke meja web."
-    )))
-}
-
 fn reject(cx: &Cx<'_>, id: &str, reason: &str, by: &str) -> Result<Reply, CommandError> {
     let Cx { office, now, .. } = *cx;
 
@@ -551,93 +472,6 @@ fn mark(cx: &Cx<'_>, id: &str, state: &str, by: &str) -> Result<Reply, CommandEr
             Ok(compose::bsre_step(office, case, now).into_iter().collect())
         },
     )
-}
-
-fn backup(cx: &Cx<'_>, dir: &std::path::Path) -> Result<Reply, CommandError> {
-    let Cx { store, now, .. } = *cx;
-
-    let m = crate::case::backup::backup(store, dir, now)
-        .map_err(|e| CommandError::refused(format!("Cadangan tidak dibuat: {e}.")))?;
-    Ok(Reply::ok(format!(
-        "Cadangan ditulis ke {}: {} kasus, {} surel di antrean, {} berkas ({} KB).",
-        dir.display(),
-        m.cases,
-        m.outbox,
-        m.blobs,
-        m.blob_bytes.div_ceil(1024)
-    )))
-}
-
-fn export_audit(
-    cx: &Cx<'_>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    format: &str,
-) -> Result<Reply, CommandError> {
-    let Cx { store, .. } = *cx;
-
-    let cases = store.list().map_err(CommandError::Store)?;
-    let logins = Accounts::open(store)
-        .and_then(|a| a.logins())
-        .map_err(|e| CommandError::refused(format!("Catatan masuk tidak dapat dibaca: {e}")))?;
-    let rows = crate::audit::rows(&cases, &logins, from, to);
-    Ok(Reply::ok(match format {
-        "csv" => crate::audit::csv(&rows),
-        "json" => serde_json::to_string_pretty(&rows).unwrap_or_default(),
-        _ => crate::audit::text(&rows),
-    }))
-}
-
-fn verify(cx: &Cx<'_>) -> Result<Reply, CommandError> {
-    let Cx { store, .. } = *cx;
-
-    let v = crate::case::backup::verify(store)
-        .map_err(|e| CommandError::refused(format!("Pemeriksaan gagal: {e}.")))?;
-    let summary = format!(
-        "{} kasus, {} berkas diperiksa, {} berkas tanpa rujukan",
-        v.cases, v.blobs_checked, v.unnamed
-    );
-    if v.problems.is_empty() {
-        Ok(Reply::ok(format!("Folder data utuh: {summary}.")))
-    } else {
-        Err(CommandError::refused(format!(
-            "Folder data bermasalah ({summary}):\n{}",
-            v.problems.join("\n")
-        )))
-    }
-}
-
-fn erase(
-    cx: &Cx<'_>,
-    id: &str,
-    reason: &str,
-    force: bool,
-    by: &str,
-) -> Result<Reply, CommandError> {
-    let Cx { store, now, .. } = *cx;
-
-    let case_id = parse_id(id)?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(CommandError::refused(
-            "Sebutkan alasan penghapusan (--reason), misalnya permintaan pemohon.",
-        ));
-    }
-    let erased = crate::case::retention::erase(store, case_id, by, reason, force, now)
-        .map_err(|e| CommandError::refused(format!("Data tidak dihapus: {e}.")))?;
-    Ok(Reply::ok(format!(
-        "Data pribadi kasus {case_id} dihapus: {} berkas dihapus dari disk{}; NIK \
-         disamarkan; riwayat mencatat {by} dan alasannya.",
-        erased.files_removed,
-        if erased.files_kept_shared > 0 {
-            format!(
-                ", {} berkas yang juga dipakai kasus lain tetap disimpan",
-                erased.files_kept_shared
-            )
-        } else {
-            String::new()
-        }
-    )))
 }
 
 fn package_case(cx: &Cx<'_>, id: &str) -> Result<Reply, CommandError> {
@@ -787,35 +621,4 @@ fn sign(cx: &Cx<'_>, id: &str, pdf: &[u8], by: &str) -> Result<Reply, CommandErr
         Ok(Err(e)) => Err(CommandError::refused(e.keterangan())),
         Err(e) => Err(CommandError::Store(e)),
     }
-}
-
-fn report(
-    cx: &Cx<'_>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    csv: bool,
-) -> Result<Reply, CommandError> {
-    let Cx {
-        config, store, now, ..
-    } = *cx;
-
-    let cases = store.list().map_err(CommandError::Store)?;
-    let r = report::compute(&cases, &config.standards, from, to, now);
-    Ok(Reply::ok(if csv {
-        report::render_csv(&r)
-    } else {
-        report::render_text(&r)
-    }))
-}
-
-fn timings_json(timings: &[sop::StepTiming]) -> serde_json::Value {
-    timings
-        .iter()
-        .map(|t| {
-            serde_json::json!({
-                "step": t.step, "label": t.label, "started": t.started, "finished": t.finished,
-                "standard_minutes": t.standard_minutes, "met": t.met,
-            })
-        })
-        .collect()
 }

@@ -5,9 +5,11 @@
 
 pub mod accounts;
 pub mod command;
+mod cx;
 pub mod esign;
 pub mod letters;
 pub mod mail;
+mod records;
 pub mod remind;
 pub mod reply;
 
