@@ -82,17 +82,12 @@ fn default_status_every() -> u64 {
 
 impl BsreConfig {
     pub fn password(&self) -> Result<String, ConfigError> {
-        let what = format!("BSrE user {}", self.user);
-        resolve_secret(
-            &what,
+        required_secret(
+            format!("BSrE user {}", self.user),
             &self.password,
             &self.password_env,
             &self.password_file,
-        )?
-        .ok_or(ConfigError::Secret {
-            what,
-            message: "no password given".into(),
-        })
+        )
     }
 
     pub fn timeout(&self) -> Duration {
@@ -284,6 +279,19 @@ pub struct SmtpConfig {
     pub ca_file: Option<PathBuf>,
 }
 
+/// A password that must be given, one of the three ways.
+fn required_secret(
+    what: String,
+    password: &Option<String>,
+    password_env: &Option<String>,
+    password_file: &Option<PathBuf>,
+) -> Result<String, ConfigError> {
+    resolve_secret(&what, password, password_env, password_file)?.ok_or(ConfigError::Secret {
+        what,
+        message: "no password given".into(),
+    })
+}
+
 /// A password given inline, by environment variable, or in a file (first line); at most one.
 fn resolve_secret(
     what: &str,
@@ -371,17 +379,12 @@ impl ImapConfig {
     }
 
     pub fn password(&self) -> Result<String, ConfigError> {
-        let what = format!("IMAP user {}", self.user);
-        resolve_secret(
-            &what,
+        required_secret(
+            format!("IMAP user {}", self.user),
             &self.password,
             &self.password_env,
             &self.password_file,
-        )?
-        .ok_or(ConfigError::Secret {
-            what,
-            message: "no password given".into(),
-        })
+        )
     }
 }
 
