@@ -87,18 +87,6 @@ impl CertStatus {
         }
     }
 
-    /// As BSrE writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CertStatus::Issue => "ISSUE",
-            CertStatus::NotRegistered => "NOT_REGISTERED",
-            CertStatus::Expired => "EXPIRED",
-            CertStatus::Revoke => "REVOKE",
-            CertStatus::Suspend => "SUSPEND",
-            CertStatus::Other(s) => s,
-        }
-    }
-
     /// What it means for the verifier, in Indonesian.
     pub fn keterangan(&self) -> String {
         match self {
