@@ -12,6 +12,7 @@ use crate::config::Office;
 use crate::desk::Desk;
 use crate::desk::reply::{CommandError, get_case};
 use crate::letter::LetterData;
+use crate::letter::layout::FontFiles;
 use crate::letter::stamp::{signature_place, stamp_png};
 use crate::outbound::compose;
 
@@ -57,7 +58,8 @@ pub fn prepare_signing(desk: &Desk<'_>, id: &str) -> Result<SigningJob, CommandE
     let data = LetterData::from_fields(&case.applicant.fields)
         .map_err(|e| CommandError::refused(e.keterangan()))?;
     // A template without `${ttd_pengirim}` still gets a visible signature, at the lower right.
-    let place = match signature_place(&desk.rules.letter, &data).map_err(letter_error)? {
+    let fonts = FontFiles::load().map_err(letter_error)?;
+    let place = match signature_place(&fonts, &desk.rules.letter, &data).map_err(letter_error)? {
         Some(p) => Placement {
             page: p.page,
             x: p.x,
@@ -77,7 +79,7 @@ pub fn prepare_signing(desk: &Desk<'_>, id: &str) -> Result<SigningJob, CommandE
         id: case.id,
         nik,
         pdf,
-        stamp: stamp_png(&desk.config.office.kadis.name).map_err(letter_error)?,
+        stamp: stamp_png(&fonts, &desk.config.office.kadis.name).map_err(letter_error)?,
         place,
     })
 }

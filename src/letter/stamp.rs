@@ -24,10 +24,10 @@ pub struct SignaturePlace {
 /// baseline up two lines, across the signature column. `None` when the template has no such
 /// placeholder.
 pub fn signature_place(
+    files: &FontFiles,
     template: &LetterTemplate,
     data: &LetterData,
 ) -> Result<Option<SignaturePlace>, LetterError> {
-    let files = FontFiles::load()?;
     let fonts = files.faces()?;
     let pages = layout(template, data, &fonts)?;
     let marker = Placeholder::TtdPengirim.written();
@@ -52,8 +52,7 @@ pub fn signature_place(
 
 /// A plain stamp (PNG): a frame and the words of an electronic signature, with the signer's
 /// name. Offices with a specimen of their own give it instead.
-pub fn stamp_png(signer: &str) -> Result<Vec<u8>, LetterError> {
-    let files = FontFiles::load()?;
+pub fn stamp_png(files: &FontFiles, signer: &str) -> Result<Vec<u8>, LetterError> {
     let regular = FontRef::try_from_slice(&files.regular.1)
         .map_err(|e| LetterError::Pdf(format!("font: {e}")))?;
     let bold = FontRef::try_from_slice(&files.bold.1)

@@ -235,14 +235,43 @@ fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
     (logs, tracing::subscriber::set_default(subscriber))
 }
 
+/// One round of status checks for `desk`, as the daemon's task runs it.
+async fn status_round(desk: &Desk) -> sertel::desk::esign::StatusRound {
+    let settings = desk.services.config.bsre.clone().unwrap();
+    check_statuses(
+        &desk.services.store,
+        &desk.services.config.office,
+        &HttpBsre::new(&settings).unwrap(),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Fails when any file below `data` holds one of `secrets`.
+fn assert_nowhere(data: &Path, secrets: &[&str]) {
+    for (path, bytes) in files_below(data) {
+        for secret in secrets {
+            assert!(!contains(&bytes, secret), "{secret} in {}", path.display());
+        }
+    }
+}
+
+/// The signing tests' start: a CA, the stand-in BSrE signing with it, and a desk with its
+/// letter drafted.
+async fn signing_desk(dir: tempfile::TempDir) -> (Arc<TestCa>, StandIn, Desk) {
+    let ca = Arc::new(TestCa::new(&dir.path().join("ca"), "Uji Root", "Kadis Uji"));
+    let bsre = stand_in(ca.clone()).await;
+    let desk = drafted(dir, &ca, &format!("http://{}/gw", bsre.addr)).await;
+    (ca, bsre, desk)
+}
+
 #[tokio::test]
 async fn the_kadis_signs_on_the_desk_and_the_letter_is_checked_like_a_mailed_one() {
     let (logs, _guard) = capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let ca = Arc::new(TestCa::new(&dir.path().join("ca"), "Uji Root", "Kadis Uji"));
-    let bsre = stand_in(ca.clone()).await;
-    let desk = drafted(dir, &ca, &format!("http://{}/gw", bsre.addr)).await;
+    let (_ca, bsre, desk) = signing_desk(dir).await;
     let (kadis, csrf) = desk.login("kadis").await;
     let page = desk
         .get(&format!("/kasus/{}", desk.id), Some(&kadis))
@@ -319,13 +348,7 @@ async fn the_kadis_signs_on_the_desk_and_the_letter_is_checked_like_a_mailed_one
     std::fs::remove_file(&file).unwrap();
 
     // The passphrase is nowhere: not in the store's files, the history, the logs.
-    for (path, bytes) in files_below(&data) {
-        assert!(
-            !contains(&bytes, PASSPHRASE),
-            "passphrase in {}",
-            path.display()
-        );
-    }
+    assert_nowhere(&data, &[PASSPHRASE]);
     let history = serde_json::to_string(&case.history).unwrap();
     assert!(!history.contains(PASSPHRASE));
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
@@ -341,9 +364,7 @@ async fn wrong_passphrases_change_nothing_and_three_pause_the_form() {
     let (logs, _guard) = capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let ca = Arc::new(TestCa::new(&dir.path().join("ca"), "Uji Root", "Kadis Uji"));
-    let bsre = stand_in(ca.clone()).await;
-    let desk = drafted(dir, &ca, &format!("http://{}/gw", bsre.addr)).await;
+    let (_ca, bsre, desk) = signing_desk(dir).await;
     let (kadis, csrf) = desk.login("kadis").await;
     for n in 1..=3 {
         let wrong = sign(&desk, &kadis, &csrf, WRONG, LOOPBACK).await;
@@ -372,11 +393,7 @@ async fn wrong_passphrases_change_nothing_and_three_pause_the_form() {
     assert_eq!(bsre.seen.lock().unwrap().sign_calls, 3);
     assert_eq!(desk.case().state, State::RekomendasiDikirim);
 
-    for (path, bytes) in files_below(&data) {
-        for secret in [PASSPHRASE, WRONG] {
-            assert!(!contains(&bytes, secret), "{secret} in {}", path.display());
-        }
-    }
+    assert_nowhere(&data, &[PASSPHRASE, WRONG]);
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(logged.contains("BSrE signing failed"), "{logged}");
     assert!(
@@ -431,15 +448,7 @@ async fn bsre_down_is_said_plainly_and_changes_nothing() {
         let reply = execute(&command, &desk.services.desk(), Utc::now());
         assert!(reply.ok, "{}", reply.text);
     }
-    let settings = desk.services.config.bsre.clone().unwrap();
-    let round = check_statuses(
-        &desk.services.store,
-        &desk.services.config.office,
-        &HttpBsre::new(&settings).unwrap(),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let round = status_round(&desk).await;
     assert!(
         round.failed && round.asked == 1 && round.issued == 0,
         "{round:?}"
@@ -455,9 +464,7 @@ async fn bsre_down_is_said_plainly_and_changes_nothing() {
 #[tokio::test]
 async fn a_status_check_sees_the_certificate_issued_and_moves_the_case_to_terbit() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = Arc::new(TestCa::new(&dir.path().join("ca"), "Uji Root", "Kadis Uji"));
-    let bsre = stand_in(ca.clone()).await;
-    let desk = drafted(dir, &ca, &format!("http://{}/gw", bsre.addr)).await;
+    let (_ca, bsre, desk) = signing_desk(dir).await;
     let (kadis, csrf) = desk.login("kadis").await;
     let signed = sign(&desk, &kadis, &csrf, PASSPHRASE, LOOPBACK).await;
     assert_eq!(
@@ -476,19 +483,9 @@ async fn a_status_check_sees_the_certificate_issued_and_moves_the_case_to_terbit
         Utc::now(),
     );
     assert!(reply.ok, "{}", reply.text);
-    let settings = desk.services.config.bsre.clone().unwrap();
-    let client = HttpBsre::new(&settings).unwrap();
-    let check = || {
-        check_statuses(
-            &desk.services.store,
-            &desk.services.config.office,
-            &client,
-            Utc::now(),
-        )
-    };
 
     // Not yet issued: asked, noted, the case stays.
-    let round = check().await.unwrap();
+    let round = status_round(&desk).await;
     assert_eq!((round.asked, round.issued, round.failed), (1, 0, false));
     assert_eq!(desk.case().state, State::Diajukan);
     assert_eq!(
@@ -501,7 +498,7 @@ async fn a_status_check_sees_the_certificate_issued_and_moves_the_case_to_terbit
         .unwrap()
         .statuses
         .insert("7501034506900002".into(), "ISSUE".into());
-    let round = check().await.unwrap();
+    let round = status_round(&desk).await;
     assert_eq!((round.asked, round.issued), (1, 1));
     let case = desk.case();
     assert_eq!(case.state, State::Terbit);
@@ -517,7 +514,7 @@ async fn a_status_check_sees_the_certificate_issued_and_moves_the_case_to_terbit
     );
     // A closed case is not asked again.
     let calls = bsre.seen.lock().unwrap().status_calls;
-    assert_eq!(check().await.unwrap().asked, 0);
+    assert_eq!(status_round(&desk).await.asked, 0);
     assert_eq!(bsre.seen.lock().unwrap().status_calls, calls);
 }
 
@@ -537,17 +534,8 @@ async fn a_new_applicant_already_issued_is_noted_once_for_the_verifier() {
         .unwrap()
         .statuses
         .insert(NIK.into(), "ISSUE".into());
-    let settings = desk.services.config.bsre.clone().unwrap();
-    let client = HttpBsre::new(&settings).unwrap();
     for _ in 0..2 {
-        check_statuses(
-            &desk.services.store,
-            &desk.services.config.office,
-            &client,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+        status_round(&desk).await;
     }
     let case = desk.case();
     let notes = bsre_calls(&case, "check/status");
