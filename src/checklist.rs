@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::applicant::{
-    EmailAddress, NameMatch, Nik, Nip, Phone, name_distance, names_match, province_name,
+    EmailAddress, Field, NameMatch, Nik, Nip, Phone, name_distance, names_match, province_name,
     regency_name,
 };
 use crate::classify::{Basis, DocKind};
@@ -55,7 +55,30 @@ pub enum Check {
     EmailOfficial,
 }
 
+impl Check {
+    /// The applicant's fields this check judges: where the desk marks a problem at the field.
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Check::KtpAttached | Check::KtpReadable | Check::SkAttached | Check::SkReadable => &[],
+            Check::SkIsDecree => &[Field::Jabatan],
+            Check::PhoneGiven => &[Field::Hp],
+            Check::NikValid | Check::NikMatchesKtp | Check::NikRegion => &[Field::Nik],
+            Check::NipValid | Check::NipMatches => &[Field::Nip],
+            Check::NamesMatch => &[Field::Nama],
+            Check::EmailOfficial => &[Field::Surel],
+        }
+    }
+}
+
 impl ChecklistRules {
+    /// The applicant's fields the item with this id judges (none for an unknown id).
+    pub fn fields_of(&self, item: &str) -> &'static [Field] {
+        self.item
+            .iter()
+            .find(|rule| rule.id == item)
+            .map_or(&[], |rule| rule.check.fields())
+    }
+
     /// Semantic checks serde cannot make: (text to find the line by, message).
     pub(crate) fn validate(&self) -> Result<(), (String, String)> {
         let s = &self.settings;

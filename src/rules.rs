@@ -80,7 +80,7 @@ impl Rules {
         Ok(Rules {
             checklist: checklist_rules,
             classify: classify_rules,
-            letter: LetterTemplate::parse(Path::new("rules/letter.toml"), BUILTIN_LETTER)
+            letter: LetterTemplate::builtin(BUILTIN_LETTER)
                 .expect("the shipped letter template is valid (checked by tests)"),
             calendar: OfficeCalendar::builtin(),
         })

@@ -60,10 +60,10 @@ pub fn changes(before: &[ChecklistEntry], after: &[ChecklistEntry]) -> Vec<Strin
         .iter()
         .filter_map(|new| match before.iter().find(|old| old.id == new.id) {
             Some(old) if old.status == new.status => None,
-            Some(_) => Some(format!("Butir {} kini {}", new.id, new.status.label_id())),
+            Some(_) => Some(format!("Butir \"{}\" kini {}", new.label, new.status.label_id())),
             None => Some(format!(
-                "Butir {} ditambahkan: {}",
-                new.id,
+                "Butir \"{}\" ditambahkan: {}",
+                new.label,
                 new.status.label_id()
             )),
         })
@@ -72,7 +72,7 @@ pub fn changes(before: &[ChecklistEntry], after: &[ChecklistEntry]) -> Vec<Strin
         before
             .iter()
             .filter(|old| after.iter().all(|new| new.id != old.id))
-            .map(|old| format!("Butir {} tidak berlaku lagi", old.id)),
+            .map(|old| format!("Butir \"{}\" tidak berlaku lagi", old.label)),
     );
     out
 }
@@ -151,7 +151,7 @@ mod tests {
         assert!(after.iter().all(|c| c.status == Status::Ok), "{after:#?}");
         assert_eq!(
             changes(&before, &after),
-            ["Butir missing_phone kini sesuai"]
+            ["Butir \"Nomor HP dicantumkan\" kini sesuai"]
         );
 
         // A NIK the verifier types wrong makes the card disagree with it.
@@ -162,7 +162,7 @@ mod tests {
         assert!(
             changes(&after, &wrong)
                 .iter()
-                .any(|c| c.starts_with("Butir nik_mismatch kini ")),
+                .any(|c| c.starts_with("Butir \"NIK di surel sama dengan NIK pada KTP\" kini ")),
             "{:?}",
             changes(&after, &wrong)
         );

@@ -368,9 +368,20 @@ fn check(
     let Cx { now, .. } = *cx;
 
     let actor = Actor::Staff(by.to_string());
+    // People read the item's label; the id is what tools and the CLI's argument use.
+    let label = cx
+        .store
+        .get(parse_id(id)?)
+        .ok()
+        .flatten()
+        .and_then(|case| {
+            let entry = case.checklist.iter().find(|c| c.id == item)?;
+            Some(entry.label.clone())
+        })
+        .unwrap_or_else(|| item.to_string());
     cx.change(
         id,
-        format!("Butir \"{item}\" kasus {id} ditandai sesuai."),
+        format!("Butir \"{label}\" kasus {id} ditandai sesuai."),
         &|case| {
             start_verifying(case, &actor, now)?;
             case.check_item(item, actor.clone(), note.map(str::to_string), now)?;

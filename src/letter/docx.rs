@@ -7,7 +7,9 @@ use std::io::{Cursor, Write};
 use zip::CompressionMethod;
 use zip::write::SimpleFileOptions;
 
-use super::template::{LetterData, LetterError, LetterTemplate, Placeholder, Run, Text};
+use super::template::{
+    Emblem, ImageFormat, LetterData, LetterError, LetterTemplate, Placeholder, Run, Text,
+};
 
 /// A4 and the PDF's margins, in twentieths of a point.
 const PAGE_W: u32 = 11906;
@@ -23,31 +25,62 @@ const LABEL_COL: u32 = 2600;
 /// Body text, in half-points.
 const BODY_HALF_POINTS: u32 = 22;
 
+/// English Metric Units per twentieth of a point, DrawingML's unit.
+const EMU_PER_TWIP: u32 = 635;
+/// Space between the emblem and the letterhead text, as in the PDF.
+const EMBLEM_GAP: u32 = 160;
+
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>"#;
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Default Extension="jpeg" ContentType="image/jpeg"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>"#;
 
 const PACKAGE_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
 
-const DOCUMENT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#;
-
 const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+const DRAWING_NS: &str = r#"xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+
+/// The emblem's part name inside the package.
+fn media_name(emblem: &Emblem) -> &'static str {
+    match emblem.format {
+        ImageFormat::Png => "media/lambang.png",
+        ImageFormat::Jpeg => "media/lambang.jpeg",
+    }
+}
+
+fn document_rels(emblem: Option<&Emblem>) -> String {
+    let image = emblem.map_or(String::new(), |e| {
+        format!(
+            r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="{}"/>"#,
+            media_name(e)
+        )
+    });
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>{image}</Relationships>"#
+    )
+}
 
 pub fn render_docx(template: &LetterTemplate, data: &LetterData) -> Result<Vec<u8>, LetterError> {
-    let parts = [
-        ("[Content_Types].xml", CONTENT_TYPES.to_string()),
-        ("_rels/.rels", PACKAGE_RELS.to_string()),
-        ("word/_rels/document.xml.rels", DOCUMENT_RELS.to_string()),
-        ("word/styles.xml", styles()),
-        ("word/document.xml", document(template, data)),
+    let emblem = template.emblem.as_ref();
+    let mut parts: Vec<(String, Vec<u8>)> = vec![
+        ("[Content_Types].xml".into(), CONTENT_TYPES.into()),
+        ("_rels/.rels".into(), PACKAGE_RELS.into()),
+        (
+            "word/_rels/document.xml.rels".into(),
+            document_rels(emblem).into_bytes(),
+        ),
+        ("word/styles.xml".into(), styles().into_bytes()),
+        ("word/document.xml".into(), document(template, data).into_bytes()),
     ];
+    if let Some(e) = emblem {
+        parts.push((format!("word/{}", media_name(e)), e.bytes.clone()));
+    }
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    for (name, text) in parts {
+    for (name, bytes) in parts {
         zip.start_file(name, options)
             .map_err(|e| LetterError::Docx(e.to_string()))?;
-        zip.write_all(text.as_bytes())
+        zip.write_all(&bytes)
             .map_err(|e| LetterError::Docx(e.to_string()))?;
     }
     let out = zip.finish().map_err(|e| LetterError::Docx(e.to_string()))?;
@@ -118,20 +151,7 @@ fn paragraph(props: &str, content: &str) -> String {
 
 fn document(template: &LetterTemplate, data: &LetterData) -> String {
     let fill = |t: &Text| t.runs(data);
-    let mut body = String::new();
-    let last_head = template.letterhead.len().saturating_sub(1);
-    for (i, head) in template.letterhead.iter().enumerate() {
-        let border = if i == last_head {
-            r#"<w:pBdr><w:bottom w:val="thickThinSmallGap" w:sz="18" w:space="4" w:color="000000"/></w:pBdr><w:spacing w:after="240"/>"#
-        } else {
-            ""
-        };
-        let half_points = (head.size * 2.0).round() as u32;
-        body.push_str(&paragraph(
-            &format!(r#"{border}<w:jc w:val="center"/>"#),
-            &run(&head.text, head.bold, half_points),
-        ));
-    }
+    let mut body = letterhead(template);
     body.push_str(&paragraph(
         &format!(r#"<w:spacing w:after="120"/><w:ind w:left="{RIGHT_COLUMN}"/>"#),
         &runs(&fill(&template.place_date), false),
@@ -176,7 +196,56 @@ fn document(template: &LetterTemplate, data: &LetterData) -> String {
     }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="{W_NS}"><w:body>{body}<w:sectPr><w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/><w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_RIGHT}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_LEFT}" w:header="0" w:footer="0" w:gutter="0"/></w:sectPr></w:body></w:document>"#
+<w:document xmlns:w="{W_NS}" {DRAWING_NS}><w:body>{body}<w:sectPr><w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/><w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_RIGHT}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_LEFT}" w:header="0" w:footer="0" w:gutter="0"/></w:sectPr></w:body></w:document>"#
+    )
+}
+
+const LETTERHEAD_RULE: &str = r#"<w:pBdr><w:bottom w:val="thickThinSmallGap" w:sz="18" w:space="4" w:color="000000"/></w:pBdr><w:spacing w:after="240"/>"#;
+
+/// The letterhead lines, centred, over the double rule. With an emblem they sit in a borderless
+/// two-cell table, the emblem in the left cell, so Word, LibreOffice and SRIKANDI all keep the
+/// text clear of it.
+fn letterhead(template: &LetterTemplate) -> String {
+    let lines = |rule_on_last: bool| {
+        let last = template.letterhead.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, head) in template.letterhead.iter().enumerate() {
+            let border = if rule_on_last && i == last {
+                LETTERHEAD_RULE
+            } else {
+                ""
+            };
+            let half_points = (head.size * 2.0).round() as u32;
+            out.push_str(&paragraph(
+                &format!(r#"{border}<w:jc w:val="center"/>"#),
+                &run(&head.text, head.bold, half_points),
+            ));
+        }
+        out
+    };
+    let Some(emblem) = &template.emblem else {
+        return lines(true);
+    };
+    let w = (emblem.width * 20.0).round() as u32;
+    let h = (emblem.height() * 20.0).round() as u32;
+    let (cx, cy) = (w * EMU_PER_TWIP, h * EMU_PER_TWIP);
+    let picture = format!(
+        r#"<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="1" name="Lambang daerah" descr="Lambang daerah"/><wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="1" name="lambang"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rId2"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"#
+    );
+    let left = w + EMBLEM_GAP;
+    let right = CONTENT_W - left;
+    let none: String = ["top", "left", "bottom", "right", "insideH", "insideV"]
+        .iter()
+        .map(|side| format!(r#"<w:{side} w:val="nil"/>"#))
+        .collect();
+    format!(
+        r#"<w:tbl><w:tblPr><w:tblW w:w="{CONTENT_W}" w:type="dxa"/><w:tblBorders>{none}</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid><w:gridCol w:w="{left}"/><w:gridCol w:w="{right}"/></w:tblGrid><w:tr><w:tc><w:tcPr><w:tcW w:w="{left}" w:type="dxa"/></w:tcPr>{}</w:tc><w:tc><w:tcPr><w:tcW w:w="{right}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>{}</w:tc></w:tr></w:tbl>{}"#,
+        paragraph("", &picture),
+        lines(false),
+        paragraph(
+            &format!(r#"{LETTERHEAD_RULE}<w:rPr><w:sz w:val="4"/></w:rPr>"#),
+            ""
+        ),
     )
 }
 

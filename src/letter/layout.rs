@@ -37,6 +37,8 @@ pub const RIGHT_COLUMN_X: f32 = MARGIN_LEFT + RIGHT_COLUMN * CONTENT_W;
 pub const RIGHT_COLUMN_W: f32 = CONTENT_W * (1.0 - RIGHT_COLUMN);
 /// One body line's height.
 pub const LEADING_POINTS: f32 = BODY_SIZE * LEADING;
+/// Space between the emblem and the letterhead text.
+const EMBLEM_GAP: f32 = 8.0;
 /// A justified line stretches its spaces at most this many ems; beyond that it stays ragged.
 const MAX_STRETCH_EM: f32 = 0.8;
 
@@ -145,6 +147,8 @@ pub enum Item {
         text: String,
         word_spacing: f32,
     },
+    /// The letter's emblem, its lower left corner at `x`, `y`.
+    Emblem { x: f32, y: f32, w: f32, h: f32 },
     /// A straight stroke of `width` points.
     Rule {
         from: (f32, f32),
@@ -272,11 +276,18 @@ impl<'f, 'a> Cursor<'f, 'a> {
         Ok(())
     }
 
-    fn centred(&mut self, size: f32, weight: Weight, text: &str) -> Result<(), LetterError> {
+    /// Wrapped lines centred between `left` and `left + width`.
+    fn centred(
+        &mut self,
+        (left, width): (f32, f32),
+        size: f32,
+        weight: Weight,
+        text: &str,
+    ) -> Result<(), LetterError> {
         let face = self.fonts.face(weight);
-        for l in wrap(face, size, text, CONTENT_W)? {
+        for l in wrap(face, size, text, width)? {
             let w = face.width(&l, size)?;
-            self.line(MARGIN_LEFT + (CONTENT_W - w) / 2.0, size, weight, l, 0.0);
+            self.line(left + (width - w) / 2.0, size, weight, l, 0.0);
         }
         Ok(())
     }
@@ -411,15 +422,31 @@ pub fn layout(
 ) -> Result<Vec<Page>, LetterError> {
     let fill = |t: &Text| t.fill(data);
     let mut c = Cursor::new(fonts);
+    let top = c.y;
+    // With an emblem the letterhead is centred in the width right of it, as on a kop surat.
+    let (region, emblem_bottom) = match &template.emblem {
+        Some(emblem) => {
+            let (w, h) = (emblem.width, emblem.height());
+            c.push(Item::Emblem {
+                x: MARGIN_LEFT,
+                y: top - h,
+                w,
+                h,
+            });
+            let left = MARGIN_LEFT + w + EMBLEM_GAP;
+            ((left, MARGIN_LEFT + CONTENT_W - left), top - h)
+        }
+        None => ((MARGIN_LEFT, CONTENT_W), top),
+    };
     for head in &template.letterhead {
         let weight = if head.bold {
             Weight::Bold
         } else {
             Weight::Regular
         };
-        c.centred(head.size, weight, &head.text)?;
+        c.centred(region, head.size, weight, &head.text)?;
     }
-    let rule_y = c.y - 3.0;
+    let rule_y = c.y.min(emblem_bottom) - 3.0;
     for (y, width) in [(rule_y, 2.0), (rule_y - 3.0, 0.6)] {
         c.push(Item::Rule {
             from: (MARGIN_LEFT, y),

@@ -22,13 +22,11 @@ pub use pdf::render_pdf;
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
     use crate::rulefile::RulesError;
 
     fn parse(text: &str) -> Result<LetterTemplate, RulesError> {
-        LetterTemplate::parse(Path::new("rules/letter.toml"), text)
+        LetterTemplate::builtin(text)
     }
 
     const SHIPPED: &str = include_str!("../../rules/letter.toml");

@@ -9,13 +9,13 @@ use lopdf::{Dictionary, Document, Object, Stream, StringFormat, dictionary};
 
 use super::layout::{Face, FontFiles, Fonts, Item, PAGE_H, PAGE_W, Page, Weight, layout};
 use super::subset::subset;
-use super::template::{LetterData, LetterError, LetterTemplate};
+use super::template::{Emblem, LetterData, LetterError, LetterTemplate};
 
 pub fn render_pdf(template: &LetterTemplate, data: &LetterData) -> Result<Vec<u8>, LetterError> {
     let files = FontFiles::load()?;
     let fonts = files.faces()?;
     let pages = layout(template, data, &fonts)?;
-    write(&pages, &fonts)
+    write(&pages, &fonts, template.emblem.as_ref())
 }
 
 /// Glyphs a face draws, each with the character it stands for (the ToUnicode entry).
@@ -28,8 +28,13 @@ fn font_key(weight: Weight) -> &'static str {
     }
 }
 
-/// Draws the pages with the fonts embedded, subset to the glyphs drawn.
-pub fn write(pages: &[Page], fonts: &Fonts<'_>) -> Result<Vec<u8>, LetterError> {
+/// Draws the pages with the fonts embedded, subset to the glyphs drawn, and the emblem where the
+/// layout placed it.
+pub fn write(
+    pages: &[Page],
+    fonts: &Fonts<'_>,
+    emblem: Option<&Emblem>,
+) -> Result<Vec<u8>, LetterError> {
     let mut used: [Used; 2] = [Used::new(), Used::new()];
     let mut contents = Vec::new();
     for page in pages {
@@ -61,6 +66,9 @@ pub fn write(pages: &[Page], fonts: &Fonts<'_>) -> Result<Vec<u8>, LetterError> 
                     }
                     ops.push_str(">] TJ ET\n");
                 }
+                Item::Emblem { x, y, w, h } => {
+                    let _ = writeln!(ops, "q {w:.2} 0 0 {h:.2} {x:.2} {y:.2} cm /Im1 Do Q");
+                }
                 Item::Rule { from, to, width } => {
                     let _ = writeln!(
                         ops,
@@ -77,9 +85,14 @@ pub fn write(pages: &[Page], fonts: &Fonts<'_>) -> Result<Vec<u8>, LetterError> 
     let pages_id = doc.new_object_id();
     let regular = embed(&mut doc, &fonts.regular, &used[0])?;
     let bold = embed(&mut doc, &fonts.bold, &used[1])?;
-    let resources = doc.add_object(dictionary! {
+    let mut resources = dictionary! {
         "Font" => dictionary! { "F1" => regular, "F2" => bold },
-    });
+    };
+    if let Some(emblem) = emblem {
+        let image = embed_image(&mut doc, emblem)?;
+        resources.set("XObject", dictionary! { "Im1" => image });
+    }
+    let resources = doc.add_object(resources);
     let mut kids = Vec::new();
     for ops in contents {
         let mut stream = Stream::new(Dictionary::new(), ops.into_bytes());
@@ -110,6 +123,34 @@ pub fn write(pages: &[Page], fonts: &Fonts<'_>) -> Result<Vec<u8>, LetterError> 
     doc.save_to(&mut out)
         .map_err(|e| LetterError::Pdf(e.to_string()))?;
     Ok(out)
+}
+
+/// The emblem as an RGB image XObject, its transparency (if any) as a soft mask so the shield
+/// stands on the paper without a box around it.
+fn embed_image(doc: &mut Document, emblem: &Emblem) -> Result<lopdf::ObjectId, LetterError> {
+    let pixels = &emblem.pixels;
+    let (width, height) = (i64::from(pixels.width()), i64::from(pixels.height()));
+    let image_dict = |space: &str| {
+        dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Image",
+            "Width" => width,
+            "Height" => height,
+            "ColorSpace" => space,
+            "BitsPerComponent" => 8,
+        }
+    };
+    let rgb: Vec<u8> = pixels.pixels().flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let mut dict = image_dict("DeviceRGB");
+    if pixels.pixels().any(|p| p[3] < 255) {
+        let alpha: Vec<u8> = pixels.pixels().map(|p| p[3]).collect();
+        let mut mask = Stream::new(image_dict("DeviceGray"), alpha);
+        compress(&mut mask)?;
+        dict.set("SMask", doc.add_object(mask));
+    }
+    let mut stream = Stream::new(dict, rgb);
+    compress(&mut stream)?;
+    Ok(doc.add_object(stream))
 }
 
 fn compress(stream: &mut Stream) -> Result<(), LetterError> {

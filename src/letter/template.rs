@@ -184,6 +184,8 @@ pub(super) fn list(items: impl IntoIterator<Item = String>) -> String {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTemplate {
+    #[serde(default)]
+    pub(super) emblem: Option<RawEmblem>,
     pub(super) letterhead: Vec<RawHeadLine>,
     pub(super) place_date: String,
     pub(super) heading: RawHeading,
@@ -207,6 +209,13 @@ pub(super) struct RawHeadLine {
     pub(super) size: f32,
     #[serde(default)]
     pub(super) bold: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEmblem {
+    pub(super) file: String,
+    pub(super) width_mm: f32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,9 +249,57 @@ pub struct HeadLine {
     pub bold: bool,
 }
 
+/// The shipped placeholder emblem: a neutral shield, since a regency's lambang daerah is not
+/// ours to redistribute. An office names its own file in `letter.toml`.
+pub const PLACEHOLDER_EMBLEM: &[u8] = include_bytes!("../../rules/lambang-contoh.png");
+const PLACEHOLDER_EMBLEM_FILE: &str = "lambang-contoh.png";
+const POINTS_PER_MM: f32 = 72.0 / 25.4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Jpeg,
+}
+
+/// The regency's emblem (lambang daerah) at the left of the letterhead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emblem {
+    /// The file as the office gave it, for the DOCX.
+    pub bytes: Vec<u8>,
+    pub format: ImageFormat,
+    /// Decoded, for the PDF.
+    pub pixels: image::RgbaImage,
+    /// Printed width in points; the height follows the image's proportions.
+    pub width: f32,
+}
+
+impl Emblem {
+    pub fn height(&self) -> f32 {
+        self.width * self.pixels.height() as f32 / self.pixels.width().max(1) as f32
+    }
+
+    fn decode(bytes: Vec<u8>, width_mm: f32) -> Result<Emblem, String> {
+        let format = match image::guess_format(&bytes) {
+            Ok(image::ImageFormat::Png) => ImageFormat::Png,
+            Ok(image::ImageFormat::Jpeg) => ImageFormat::Jpeg,
+            _ => return Err("emblem must be a png or jpeg file".to_string()),
+        };
+        let pixels = image::load_from_memory(&bytes)
+            .map_err(|e| format!("emblem cannot be decoded: {e}"))?
+            .to_rgba8();
+        Ok(Emblem {
+            bytes,
+            format,
+            pixels,
+            width: width_mm * POINTS_PER_MM,
+        })
+    }
+}
+
 /// The letter's wording, letterhead and signature block, as the office wrote them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LetterTemplate {
+    pub emblem: Option<Emblem>,
     pub letterhead: Vec<HeadLine>,
     /// Place and date line, e.g. "Limboto, ${tanggal_naskah}".
     pub place_date: Text,
@@ -260,13 +317,61 @@ pub struct LetterTemplate {
 }
 
 impl LetterTemplate {
-    /// Parses `letter.toml`; every error names `file` and the line.
+    /// Parses `letter.toml`, reading its emblem beside it; every error names `file` and the line.
     pub fn parse(file: &Path, text: &str) -> Result<LetterTemplate, RulesError> {
+        LetterTemplate::parse_with(file, text, &|path| std::fs::read(path))
+    }
+
+    /// The template shipped in the binary, with the placeholder emblem.
+    pub fn builtin(text: &str) -> Result<LetterTemplate, RulesError> {
+        LetterTemplate::parse_with(Path::new("rules/letter.toml"), text, &|path| {
+            if path.file_name() == Some(std::ffi::OsStr::new(PLACEHOLDER_EMBLEM_FILE)) {
+                Ok(PLACEHOLDER_EMBLEM.to_vec())
+            } else {
+                Err(std::io::ErrorKind::NotFound.into())
+            }
+        })
+    }
+
+    /// As [`LetterTemplate::parse`], with `read` fetching the emblem file (named relative to
+    /// `file`'s folder).
+    pub fn parse_with(
+        file: &Path,
+        text: &str,
+        read: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
+    ) -> Result<LetterTemplate, RulesError> {
         let raw: RawTemplate = parse_toml(file, text)?;
         let at = |(needle, message): (String, String)| invalid_at(file, text, &needle, message);
         let one = |s: &str| Text::parse(s).map_err(at);
         let many = |v: &[String]| v.iter().map(|s| one(s)).collect::<Result<Vec<_>, _>>();
+        let emblem = match &raw.emblem {
+            None => None,
+            Some(e) => {
+                if !(10.0..=40.0).contains(&e.width_mm) {
+                    return Err(invalid_at(
+                        file,
+                        text,
+                        "width_mm",
+                        format!("emblem width_mm {} must be between 10 and 40", e.width_mm),
+                    ));
+                }
+                let path = file.parent().unwrap_or(Path::new(".")).join(&e.file);
+                let bytes = read(&path).map_err(|err| {
+                    invalid_at(
+                        file,
+                        text,
+                        &e.file,
+                        format!("emblem {} cannot be read: {err}", path.display()),
+                    )
+                })?;
+                Some(
+                    Emblem::decode(bytes, e.width_mm)
+                        .map_err(|message| invalid_at(file, text, &e.file, message))?,
+                )
+            }
+        };
         let template = LetterTemplate {
+            emblem,
             letterhead: raw
                 .letterhead
                 .iter()

@@ -14,18 +14,38 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// Runs one staff command for the signed-in person after the role and CSRF checks, and
-/// answers with the case page and the command's reply on it.
+/// Where a done action sends the browser: a section of the case page, or the queue.
+pub(super) enum Back {
+    /// The id of a section or row of the case page (`periksa`, `isian-hp`, …).
+    Case(String),
+    Queue,
+}
+
+impl Back {
+    /// A section a form names itself; only a plain id is taken, anything else is the
+    /// next-step box.
+    pub(super) fn section(named: &str) -> Back {
+        let plain = !named.is_empty()
+            && named.len() <= 40
+            && named.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        Back::Case(if plain { named.to_string() } else { "langkah".to_string() })
+    }
+}
+
+/// Runs one staff command for the signed-in person after the role and CSRF checks. Done, the
+/// browser is sent back (Post/Redirect/Get: a reload sends nothing again) and the outcome is
+/// shown there once; refused, the case page answers at once with the reason, nothing changed.
 pub(super) async fn act(
     desk: &Arc<WebDesk>,
     session: Session,
     id: String,
     csrf: String,
     needs: Needs,
+    back: Back,
     command: impl FnOnce(String) -> Command + Send + 'static,
 ) -> Response {
     blocking(desk, move |desk| {
-        act_now(desk, &session, &id, &csrf, needs, command)
+        act_now(desk, &session, &id, &csrf, needs, back, command)
     })
     .await
 }
@@ -36,6 +56,7 @@ pub(super) fn act_now(
     id: &str,
     csrf: &str,
     needs: Needs,
+    back: Back,
     command: impl FnOnce(String) -> Command,
 ) -> Response {
     if !same_token(&session.csrf, csrf) {
@@ -62,12 +83,15 @@ pub(super) fn act_now(
     let command = command(web_actor(session));
     let Reply { ok, text, .. } = execute(&command, &desk.services.desk(), desk.now());
     desk.mail_waiting.notify_one();
-    let banner = if ok {
-        Banner::Done(text)
-    } else {
-        Banner::Refused(text)
+    if !ok {
+        return render_case(desk, session, id, Some(Banner::Refused(text)));
+    }
+    desk.flash(session, Banner::Done(text));
+    let to = match back {
+        Back::Case(section) => format!("/kasus/{id}#{section}"),
+        Back::Queue => "/antrian".to_string(),
     };
-    render_case(desk, session, id, Some(banner))
+    Redirect::to(&to).into_response()
 }
 
 /// The refusal when the signed-in verifier is not the one the case was disposed to (an admin
@@ -129,6 +153,9 @@ pub(super) fn web_actor(session: &Session) -> String {
 pub(super) struct DisposeForm {
     pub(super) csrf: String,
     pub(super) verifier: String,
+    /// `antrian` when the Kadis disposed from the queue.
+    #[serde(default)]
+    pub(super) dari: String,
 }
 
 pub(super) async fn act_dispose(
@@ -138,7 +165,12 @@ pub(super) async fn act_dispose(
     axum::Form(form): axum::Form<DisposeForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Dispose, move |by| {
+    let back = if form.dari == "antrian" {
+        Back::Queue
+    } else {
+        Back::section("langkah")
+    };
+    act(&desk, session, id, form.csrf, Needs::Dispose, back, move |by| {
         Command::Dispose {
             id: case,
             verifier: form.verifier,
@@ -152,6 +184,9 @@ pub(super) async fn act_dispose(
 pub(super) struct RequestForm {
     pub(super) csrf: String,
     pub(super) message: String,
+    /// The section the form sits in (a checklist item's request sends the browser back there).
+    #[serde(default)]
+    pub(super) bagian: String,
 }
 
 pub(super) async fn act_request(
@@ -161,7 +196,8 @@ pub(super) async fn act_request(
     axum::Form(form): axum::Form<RequestForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
+    let back = Back::section(&form.bagian);
+    act(&desk, session, id, form.csrf, Needs::Verify, back, move |by| {
         Command::Request {
             id: case,
             message: form.message,
@@ -186,7 +222,7 @@ pub(super) async fn act_check(
     axum::Form(form): axum::Form<CheckForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, Back::section(&format!("butir-{}", form.item)), move |by| {
         Command::Check {
             id: case,
             item: form.item,
@@ -210,7 +246,7 @@ pub(super) async fn act_reject(
     axum::Form(form): axum::Form<RejectForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, Back::section("langkah"), move |by| {
         Command::Reject {
             id: case,
             reason: form.reason,
@@ -234,7 +270,7 @@ pub(super) async fn act_edit(
     axum::Form(form): axum::Form<EditForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, Back::section(&format!("isian-{}", form.field)), move |by| {
         Command::Edit {
             id: case,
             field: form.field,
@@ -258,7 +294,7 @@ pub(super) async fn act_mark(
     axum::Form(form): axum::Form<MarkForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, Back::section("langkah"), move |by| {
         Command::Mark {
             id: case,
             state: form.state,
@@ -282,7 +318,7 @@ pub(super) async fn act_draft(
     axum::Form(form): axum::Form<DraftForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Verify, Back::section("surat"), move |by| {
         Command::Draft {
             id: case,
             reason: Some(form.reason.trim().to_string()).filter(|r| !r.is_empty()),
@@ -307,7 +343,7 @@ pub(super) async fn act_erase(
     axum::Form(form): axum::Form<EraseForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Admin, move |by| {
+    act(&desk, session, id, form.csrf, Needs::Admin, Back::section("tindakan"), move |by| {
         Command::Erase {
             id: case,
             reason: form.reason,
@@ -412,7 +448,7 @@ pub(super) async fn act_sign(
         }
     }
     let case = id.clone();
-    act(&desk, session, id, csrf, Needs::Verify, move |by| {
+    act(&desk, session, id, csrf, Needs::Verify, Back::section("surat"), move |by| {
         Command::Sign { id: case, pdf, by }
     })
     .await

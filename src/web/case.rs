@@ -16,12 +16,24 @@ pub(super) async fn queue(
     SignedIn(session): SignedIn,
     Query(filter): Query<QueueFilter>,
 ) -> Response {
-    blocking(&desk, move |desk| match desk.services.store.list() {
-        Ok(cases) => html(
-            StatusCode::OK,
-            super::pages::queue_page(&session, &desk.services.config, &cases, &filter, desk.now()),
-        ),
-        Err(e) => server_error("queue could not read the cases", e),
+    blocking(&desk, move |desk| {
+        let cases = match desk.services.store.list() {
+            Ok(cases) => cases,
+            Err(e) => return server_error("queue could not read the cases", e),
+        };
+        let me = match desk.accounts.get(&session.name) {
+            Ok(account) => account.and_then(|a| a.verifier),
+            Err(e) => return server_error("account lookup failed", e),
+        };
+        let banner = desk.take_flash(&session);
+        let page = super::pages::QueuePage {
+            session: &session,
+            me: me.as_deref(),
+            config: &desk.services.config,
+            banner: banner.as_ref(),
+            now: desk.now(),
+        };
+        html(StatusCode::OK, page.render(&cases, &filter))
     })
     .await
 }
@@ -64,6 +76,14 @@ pub(super) fn render_case(
         Ok(outgoing) => outgoing,
         Err(e) => return server_error("case outgoing mails could not be read", e),
     };
+    let me = match desk.accounts.get(&session.name) {
+        Ok(account) => account.and_then(|a| a.verifier),
+        Err(e) => return server_error("account lookup failed", e),
+    };
+    let viewer = super::pages::Viewer {
+        session,
+        verifier: me.as_deref(),
+    };
     let status = match &banner {
         Some(Banner::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
@@ -71,7 +91,7 @@ pub(super) fn render_case(
     html(
         status,
         super::pages::case_page(
-            session,
+            &viewer,
             &desk.services.config,
             &case,
             super::pages::Thread {
@@ -80,7 +100,7 @@ pub(super) fn render_case(
             },
             super::pages::Readings {
                 attachments: &super::files::views(&desk.services.store, &case),
-                min_confidence: desk.services.rules.checklist.settings.min_confidence,
+                rules: &desk.services.rules.checklist,
             },
             banner.as_ref(),
             desk.now(),
@@ -93,7 +113,11 @@ pub(super) async fn case_page(
     SignedIn(session): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    blocking(&desk, move |desk| render_case(desk, &session, &id, None)).await
+    blocking(&desk, move |desk| {
+        let banner = desk.take_flash(&session);
+        render_case(desk, &session, &id, banner)
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::actions::act;
+use super::actions::{Back, act};
 use super::case::render_case;
 use super::pages::Banner;
 use super::shared::*;
@@ -99,6 +99,7 @@ pub(super) async fn act_sign_bsre(
                 id,
                 form.csrf.clone(),
                 Needs::Dispose,
+                Back::section("surat"),
                 move |by| Command::Sign { id: case, pdf, by },
             )
             .await

@@ -2,6 +2,7 @@
 //! headers, errors, and running heavy work off the async threads.
 
 use super::login::{CheckGate, Throttle};
+use super::pages::Banner;
 use crate::config::WebConfig;
 use crate::desk::Services;
 use crate::desk::accounts;
@@ -64,6 +65,9 @@ pub struct WebDesk {
     pub(super) bsre: Option<Arc<dyn crate::bsre::Bsre>>,
     /// Wrong passphrases in a row per account, and until when its signing form is paused.
     pub(super) sign_failures: std::sync::Mutex<std::collections::HashMap<String, SignFailures>>,
+    /// The outcome of each session's last action, shown once on the page it was sent back to
+    /// (keyed by the session's form token, which only the server and that session know).
+    pub(super) flashes: std::sync::Mutex<std::collections::HashMap<String, (Banner, DateTime<Utc>)>>,
 }
 
 impl WebDesk {
@@ -93,6 +97,7 @@ impl WebDesk {
             pages: super::files::PageCache::default(),
             bsre,
             sign_failures: Default::default(),
+            flashes: Default::default(),
         })
     }
 
@@ -100,10 +105,26 @@ impl WebDesk {
         (self.clock)()
     }
 
-    /// Forgets expired sessions and old login failures.
+    /// Keeps an action's outcome for the page the browser is sent back to.
+    pub(super) fn flash(&self, session: &Session, banner: Banner) {
+        let mut flashes = self.flashes.lock().unwrap_or_else(|e| e.into_inner());
+        flashes.insert(session.csrf.clone(), (banner, self.now()));
+    }
+
+    /// The outcome of the session's last action, once.
+    pub(super) fn take_flash(&self, session: &Session) -> Option<Banner> {
+        let mut flashes = self.flashes.lock().unwrap_or_else(|e| e.into_inner());
+        flashes.remove(&session.csrf).map(|(banner, _)| banner)
+    }
+
+    /// Forgets expired sessions, old login failures and outcomes no page came to show.
     pub(super) fn sweep(&self) {
         let now = self.now();
         self.throttle.sweep(now);
+        self.flashes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (_, at)| now - *at < chrono::TimeDelta::minutes(10));
         match self.accounts.sweep(now) {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired web sessions removed"),

@@ -320,7 +320,7 @@ fn long_values_wrap_inside_their_cell() {
                 *x + fonts.face(*weight).width(text, *size).unwrap(),
                 text.clone(),
             )),
-            Item::Rule { .. } => None,
+            Item::Rule { .. } | Item::Emblem { .. } => None,
         })
         .collect();
     let unit_lines: Vec<&(f32, f32, String)> = texts
@@ -430,18 +430,91 @@ fn docx_converted_by_libreoffice_gives_the_same_text() {
         );
     }
     assert_eq!(words(&converted), words(&pdftotext(&pdf, false)));
+    assert_eq!(
+        images(&out.join("surat.pdf")),
+        1,
+        "LibreOffice dropped the emblem"
+    );
+}
+
+/// How many images `pdfimages -list` finds (soft masks not counted).
+fn images(pdf: &Path) -> usize {
+    run(Command::new("pdfimages").arg("-list").arg(pdf))
+        .lines()
+        .skip(2)
+        .filter(|l| l.split_whitespace().nth(2) == Some("image"))
+        .count()
+}
+
+#[test]
+fn emblem_stands_left_of_the_letterhead_in_pdf_and_docx() {
+    let t = template();
+    let emblem = t.emblem.as_ref().expect("the shipped template has an emblem");
+    assert_eq!(emblem.pixels.dimensions(), (240, 280));
+    let d = data(NAMES[1]);
+    let files = FontFiles::load().unwrap();
+    let fonts = files.faces().unwrap();
+    let pages = layout(&t, &d, &fonts).unwrap();
+    let first = &pages[0].items;
+    let (ex, ey, ew, eh) = first
+        .iter()
+        .find_map(|i| match i {
+            Item::Emblem { x, y, w, h } => Some((*x, *y, *w, *h)),
+            _ => None,
+        })
+        .expect("an emblem on page 1");
+    assert!((ew - 20.0 * 72.0 / 25.4).abs() < 0.01, "{ew}");
+    assert!((ex - MARGIN_LEFT).abs() < 0.01 && ey + eh <= PAGE_H - MARGIN_TOP + 0.01);
+    let rule_y = first
+        .iter()
+        .find_map(|i| match i {
+            Item::Rule { from, .. } => Some(from.1),
+            _ => None,
+        })
+        .unwrap();
+    assert!(rule_y < ey, "the rule {rule_y} crosses the emblem (bottom {ey})");
+    for item in first {
+        if let Item::Text { x, y, text, .. } = item
+            && *y > rule_y
+        {
+            assert!(*x >= ex + ew, "{text:?} at {x} overlaps the emblem");
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write_temp(dir.path(), "surat.pdf", &render_pdf(&t, &d).unwrap());
+    assert_eq!(images(&pdf), 1);
+    let list = run(Command::new("pdfimages").arg("-list").arg(&pdf));
+    assert!(list.contains(" smask "), "no soft mask:\n{list}");
+
+    let docx = render_docx(&t, &d).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&docx)).unwrap();
+    let mut media = Vec::new();
+    zip.by_name("word/media/lambang.png")
+        .unwrap()
+        .read_to_end(&mut media)
+        .unwrap();
+    assert_eq!(media, std::fs::read("rules/lambang-contoh.png").unwrap());
+    assert!(docx_part(&docx, "word/_rels/document.xml.rels").contains("media/lambang.png"));
+    let xml = docx_part(&docx, "word/document.xml");
+    assert!(xml.contains(r#"r:embed="rId2""#));
+    assert!(docx_part(&docx, "[Content_Types].xml").contains(r#"Extension="png""#));
 }
 
 #[test]
 fn broken_letter_template_stops_loading_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["checklist.toml", "classify.toml"] {
+    for name in ["checklist.toml", "classify.toml", "lambang-contoh.png"] {
         std::fs::copy(Path::new("rules").join(name), dir.path().join(name)).unwrap();
     }
+    std::fs::write(dir.path().join("bukan-gambar.png"), b"bukan gambar").unwrap();
     let shipped = std::fs::read_to_string("rules/letter.toml").unwrap();
     let file = dir.path().join("letter.toml");
     for (from, to) in [
         ("value = \"{jabatan}\"", "value = \"{jabatn}\""),
+        ("\"lambang-contoh.png\"", "\"lambang-hilang.png\""),
+        ("\"lambang-contoh.png\"", "\"bukan-gambar.png\""),
+        ("width_mm = 20", "width_mm = 90"),
         ("\"NIP. ${nip_pengirim}\"", "\"NIP. ${nip_pengirm}\""),
         ("\"${ttd_pengirim}\", ", ""),
     ] {

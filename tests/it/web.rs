@@ -963,7 +963,7 @@ async fn report_charts_and_bsre_steps() {
     assert_eq!(report.status, StatusCode::OK);
     let text = report.text();
     assert!(text.contains("Jumlah kasus: <strong>1</strong>"), "{text}");
-    assert_eq!(text.matches("<svg").count(), 3);
+    assert_eq!(text.matches("<figure class=\"grafik\"").count(), 3);
     assert!(text.contains("Kasus per unit kerja") && text.contains(">Dinas Kesehatan<"));
     let later = desk.get("/laporan?from=2026-12-01&to=", Some(&kadis)).await;
     assert!(later.text().contains("Jumlah kasus: <strong>0</strong>"));

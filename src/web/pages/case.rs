@@ -2,15 +2,15 @@
 //! the attachments, the thread of mails, the letter and the actions the role may take.
 
 use super::common::*;
+use super::next::{Viewer, next_step};
 use crate::applicant::Field;
 use crate::case::sop::{self, event_words, wita_time};
 use crate::case::store::{Delivery, OutgoingCopy};
 use crate::case::{Case, LetterFile, State, StoredDocument, StoredMail};
-use crate::checklist::Status;
+use crate::checklist::{ChecklistRules, Status};
 use crate::classify::DocKind;
 use crate::config::Config;
-use crate::desk::accounts::{Role, Session};
-use crate::desk::command::MARKABLE;
+use crate::desk::accounts::Role;
 use crate::extract::body::BodyForm;
 use crate::extract::{ktp, sk};
 use crate::inspect::field_label;
@@ -392,14 +392,28 @@ pub(super) fn thread_section(case: &Case, stored: Thread<'_>) -> Markup {
 pub struct Readings<'a> {
     /// Each attachment's pictures and text lines, by index.
     pub attachments: &'a [AttachmentView],
-    /// The rules' confidence below which an OCR reading goes to review.
-    pub min_confidence: f32,
+    /// The checklist's rules: which field each item judges, and the confidence below which
+    /// an OCR reading goes to review.
+    pub rules: &'a ChecklistRules,
+}
+
+/// The checklist items that judge `field` and are not `ok`, marked at the field with links
+/// to the item.
+fn field_problems(case: &Case, rules: &ChecklistRules, field: Field) -> Markup {
+    html! {
+        @for item in case.checklist.iter().filter(|c| c.status != Status::Ok && rules.fields_of(&c.id).contains(&field)) {
+            div.masalah {
+                span class={ "lencana st-" (item.status.as_str()) } { (item.status.label_id()) }
+                " " a href={ "#butir-" (item.id) } { (item.label) }
+            }
+        }
+    }
 }
 
 /// One case: fields beside their sources, the attachments, the checklist with its actions,
 /// the actions of the person's role, the mail thread and the history.
 pub fn case_page(
-    session: &Session,
+    viewer: &Viewer<'_>,
     config: &Config,
     case: &Case,
     thread: Thread<'_>,
@@ -407,10 +421,11 @@ pub fn case_page(
     banner: Option<&Banner>,
     now: DateTime<Utc>,
 ) -> Markup {
+    let session = viewer.session;
     let id = case.id.to_string();
     let open = !case.state.is_closed();
-    let verify = session.role.may_verify() && open;
-    let dispose = session.role.may_dispose() && open;
+    let verify = session.role.may_verify() && open && viewer.verifies(case);
+    let min_confidence = readings.rules.settings.min_confidence;
     let timings = sop::timings(case, &config.standards, now);
     let edits = case.edits();
     layout(
@@ -428,6 +443,7 @@ pub fn case_page(
                 Some(Banner::Refused(text)) => p.gagal role="alert" { (text) },
                 None => {},
             }
+            (next_step(viewer, config, case))
             section #data {
                 h2 { "Data pemohon" }
                 @if case.body.is_none() {
@@ -443,21 +459,24 @@ pub fn case_page(
                             tr id={ "isian-" (field.key()) } {
                                 th { (field.label()) }
                                 td {
-                                    @if verify {
-                                        form.ubah method="post" action={ "/kasus/" (id) "/ubah" } {
-                                            (csrf_field(session))
-                                            input type="hidden" name="field" value=(field.key());
-                                            input name="value" value=[value] aria-label=(field.label()) required;
-                                            button type="submit" { "Simpan" }
-                                        }
-                                    } @else {
-                                        (value.unwrap_or("-"))
-                                    }
+                                    span.nilai { (value.unwrap_or("-")) }
                                     @if edits.contains_key(field.key()) {
                                         span.diubah { "diubah verifikator" }
                                     }
+                                    (field_problems(case, readings.rules, field))
+                                    @if verify {
+                                        details.ubah {
+                                            summary { "Ubah " (field.label()) }
+                                            form.ubah method="post" action={ "/kasus/" (id) "/ubah" } {
+                                                (csrf_field(session))
+                                                input type="hidden" name="field" value=(field.key());
+                                                input name="value" value=[value] aria-label=(field.label()) required;
+                                                button type="submit" { "Simpan" }
+                                            }
+                                        }
+                                    }
                                     @if let Some(body) = &case.body {
-                                        (field_sources(&id, case, body, field, readings.min_confidence))
+                                        (field_sources(&id, case, body, field, min_confidence))
                                     } @else {
                                         div.sumber { (old_sources(case, readings.attachments, field, value)) }
                                     }
@@ -491,7 +510,7 @@ pub fn case_page(
                                 a href={ "/kasus/" (id) "/lampiran/" (i) "/unduh" } { "Unduh" }
                             }
                             @if let Some((_, doc)) = read_documents(case).find(|(n, _)| *n == i) {
-                                (document_fields(&id, i, doc, readings.min_confidence))
+                                (document_fields(&id, i, doc, min_confidence))
                             }
                         }
                     }
@@ -510,16 +529,12 @@ pub fn case_page(
                             "Draf terakhir · "
                             a href={ "/kasus/" (id) "/surat/pdf" } { "Unduh PDF" } " · "
                             a href={ "/kasus/" (id) "/surat/docx" } { "Unduh DOCX" }
-                        }
-                    }
-                    @if dispose && case.state == State::RekomendasiDikirim && config.bsre.is_some() {
-                        form.tindakan #tandatangani method="post" action={ "/kasus/" (id) "/tandatangani" } autocomplete="off" {
-                            (csrf_field(session))
-                            p { "Surat ini ditandatangani dengan sertifikat elektronik BSrE Kepala Dinas. Passphrase hanya diteruskan ke BSrE, tidak disimpan." }
-                            label { "Passphrase sertifikat elektronik"
-                                input type="password" name="passphrase" autocomplete="off" required;
+                            br;
+                            span.catatan {
+                                "Nomor, tanggal dan tanda tangan (" code { "${nomor_naskah}" } ", "
+                                code { "${tanggal_naskah}" } ", " code { "${ttd_pengirim}" }
+                                ") diisi oleh SRIKANDI saat penandatanganan."
                             }
-                            button type="submit" { "Tandatangani" }
                         }
                     }
                     @for letter in &case.letters {
@@ -537,7 +552,7 @@ pub fn case_page(
                 h2 { "Daftar periksa" }
                 ul.periksa {
                     @for item in &case.checklist {
-                        li class={ "butir st-" (item.status.as_str()) } {
+                        li id={ "butir-" (item.id) } class={ "butir st-" (item.status.as_str()) } {
                             span class={ "lencana st-" (item.status.as_str()) } { (item.status.label_id()) }
                             " " strong { (item.label) }
                             @if !item.detail.is_empty() { " — " (item.detail) }
@@ -552,6 +567,7 @@ pub fn case_page(
                                     }
                                     form method="post" action={ "/kasus/" (id) "/minta" } {
                                         (csrf_field(session))
+                                        input type="hidden" name="bagian" value={ "butir-" (item.id) };
                                         input name="message" value={ (item.label) ": " (item.detail) } aria-label="Pesan ke pemohon" required;
                                         button type="submit" { "Minta ke pemohon" }
                                     }
@@ -562,58 +578,19 @@ pub fn case_page(
                 }
             }
             section #tindakan {
-                h2 { "Tindakan" }
-                @if !open { p { "Kasus sudah " (state_word(case.state)) "; tidak ada tindakan lagi." } }
-                @if dispose {
-                    form.tindakan method="post" action={ "/kasus/" (id) "/disposisi" } {
-                        (csrf_field(session))
-                        label { "Disposisi ke verifikator"
-                            select name="verifier" {
-                                @for v in &config.office.verifiers {
-                                    option value=(v.email) selected[case.verifier.as_deref() == Some(v.email.as_str())] { (v.name) }
-                                }
-                            }
-                        }
-                        button type="submit" { "Disposisikan" }
-                    }
-                }
-                @if verify && matches!(case.state, State::Disposisi | State::Verifikasi) {
-                    form.tindakan method="post" action={ "/kasus/" (id) "/surat" } {
-                        (csrf_field(session))
-                        label { "Alasan bila daftar periksa belum lengkap"
-                            textarea name="reason" rows="2" {}
-                        }
-                        button type="submit" { "Susun surat rekomendasi" }
-                    }
-                }
-                @if verify && case.state == State::RekomendasiDikirim {
-                    form.tindakan method="post" action={ "/kasus/" (id) "/ttd" } enctype="multipart/form-data" {
-                        (csrf_field(session))
-                        label { "Unggah surat bertanda tangan (PDF)"
-                            input type="file" name="file" accept="application/pdf" required;
-                        }
-                        button type="submit" { "Unggah surat bertanda tangan" }
-                    }
-                }
-                @if verify {
+                h2 { "Tindakan lain" }
+                @if !open { p { "Kasus sudah " (case.state.label_id()) "; tidak ada tindakan lagi." } }
+                @if verify && matches!(case.state, State::Disposisi | State::Verifikasi | State::MenungguKelengkapan) {
                     form.tindakan method="post" action={ "/kasus/" (id) "/minta" } {
                         (csrf_field(session))
+                        input type="hidden" name="bagian" value="tindakan";
                         label { "Minta kelengkapan dari pemohon"
                             textarea name="message" rows="3" required placeholder="Mis.: Mohon kirim ulang foto KTP yang lebih jelas." {}
                         }
                         button type="submit" { "Kirim permintaan" }
                     }
-                    form.tindakan method="post" action={ "/kasus/" (id) "/tahap" } {
-                        (csrf_field(session))
-                        label { "Catat tahap BSrE (setelah surat ditandatangani)"
-                            select name="state" {
-                                @for state in MARKABLE {
-                                    option value=(state.as_str()) { (state_word(state)) }
-                                }
-                            }
-                        }
-                        button type="submit" { "Catat tahap" }
-                    }
+                }
+                @if verify {
                     form.tindakan method="post" action={ "/kasus/" (id) "/tolak" } {
                         (csrf_field(session))
                         label { "Tolak permohonan dengan alasan"

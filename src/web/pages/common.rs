@@ -39,10 +39,6 @@ pub(super) fn state_rank(state: State) -> usize {
         .unwrap_or(State::ALL.len())
 }
 
-pub(super) fn state_word(state: State) -> String {
-    state.as_str().replace('_', " ")
-}
-
 pub(super) fn person_name(config: &Config, email: &str) -> String {
     std::iter::once(&config.office.kadis)
         .chain(&config.office.verifiers)

@@ -4,11 +4,13 @@
 
 mod case;
 mod common;
+mod next;
 mod queue;
 mod report;
 
 pub use case::*;
 pub use common::*;
+pub use next::{Party, Viewer, waits_for};
 pub use queue::*;
 pub use report::*;
 

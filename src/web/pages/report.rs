@@ -7,41 +7,43 @@ use crate::report::Report;
 use maud::{Markup, html};
 use std::fmt::Write;
 
-/// One horizontal bar chart as inline SVG: a bar per row scaled to `max`, its value written
-/// beside it, and an optional marker line per row (a time standard).
+/// One horizontal bar chart: a row per entry with its label (cut short with the whole name on
+/// hover where it is long), a bar scaled to `max` drawn as a small SVG that stretches with the
+/// page, its value in text, and an optional marker line (a time standard).
 pub(super) fn bar_chart(
     title: &str,
     rows: &[(String, f64, String, Option<f64>)],
     max: f64,
 ) -> Markup {
-    const LABEL: f64 = 230.0;
-    const WIDTH: f64 = 640.0;
-    const BAR: f64 = 300.0;
-    const ROW: f64 = 26.0;
-    let height = ROW * rows.len().max(1) as f64 + 8.0;
-    let scale = |v: f64| {
+    let percent = |v: f64| {
         if max > 0.0 {
-            BAR * (v / max).min(1.0)
+            format!("{:.1}", 100.0 * (v / max).clamp(0.0, 1.0))
         } else {
-            0.0
+            "0".to_string()
         }
     };
     html! {
         figure.grafik {
-            figcaption { (title) }
-            svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
-                role="img" aria-label=(title) {
-                @if rows.is_empty() {
-                    text x="0" y="18" font-size="13" fill="#4a525c" { "Belum ada data." }
-                }
-                @for (i, (label, value, shown, marker)) in rows.iter().enumerate() {
-                    @let y = ROW * i as f64 + 4.0;
-                    text x=(LABEL - 6.0) y=(y + 15.0) font-size="13" text-anchor="end" fill="#1b1f24" { (label) }
-                    rect x=(LABEL) y=(y) width=(format!("{:.1}", scale(*value))) height="18" fill="#0b4f8a" {}
-                    text x=(format!("{:.1}", LABEL + scale(*value) + 6.0)) y=(y + 14.0) font-size="12" fill="#1b1f24" { (shown) }
-                    @if let Some(m) = marker {
-                        @let x = format!("{:.1}", LABEL + scale(*m));
-                        line x1=(x) x2=(x) y1=(y - 2.0) y2=(y + 20.0) stroke="#a12a00" stroke-width="2" {}
+            figcaption { strong { (title) } }
+            @if rows.is_empty() {
+                p.catatan { "Belum ada data." }
+            } @else {
+                ul.grafik {
+                    @for (label, value, shown, marker) in rows {
+                        li {
+                            span.label title=(label) { (label) }
+                            span.batang {
+                                svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 10"
+                                    preserveAspectRatio="none" aria-hidden="true" focusable="false" {
+                                    rect x="0" y="1" width=(percent(*value)) height="8" fill="#0b4f8a" {}
+                                    @if let Some(m) = marker {
+                                        line x1=(percent(*m)) x2=(percent(*m)) y1="0" y2="10"
+                                            stroke="#a12a00" stroke-width="1.2" vector-effect="non-scaling-stroke" {}
+                                    }
+                                }
+                                span { (shown) }
+                            }
+                        }
                     }
                 }
             }
@@ -103,7 +105,7 @@ pub fn report_page(session: &Session, report: &Report, from: &str, to: &str) -> 
                 p { "Jumlah kasus: " strong { (report.cases) } }
                 ul.status-ringkas {
                     @for (state, n) in &report.per_state {
-                        @if *n > 0 { li { (state_word(*state)) ": " (n) } }
+                        @if *n > 0 { li { (state.label_id()) ": " (n) } }
                     }
                 }
             }
