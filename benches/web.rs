@@ -9,7 +9,7 @@ use sertel::applicant::ApplicantFields;
 use sertel::case::{Actor, ApplicantRecord, Case, CaseId, State};
 use sertel::config::Config;
 use sertel::desk::accounts::{Role, Session};
-use sertel::web::pages::{QueuePage, QueueFilter};
+use sertel::web::pages::{QueueFilter, QueuePage};
 
 const CASES: u32 = 1000;
 

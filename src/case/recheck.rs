@@ -60,7 +60,11 @@ pub fn changes(before: &[ChecklistEntry], after: &[ChecklistEntry]) -> Vec<Strin
         .iter()
         .filter_map(|new| match before.iter().find(|old| old.id == new.id) {
             Some(old) if old.status == new.status => None,
-            Some(_) => Some(format!("Butir \"{}\" kini {}", new.label, new.status.label_id())),
+            Some(_) => Some(format!(
+                "Butir \"{}\" kini {}",
+                new.label,
+                new.status.label_id()
+            )),
             None => Some(format!(
                 "Butir \"{}\" ditambahkan: {}",
                 new.label,

@@ -70,7 +70,10 @@ pub fn render_docx(template: &LetterTemplate, data: &LetterData) -> Result<Vec<u
             document_rels(emblem).into_bytes(),
         ),
         ("word/styles.xml".into(), styles().into_bytes()),
-        ("word/document.xml".into(), document(template, data).into_bytes()),
+        (
+            "word/document.xml".into(),
+            document(template, data).into_bytes(),
+        ),
     ];
     if let Some(e) = emblem {
         parts.push((format!("word/{}", media_name(e)), e.bytes.clone()));

@@ -27,8 +27,14 @@ impl Back {
     pub(super) fn section(named: &str) -> Back {
         let plain = !named.is_empty()
             && named.len() <= 40
-            && named.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        Back::Case(if plain { named.to_string() } else { "langkah".to_string() })
+            && named
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        Back::Case(if plain {
+            named.to_string()
+        } else {
+            "langkah".to_string()
+        })
     }
 }
 
@@ -170,13 +176,19 @@ pub(super) async fn act_dispose(
     } else {
         Back::section("langkah")
     };
-    act(&desk, session, id, form.csrf, Needs::Dispose, back, move |by| {
-        Command::Dispose {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Dispose,
+        back,
+        move |by| Command::Dispose {
             id: case,
             verifier: form.verifier,
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -197,13 +209,19 @@ pub(super) async fn act_request(
 ) -> Response {
     let case = id.clone();
     let back = Back::section(&form.bagian);
-    act(&desk, session, id, form.csrf, Needs::Verify, back, move |by| {
-        Command::Request {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Verify,
+        back,
+        move |by| Command::Request {
             id: case,
             message: form.message,
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -222,14 +240,20 @@ pub(super) async fn act_check(
     axum::Form(form): axum::Form<CheckForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, Back::section(&format!("butir-{}", form.item)), move |by| {
-        Command::Check {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Verify,
+        Back::section(&format!("butir-{}", form.item)),
+        move |by| Command::Check {
             id: case,
             item: form.item,
             note: Some(form.note.trim().to_string()).filter(|n| !n.is_empty()),
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -246,13 +270,19 @@ pub(super) async fn act_reject(
     axum::Form(form): axum::Form<RejectForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, Back::section("langkah"), move |by| {
-        Command::Reject {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Verify,
+        Back::section("langkah"),
+        move |by| Command::Reject {
             id: case,
             reason: form.reason,
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -270,14 +300,20 @@ pub(super) async fn act_edit(
     axum::Form(form): axum::Form<EditForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, Back::section(&format!("isian-{}", form.field)), move |by| {
-        Command::Edit {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Verify,
+        Back::section(&format!("isian-{}", form.field)),
+        move |by| Command::Edit {
             id: case,
             field: form.field,
             value: form.value,
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -294,13 +330,19 @@ pub(super) async fn act_mark(
     axum::Form(form): axum::Form<MarkForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, Back::section("langkah"), move |by| {
-        Command::Mark {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Verify,
+        Back::section("langkah"),
+        move |by| Command::Mark {
             id: case,
             state: form.state,
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -318,13 +360,19 @@ pub(super) async fn act_draft(
     axum::Form(form): axum::Form<DraftForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Verify, Back::section("surat"), move |by| {
-        Command::Draft {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Verify,
+        Back::section("surat"),
+        move |by| Command::Draft {
             id: case,
             reason: Some(form.reason.trim().to_string()).filter(|r| !r.is_empty()),
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -343,14 +391,20 @@ pub(super) async fn act_erase(
     axum::Form(form): axum::Form<EraseForm>,
 ) -> Response {
     let case = id.clone();
-    act(&desk, session, id, form.csrf, Needs::Admin, Back::section("tindakan"), move |by| {
-        Command::Erase {
+    act(
+        &desk,
+        session,
+        id,
+        form.csrf,
+        Needs::Admin,
+        Back::section("tindakan"),
+        move |by| Command::Erase {
             id: case,
             reason: form.reason,
             force: !form.force.is_empty(),
             by,
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -448,9 +502,15 @@ pub(super) async fn act_sign(
         }
     }
     let case = id.clone();
-    act(&desk, session, id, csrf, Needs::Verify, Back::section("surat"), move |by| {
-        Command::Sign { id: case, pdf, by }
-    })
+    act(
+        &desk,
+        session,
+        id,
+        csrf,
+        Needs::Verify,
+        Back::section("surat"),
+        move |by| Command::Sign { id: case, pdf, by },
+    )
     .await
 }
 

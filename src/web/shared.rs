@@ -67,7 +67,8 @@ pub struct WebDesk {
     pub(super) sign_failures: std::sync::Mutex<std::collections::HashMap<String, SignFailures>>,
     /// The outcome of each session's last action, shown once on the page it was sent back to
     /// (keyed by the session's form token, which only the server and that session know).
-    pub(super) flashes: std::sync::Mutex<std::collections::HashMap<String, (Banner, DateTime<Utc>)>>,
+    pub(super) flashes:
+        std::sync::Mutex<std::collections::HashMap<String, (Banner, DateTime<Utc>)>>,
 }
 
 impl WebDesk {

@@ -449,7 +449,10 @@ fn images(pdf: &Path) -> usize {
 #[test]
 fn emblem_stands_left_of_the_letterhead_in_pdf_and_docx() {
     let t = template();
-    let emblem = t.emblem.as_ref().expect("the shipped template has an emblem");
+    let emblem = t
+        .emblem
+        .as_ref()
+        .expect("the shipped template has an emblem");
     assert_eq!(emblem.pixels.dimensions(), (240, 280));
     let d = data(NAMES[1]);
     let files = FontFiles::load().unwrap();
@@ -472,7 +475,10 @@ fn emblem_stands_left_of_the_letterhead_in_pdf_and_docx() {
             _ => None,
         })
         .unwrap();
-    assert!(rule_y < ey, "the rule {rule_y} crosses the emblem (bottom {ey})");
+    assert!(
+        rule_y < ey,
+        "the rule {rule_y} crosses the emblem (bottom {ey})"
+    );
     for item in first {
         if let Item::Text { x, y, text, .. } = item
             && *y > rule_y

@@ -340,10 +340,19 @@ async fn an_edit_reruns_the_checklist_and_survives_a_follow_up() {
         .header(header::COOKIE, &cookie)
         .body(Body::from(body))
         .unwrap();
-    let (status, page, _) = desk.send(request).await;
+    let (status, _, meta) = desk.send(request).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{meta}");
+    let back = format!("/kasus/{}#isian-hp", desk.id);
+    assert!(meta.contains(&format!(";{back};")), "{meta}");
+    let (status, page, _) = desk
+        .get(&format!("/kasus/{}", desk.id), Some(&cookie))
+        .await;
     let page = String::from_utf8_lossy(&page).into_owned();
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("Butir missing_phone kini sesuai"), "{page}");
+    assert!(
+        page.contains("Butir &quot;Nomor HP dicantumkan&quot; kini sesuai"),
+        "{page}"
+    );
     assert!(page.contains("diubah verifikator"));
     let case = desk.case();
     assert_eq!(status_of(&case, "missing_phone"), "ok");

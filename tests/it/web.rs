@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
 use common::http::form_encode;
 use sertel::applicant::ApplicantFields;
@@ -209,7 +209,30 @@ impl Desk {
         }
     }
 
+    /// Sends a request and, as a browser does, follows an action's redirect back to the desk
+    /// (the login's own redirect stays visible for the tests of signing in).
     async fn send(&self, request: Request<Body>) -> Answer {
+        let action = request.method() == Method::POST && request.uri().path() != "/masuk";
+        let cookie = request.headers().get(header::COOKIE).cloned();
+        let answer = self.send_raw(request).await;
+        let location = answer
+            .location()
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let back = location.starts_with("/kasus/") || location.starts_with("/antrian");
+        if !(action && answer.status == StatusCode::SEE_OTHER && back) {
+            return answer;
+        }
+        let mut request = Request::get(location);
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        self.send_raw(request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn send_raw(&self, request: Request<Body>) -> Answer {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -439,9 +462,44 @@ async fn login_needs_its_form_token_and_is_rate_limited() {
 async fn queue_lists_masks_the_nik_filters_and_escapes() {
     let desk = Desk::new();
     let (cookie, _) = desk.login("rina").await;
-    let queue = desk.get("/antrian", Some(&cookie)).await;
+    // The case waits for the Kadis's disposition: not the verifier's move, so her default view
+    // leaves it out and says where to look; the Kadis's default view lists it.
+    let mine = desk.get("/antrian", Some(&cookie)).await.text();
+    assert!(!mine.contains(&format!("/kasus/{}", desk.id)), "{mine}");
+    assert!(
+        mine.contains("Tidak ada kasus yang menunggu tindakan Anda"),
+        "{mine}"
+    );
+    assert!(mine.contains("Semua kasus (1)"), "{mine}");
+    let (kadis, _) = desk.login("kadis").await;
+    let kadis_queue = desk.get("/antrian", Some(&kadis)).await.text();
+    assert!(
+        kadis_queue.contains("Menunggu tindakan saya (1)"),
+        "{kadis_queue}"
+    );
+    assert!(
+        kadis_queue.contains(&format!("/kasus/{}", desk.id)),
+        "{kadis_queue}"
+    );
+
+    let queue = desk.get("/antrian?lihat=semua", Some(&cookie)).await;
     let text = queue.text();
     assert!(text.contains(&desk.id), "{text}");
+    // Zero-count status chips are left out; the completeness column names what is open.
+    assert!(text.contains(">diterima (1)<"), "{text}");
+    assert!(!text.contains("ditolak (0)"), "{text}");
+    assert!(text.contains("data-label=\"Kelengkapan\""), "{text}");
+    let open = desk
+        .case()
+        .checklist
+        .iter()
+        .filter(|i| i.status != sertel::checklist::Status::Ok)
+        .count();
+    if open == 0 {
+        assert!(text.contains(">lengkap<"), "{text}");
+    } else {
+        assert!(text.contains(&format!("kurang {open}")), "{text}");
+    }
     assert!(text.contains("7502********0133"), "{text}");
     assert!(!text.contains(NIK));
     assert!(text.contains("Abdul &lt;b&gt;Rahman&lt;/b&gt;"));
@@ -464,7 +522,10 @@ async fn queue_lists_masks_the_nik_filters_and_escapes() {
         ("/antrian?verifier=verifikator1%40gorontalokab.go.id", false),
     ];
     for (path, listed) in checks {
-        let text = desk.get(path, Some(&cookie)).await.text();
+        let text = desk
+            .get(&format!("{path}&lihat=semua"), Some(&cookie))
+            .await
+            .text();
         assert_eq!(
             text.contains(&format!("/kasus/{}", desk.id)),
             listed,
@@ -1040,6 +1101,11 @@ mod browser {
     const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
     /// The W3C key of a WebElement in JSON.
     const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+    /// Installed by scripts/setup.
+    const AXE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/axe/node_modules/axe-core/axe.min.js"
+    );
 
     fn free_port() -> u16 {
         TcpListener::bind("127.0.0.1:0")
@@ -1325,6 +1391,63 @@ mod browser {
             png.len()
         }
 
+        /// axe-core's serious and critical WCAG 2 A/AA violations on the page, one line each.
+        fn axe(&self) -> Vec<String> {
+            let source = std::fs::read_to_string(AXE).unwrap_or_else(|e| {
+                panic!("{AXE}: {e} (scripts/setup installs axe-core with npm)")
+            });
+            self.script(&source);
+            let run = "const done = arguments[arguments.length - 1];\
+                       axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
+                         .then(r => done(r.violations\
+                           .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                           .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))\
+                         .catch(e => done([`axe failed: ${e}`]));";
+            let found = self.cmd(
+                "POST",
+                "/execute/async",
+                Some(json!({"script": run, "args": []})),
+            );
+            found
+                .as_array()
+                .unwrap_or_else(|| panic!("axe answered {found}"))
+                .iter()
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .collect()
+        }
+
+        /// Checks the open page at a laptop's and a phone's width: axe finds nothing serious,
+        /// the phone needs no sideways scrolling, and both are saved as screenshots.
+        fn check_page(&self, name: &str) {
+            let path = self.url();
+            for (width, height, tag) in [(1366, 768, "laptop"), (390, 844, "ponsel")] {
+                self.cmd(
+                    "POST",
+                    "/window/rect",
+                    Some(json!({"width": width, "height": height})),
+                );
+                self.cmd("POST", "/url", Some(json!({ "url": path })));
+                let violations = self.axe();
+                assert!(violations.is_empty(), "{name} at {tag}: {violations:#?}");
+                let wide = self.script(
+                    "const d = document.documentElement;\
+                     return d.scrollWidth > d.clientWidth\
+                       ? `${d.scrollWidth} > ${d.clientWidth}: ` + Array.from(document.querySelectorAll('body *'))\
+                           .filter(e => e.getBoundingClientRect().right > d.clientWidth + 1)\
+                           .slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')\
+                       : null",
+                );
+                assert!(wide.is_null(), "{name} scrolls sideways at {tag}: {wide}");
+                self.screenshot(&format!("{name}-{tag}"));
+            }
+            self.cmd(
+                "POST",
+                "/window/rect",
+                Some(json!({"width": 1280, "height": 1600})),
+            );
+            self.cmd("POST", "/url", Some(json!({ "url": path })));
+        }
+
         fn login(&self, name: &str) {
             self.open("/masuk");
             self.fill("input[name=name]", name);
@@ -1376,10 +1499,11 @@ mod browser {
             let b = Browser::start(browser_base);
             // The Kadis disposes the sample case, and cannot reject (a verifier's action),
             // even with a hand-made form.
+            // From the queue, which sends him back there.
             b.login("kadis");
-            b.open(&format!("/kasus/{sample_id}"));
-            b.click("form.tindakan[action$='/disposisi'] button");
+            b.click(&format!("table.antrean form[action='/kasus/{sample_id}/disposisi'] button"));
             b.expect("p.berhasil", "didisposisikan");
+            assert!(b.url().ends_with("/antrian"), "{}", b.url());
             b.open(&format!("/kasus/{xss_id}"));
             b.script(
                 "const f = document.createElement('form'); f.method = 'post';\
@@ -1424,8 +1548,10 @@ mod browser {
                    .map(i => `${i.src} ${i.getAttribute('width')}x${i.getAttribute('height')} ${i.naturalWidth}x${i.naturalHeight}`)",
             );
             assert_eq!(unlike, json!([]));
+            b.check_page("kasus-contoh");
 
             // Correct a field.
+            b.click("details.ubah:has(input[aria-label='Unit Kerja']) > summary");
             b.fill("form.ubah input[name=value][aria-label='Unit Kerja']", "Dinas Kesehatan Kabupaten Gorontalo");
             b.click("form.ubah:has(input[aria-label='Unit Kerja']) button");
             b.expect("p.berhasil", "Unit Kerja kasus");
@@ -1433,16 +1559,16 @@ mod browser {
             b.screenshot("3-isian-diubah");
 
             // Request a document.
-            b.fill("form.tindakan textarea[name=message]", "Mohon kirim ulang foto KTP yang lebih jelas.");
-            b.click("form.tindakan[action$='/minta'] button");
+            b.fill("#tindakan textarea[name=message]", "Mohon kirim ulang foto KTP yang lebih jelas.");
+            b.click("#tindakan form[action$='/minta'] button");
             b.expect("p.berhasil", "Permintaan kelengkapan");
             assert!(b.text("h1").contains("menunggu kelengkapan"));
             b.screenshot("4-kelengkapan-diminta");
 
             // A forged form token is refused.
-            b.script("document.querySelector('form.tindakan[action$=\"/tolak\"] input[name=csrf]').value = 'palsu';");
-            b.fill("form.tindakan textarea[name=reason]", "uji");
-            b.click("form.tindakan[action$='/tolak'] button");
+            b.script("document.querySelector('#tindakan form[action$=\"/tolak\"] input[name=csrf]').value = 'palsu';");
+            b.fill("#tindakan form[action$='/tolak'] textarea[name=reason]", "uji");
+            b.click("#tindakan form[action$='/tolak'] button");
             b.expect("h1", "Formulir ditolak");
 
             // The script subject shows as text and never runs.
@@ -1501,6 +1627,118 @@ mod browser {
         })
         .await
         .unwrap();
+        assert_eq!(desk.case().state, State::RekomendasiDikirim);
+    }
+
+    /// Letters to the Kadis in the outbox.
+    fn letters_out(desk: &Desk) -> usize {
+        desk.services
+            .store
+            .outbox()
+            .unwrap()
+            .iter()
+            .filter(|e| e.mail.purpose == Purpose::LetterForSigning)
+            .count()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_role_sees_its_next_step_and_every_page_reads_on_a_laptop_and_a_phone() {
+        if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+            crate::common::skip(&format!(
+                "browser test: {CHROMIUM} or {CHROMEDRIVER} is absent \
+                 (scripts/setup installs chromium and chromium-driver)"
+            ));
+            return;
+        }
+        let desk = Desk::new();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = desk.app.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let id = desk.id.clone();
+        let case_path = format!("/kasus/{id}");
+
+        // `diterima`: the Kadis's move.
+        let (b, path) = (base.clone(), case_path.clone());
+        let browser = tokio::task::spawn_blocking(move || {
+            let b = Browser::start(b);
+            b.open("/masuk");
+            b.check_page("masuk");
+            b.login("kadis");
+            let queue = b.text("table.antrean");
+            assert!(queue.contains(&id), "{queue}");
+            assert!(b.text("nav.lihat [aria-current=page]").contains("Menunggu tindakan saya"));
+            assert!(b.text("table.antrean").contains("kurang") || queue.contains("lengkap"));
+            b.check_page("antrean-kadis");
+            b.open(&path);
+            b.expect("#langkah", "Disposisikan kasus ini ke verifikator");
+            b.check_page("kasus-diterima-kadis");
+            b.logout();
+            b.login("rina");
+            assert!(b.text("main").contains("Tidak ada kasus yang menunggu tindakan Anda"));
+            b.open(&path);
+            b.expect("#langkah", "Menunggu disposisi Kadis");
+            // No draft before disposition, no BSrE step before signing.
+            let early = b.script(
+                "return document.querySelectorAll(\"form[action$='/surat'], form[action$='/tahap'], form[action$='/disposisi']\").length",
+            );
+            assert_eq!(early, json!(0));
+            b.open("/laporan");
+            b.check_page("laporan");
+            b
+        })
+        .await
+        .unwrap();
+
+        // `verifikasi`: the verifier's move, with the problems linked; the draft is sent once
+        // however often the page is reloaded.
+        super::ready_for_letter(&desk);
+        assert_eq!(desk.case().state, State::Verifikasi);
+        let path = case_path.clone();
+        let b = tokio::task::spawn_blocking(move || {
+            let b = browser;
+            b.open(&path);
+            b.expect("#langkah", "Susun surat rekomendasi");
+            let links = b.script(
+                "return Array.from(document.querySelectorAll('#langkah a[href^=\"#butir-\"]'))\
+                   .every(a => document.getElementById(a.getAttribute('href').slice(1)))",
+            );
+            assert_eq!(links, json!(true), "each problem link leads to its item");
+            b.check_page("kasus-verifikasi-verifikator");
+            if b.script("return !!document.querySelector(\"#langkah textarea[name=reason]\")")
+                == json!(true)
+            {
+                b.fill(
+                    "#langkah textarea[name=reason]",
+                    "NIP diperiksa manual di SIMPEG",
+                );
+            }
+            b.click("#langkah form[action$='/surat'] button");
+            b.expect("p.berhasil", "dikirim ke Kadis");
+            assert!(b.url().ends_with(&format!("{path}#surat")), "{}", b.url());
+            b
+        })
+        .await
+        .unwrap();
+        assert_eq!(letters_out(&desk), 1);
+        let path = case_path.clone();
+        let b = tokio::task::spawn_blocking(move || {
+            b.script("location.reload()");
+            b.expect("#langkah", "Menunggu tanda tangan Kadis");
+            assert_eq!(b.text("p.berhasil"), "", "the banner shows once");
+            b.check_page("kasus-rekomendasi-verifikator");
+            b.logout();
+            // `rekomendasi_dikirim`: the Kadis's move again.
+            b.login("kadis");
+            b.open(&path);
+            b.expect("#langkah", "Tandatangani surat rekomendasi");
+            b.check_page("kasus-rekomendasi-kadis");
+            b
+        })
+        .await
+        .unwrap();
+        drop(b);
+        assert_eq!(letters_out(&desk), 1, "a reload sent the letter again");
         assert_eq!(desk.case().state, State::RekomendasiDikirim);
     }
 }

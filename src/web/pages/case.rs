@@ -132,7 +132,8 @@ pub(super) fn document_fields(
         @if let Some(why) = &doc.unreadable {
             p.catatan { "Tidak terbaca: " (why.keterangan()) }
         } @else if !keys.is_empty() {
-            div.gulir { table.bacaan {
+            // Focusable, so a keyboard can scroll a table wider than a phone.
+            div.gulir tabindex="0" role="region" aria-label={ "Terbaca dari " (doc.kind.label_id()) } { table.bacaan {
                 caption { "Terbaca dari " (doc.kind.label_id()) }
                 tbody {
                     @for key in keys {
@@ -635,7 +636,7 @@ pub fn case_page(
             (thread_section(case, thread))
             section #riwayat {
                 h2 { "Riwayat" }
-                div.gulir { table.riwayat {
+                div.gulir tabindex="0" role="region" aria-label="Riwayat kasus" { table.riwayat {
                     thead { tr { th { "Waktu" } th { "Oleh" } th { "Kejadian" } } }
                     tbody {
                         @for event in &case.history {

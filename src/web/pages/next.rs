@@ -60,7 +60,9 @@ impl Viewer<'_> {
     pub fn to_move(&self, case: &Case) -> bool {
         match waits_for(case.state) {
             Party::Kadis => self.session.role == Role::Kadis,
-            Party::Verifier => self.session.role != Role::Kadis && self.verifies(case) && case.verifier.is_some(),
+            Party::Verifier => {
+                self.session.role != Role::Kadis && self.verifies(case) && case.verifier.is_some()
+            }
             Party::Applicant | Party::Nobody => false,
         }
     }
@@ -84,7 +86,12 @@ pub fn open_items(case: &Case) -> Vec<String> {
 }
 
 /// The Kadis's disposition form; from the queue it sends the browser back there.
-pub(super) fn dispose_form(session: &Session, config: &Config, case: &Case, from_queue: bool) -> Markup {
+pub(super) fn dispose_form(
+    session: &Session,
+    config: &Config,
+    case: &Case,
+    from_queue: bool,
+) -> Markup {
     html! {
         form.tindakan method="post" action={ "/kasus/" (case.id) "/disposisi" } {
             (csrf_field(session))
