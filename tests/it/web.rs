@@ -1462,13 +1462,31 @@ mod browser {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_verifier_works_a_sample_case_in_chromium() {
-        if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+    /// Serves the desk on a loopback port; its base URL.
+    async fn serve(desk: &Desk) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = desk.app.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        base
+    }
+
+    /// Whether Chromium and its driver are there; absent, the test fails unless skipping was
+    /// asked for.
+    fn browser_installed() -> bool {
+        let there = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+        if !there {
             crate::common::skip(&format!(
                 "browser test: {CHROMIUM} or {CHROMEDRIVER} is absent \
                  (scripts/setup installs chromium and chromium-driver)"
             ));
+        }
+        there
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_verifier_works_a_sample_case_in_chromium() {
+        if !browser_installed() {
             return;
         }
         let desk = Desk::new();
@@ -1488,10 +1506,7 @@ mod browser {
             panic!("{outcome:?}")
         };
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = desk.app.clone();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let base = serve(&desk).await;
 
         let xss_id = desk.id.clone();
         let browser_base = base.clone();
@@ -1643,18 +1658,11 @@ mod browser {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn each_role_sees_its_next_step_and_every_page_reads_on_a_laptop_and_a_phone() {
-        if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-            crate::common::skip(&format!(
-                "browser test: {CHROMIUM} or {CHROMEDRIVER} is absent \
-                 (scripts/setup installs chromium and chromium-driver)"
-            ));
+        if !browser_installed() {
             return;
         }
         let desk = Desk::new();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = desk.app.clone();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let base = serve(&desk).await;
         let id = desk.id.clone();
         let case_path = format!("/kasus/{id}");
 
