@@ -34,7 +34,9 @@ fn verify(pdf: &[u8], anchors: &TrustAnchors, now: DateTime<Utc>) -> Result<Sign
     located.sort_by_key(|s| (s.end(), s.range));
     located.dedup_by_key(|s| s.range);
     let last = located.last().ok_or(Refusal::NotSigned)?;
-    if last.end() != pdf.len() {
+    // Writers and mail clients may leave a line end after the final %%EOF; it carries nothing.
+    let tail = pdf.get(last.end()..).unwrap_or_default();
+    if last.end() > pdf.len() || !tail.iter().all(|&b| is_whitespace(b)) {
         return Err(Refusal::NotWholeFile {
             covered: last.covered(),
             len: pdf.len(),
@@ -88,6 +90,21 @@ mod tests {
             8 0 obj << /M (D:20300101000000Z) >> endobj";
         let at = find(pdf, b"/ByteRange").unwrap() + "/ByteRange".len();
         assert_eq!(dictionary_time(pdf, at), Some(utc("2026-11-24T03:30:00Z")));
+        // Escapes as some signers write them: `\072` is the colon, `\(` a parenthesis.
+        let escaped = b"7 0 obj << /Type /Sig /M (D\\0722026112410\\\r\n3000+07'00') /ByteRange [0 1 2 3] >> endobj";
+        let at = find(escaped, b"/ByteRange").unwrap() + "/ByteRange".len();
+        assert_eq!(
+            dictionary_time(escaped, at),
+            Some(utc("2026-11-24T03:30:00Z"))
+        );
+        let hex = b"7 0 obj << /Type /Sig /M <443A3230323631313234303333303030 5A> /ByteRange [0 1 2 3] >> endobj";
+        let at = find(hex, b"/ByteRange").unwrap() + "/ByteRange".len();
+        assert_eq!(dictionary_time(hex, at), Some(utc("2026-11-24T03:30:00Z")));
+        assert_eq!(
+            string_at(b"(a (b) \\) \\\\ \\101\\7 \\q)", 0).as_deref(),
+            Some(&b"a (b) ) \\ A\x07 q"[..])
+        );
+        assert_eq!(string_at(b"(unclosed", 0), None);
         let bare = b"7 0 obj << /Type /Sig /ByteRange [0 1 2 3] >> endobj";
         assert_eq!(dictionary_time(bare, 30), None);
     }

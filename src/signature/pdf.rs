@@ -82,11 +82,83 @@ pub(super) fn dictionary_time(pdf: &[u8], at: usize) -> Option<DateTime<Utc>> {
             continue;
         }
         let open = skip_whitespace(object, after);
-        if object.get(open) != Some(&b'(') {
-            return None;
+        return parse_pdf_date(&string_at(object, open)?);
+    }
+    None
+}
+
+/// The PDF string starting at `open`, escapes undone: a literal `(…)` with balanced parentheses,
+/// `\n`-style and octal `\ddd` escapes and escaped line ends, or a hex string `<…>`.
+pub(super) fn string_at(bytes: &[u8], open: usize) -> Option<Vec<u8>> {
+    match bytes.get(open)? {
+        b'(' => literal_string(&bytes[open + 1..]),
+        b'<' => {
+            let close = bytes[open..].iter().position(|&b| b == b'>')? + open;
+            let mut digits: Vec<u8> = bytes[open + 1..close]
+                .iter()
+                .filter(|b| !is_whitespace(**b))
+                .copied()
+                .collect();
+            if digits.len() % 2 == 1 {
+                digits.push(b'0');
+            }
+            hex::decode(digits).ok()
         }
-        let close = object[open..].iter().position(|&b| b == b')')? + open;
-        return parse_pdf_date(&object[open + 1..close]);
+        _ => None,
+    }
+}
+
+fn literal_string(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&b) = body.get(i) {
+        i += 1;
+        match b {
+            b'(' => {
+                depth += 1;
+                out.push(b);
+            }
+            b')' if depth == 0 => return Some(out),
+            b')' => {
+                depth -= 1;
+                out.push(b);
+            }
+            b'\\' => {
+                let e = *body.get(i)?;
+                i += 1;
+                match e {
+                    b'n' => out.push(b'\n'),
+                    b'r' => out.push(b'\r'),
+                    b't' => out.push(b'\t'),
+                    b'b' => out.push(0x08),
+                    b'f' => out.push(0x0c),
+                    b'0'..=b'7' => {
+                        let mut value = u32::from(e - b'0');
+                        for _ in 0..2 {
+                            match body.get(i) {
+                                Some(&d @ b'0'..=b'7') => {
+                                    value = value * 8 + u32::from(d - b'0');
+                                    i += 1;
+                                }
+                                _ => break,
+                            }
+                        }
+                        // High-order overflow is ignored, as the PDF reference says.
+                        out.push((value & 0xff) as u8);
+                    }
+                    // A backslash before a line end continues the string on the next line.
+                    b'\r' => {
+                        if body.get(i) == Some(&b'\n') {
+                            i += 1;
+                        }
+                    }
+                    b'\n' => {}
+                    other => out.push(other),
+                }
+            }
+            other => out.push(other),
+        }
     }
     None
 }

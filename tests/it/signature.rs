@@ -153,6 +153,21 @@ fn bytes_appended_after_signing_are_refused() {
     );
 }
 
+#[test]
+fn a_line_end_after_the_final_eof_is_tolerated() {
+    for tail in [&b"\r\n"[..], b"\n", b"\r\n\r\n  \t"] {
+        let mut padded = FIX.signed.clone();
+        padded.extend_from_slice(tail);
+        let Verdict::Valid(info) = verify_pdf(&padded, &FIX.anchors, now()) else {
+            panic!("{tail:?}: {:?}", verify_pdf(&padded, &FIX.anchors, now()));
+        };
+        assert_eq!(info.covered_len, FIX.signed.len(), "{tail:?}");
+    }
+    let mut marked = FIX.signed.clone();
+    marked.extend_from_slice(b"\r\nx");
+    assert!(matches!(refusal(&marked), Refusal::NotWholeFile { .. }));
+}
+
 /// The length of the signature's own hex string, the one part a signature never covers.
 fn contents_len() -> usize {
     let start = find(&FIX.signed, b"/Contents <") + "/Contents ".len();
