@@ -16,7 +16,7 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 use x509_cert::name::Name;
 use x509_cert::time::Time;
 
@@ -197,6 +197,14 @@ pub(super) fn is_ca(cert: &Certificate) -> bool {
     extension::<BasicConstraints>(cert).is_some_and(|bc| bc.ca)
 }
 
+/// Whether the certificate's key usage allows signing documents: digitalSignature or
+/// nonRepudiation. A certificate without the extension is unrestricted (RFC 5280 §4.2.1.3).
+pub(super) fn may_sign(cert: &Certificate) -> bool {
+    extension::<KeyUsage>(cert).is_none_or(|usage| {
+        usage.0.contains(KeyUsages::DigitalSignature) || usage.0.contains(KeyUsages::NonRepudiation)
+    })
+}
+
 pub(super) fn extension<'a, T: AssociatedOid + Decode<'a>>(cert: &'a Certificate) -> Option<T> {
     cert.tbs_certificate
         .extensions
@@ -314,6 +322,12 @@ pub(super) fn verify_one(
         }
     }
 
+    if !may_sign(signer_cert) {
+        return Err(Refusal::NotForSigning {
+            subject: common_name(&signer_cert.tbs_certificate.subject)
+                .unwrap_or_else(|| signer_cert.tbs_certificate.subject.to_string()),
+        });
+    }
     let chain = build_chain(signer_cert, &certs, anchors)?;
     let mut moments = vec![(now, Moment::Check)];
     if let Some(at) = signing_time {

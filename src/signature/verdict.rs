@@ -153,6 +153,8 @@ pub enum Refusal {
         not_before: DateTime<Utc>,
         moment: Moment,
     },
+    /// The signer's certificate may not sign documents (its key usage is for other things).
+    NotForSigning { subject: String },
     /// A well-formed signature of a kind this desk does not check (what, in Indonesian).
     Unsupported { what: &'static str },
     /// The file or its signature cannot be read (what, in Indonesian).
@@ -200,6 +202,10 @@ impl Refusal {
                 "Sertifikat elektronik {subject} belum berlaku {} (berlaku mulai {}).",
                 moment.kata(),
                 not_before.format("%d-%m-%Y %H:%M UTC")
+            ),
+            Refusal::NotForSigning { subject } => format!(
+                "Sertifikat elektronik {subject} tidak diperuntukkan bagi tanda tangan \
+                 (penggunaan kuncinya bukan digitalSignature atau nonRepudiation)."
             ),
             Refusal::Unsupported { what } => {
                 format!("Jenis tanda tangan elektronik ini belum dapat diperiksa: {what}.")

@@ -154,6 +154,27 @@ fn bytes_appended_after_signing_are_refused() {
 }
 
 #[test]
+fn a_certificate_for_encryption_only_cannot_sign_the_letter() {
+    let encipher = FIX
+        .ca
+        .issue_for_encryption("encipher", "Kunci Enkripsi Uji");
+    let signed = encipher.sign(&FIX.letter);
+    let r = refusal(&signed);
+    assert_eq!(
+        r,
+        Refusal::NotForSigning {
+            subject: "Kunci Enkripsi Uji".into()
+        }
+    );
+    assert!(
+        r.keterangan()
+            .contains("tidak diperuntukkan bagi tanda tangan"),
+        "{}",
+        r.keterangan()
+    );
+}
+
+#[test]
 fn a_line_end_after_the_final_eof_is_tolerated() {
     for tail in [&b"\r\n"[..], b"\n", b"\r\n\r\n  \t"] {
         let mut padded = FIX.signed.clone();

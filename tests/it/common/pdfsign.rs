@@ -117,7 +117,14 @@ impl TestCa {
             ],
         );
         std::fs::copy(dir.join("ca.pem"), dir.join("chain.pem")).unwrap();
-        let signer = issue(&dir, "signer", signer_name, &Validity::Current, Key::Rsa);
+        let signer = issue(
+            &dir,
+            "signer",
+            signer_name,
+            &Validity::Current,
+            Key::Rsa,
+            "signer_ext",
+        );
         TestCa { dir, signer }
     }
 
@@ -164,7 +171,14 @@ impl TestCa {
         let mut chain = std::fs::read(&cert).unwrap();
         chain.extend(std::fs::read(self.dir.join("chain.pem")).unwrap());
         std::fs::write(dir.join("chain.pem"), chain).unwrap();
-        let signer = issue(&dir, "signer", signer_name, &Validity::Current, Key::Rsa);
+        let signer = issue(
+            &dir,
+            "signer",
+            signer_name,
+            &Validity::Current,
+            Key::Rsa,
+            "signer_ext",
+        );
         TestCa { dir, signer }
     }
 
@@ -178,7 +192,19 @@ impl TestCa {
 
     /// Another signer certificate from this CA, e.g. one that has expired or an EC key.
     pub fn issue(&self, label: &str, signer_name: &str, validity: Validity, key: Key) -> Signer {
-        issue(&self.dir, label, signer_name, &validity, key)
+        issue(&self.dir, label, signer_name, &validity, key, "signer_ext")
+    }
+
+    /// A current RSA certificate whose key usage allows encryption only, never signing.
+    pub fn issue_for_encryption(&self, label: &str, signer_name: &str) -> Signer {
+        issue(
+            &self.dir,
+            label,
+            signer_name,
+            &Validity::Current,
+            Key::Rsa,
+            "encipher_ext",
+        )
     }
 
     /// `pdf` signed by the CA's default signer.
@@ -210,6 +236,11 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ encipher_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyEncipherment
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ ca_ext ]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
@@ -217,7 +248,14 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 ";
 
-fn issue(dir: &Path, label: &str, signer_name: &str, validity: &Validity, key: Key) -> Signer {
+fn issue(
+    dir: &Path,
+    label: &str,
+    signer_name: &str,
+    validity: &Validity,
+    key: Key,
+    extensions: &str,
+) -> Signer {
     let key_file = format!("{label}.key");
     let csr = format!("{label}.csr");
     let cert = format!("{label}.pem");
@@ -227,7 +265,18 @@ fn issue(dir: &Path, label: &str, signer_name: &str, validity: &Validity, key: K
     args.extend(["-keyout", &key_file, "-out", &csr]);
     openssl(dir, &args);
     let mut args = vec![
-        "ca", "-batch", "-config", "ca.cnf", "-notext", "-utf8", "-in", &csr, "-out", &cert,
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-notext",
+        "-utf8",
+        "-extensions",
+        extensions,
+        "-in",
+        &csr,
+        "-out",
+        &cert,
     ];
     match validity {
         Validity::Current => args.extend(["-days", "365"]),
