@@ -146,7 +146,7 @@ pub(super) fn signature_scheme(
 }
 
 /// Whether `signature` over `message` verifies with `key`; `None` when the key is of a kind
-/// this module does not handle (RSA and P-256 only).
+/// this module does not handle (RSA, P-256 and P-384 only).
 pub(super) fn signature_verifies(
     key: &SubjectPublicKeyInfoOwned,
     kind: KeyKind,
@@ -161,9 +161,16 @@ pub(super) fn signature_verifies(
             let key = RsaPublicKey::from_public_key_der(&key_der).ok()?;
             Some(key.verify(digest.pkcs1(), &hashed, signature).is_ok())
         }
+        // The curve is the key's: P-256 or P-384 (BSrE issues both).
         KeyKind::Ecdsa => {
-            let key = p256::ecdsa::VerifyingKey::from_public_key_der(&key_der).ok()?;
-            let Ok(signature) = p256::ecdsa::Signature::from_der(signature) else {
+            if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(&key_der) {
+                let Ok(signature) = p256::ecdsa::Signature::from_der(signature) else {
+                    return Some(false);
+                };
+                return Some(key.verify_prehash(&hashed, &signature).is_ok());
+            }
+            let key = p384::ecdsa::VerifyingKey::from_public_key_der(&key_der).ok()?;
+            let Ok(signature) = p384::ecdsa::Signature::from_der(signature) else {
                 return Some(false);
             };
             Some(key.verify_prehash(&hashed, &signature).is_ok())
@@ -292,7 +299,7 @@ pub(super) fn verify_one(
 
     let (kind, sig_digest) = signature_scheme(signer.signature_algorithm.oid, Some(digest)).ok_or(
         Refusal::Unsupported {
-            what: "algoritme tanda tangan selain RSA PKCS#1 v1.5 atau ECDSA P-256",
+            what: "algoritme tanda tangan selain RSA PKCS#1 v1.5 atau ECDSA P-256/P-384",
         },
     )?;
     let attrs = signer
@@ -317,7 +324,7 @@ pub(super) fn verify_one(
         Some(false) => return Err(Refusal::SignatureInvalid),
         None => {
             return Err(Refusal::Unsupported {
-                what: "kunci publik selain RSA atau ECDSA P-256",
+                what: "kunci publik selain RSA atau ECDSA P-256/P-384",
             });
         }
     }

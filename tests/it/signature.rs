@@ -430,10 +430,19 @@ fn a_chain_through_an_intermediate_in_the_cms_is_valid() {
 }
 
 #[test]
+fn an_ecdsa_p384_signer_is_valid() {
+    ecdsa_signer_is_valid("ec384", Key::P384);
+}
+
+#[test]
 fn an_ecdsa_p256_signer_is_valid() {
+    ecdsa_signer_is_valid("ec", Key::P256);
+}
+
+fn ecdsa_signer_is_valid(label: &str, key: Key) {
     let ec = FIX
         .ca
-        .issue("ec", "Kadis Kunci EC", Validity::Current, Key::P256);
+        .issue(label, "Kadis Kunci EC", Validity::Current, key);
     let signed = ec.sign(&FIX.letter);
     match verify_pdf(&signed, &FIX.anchors, now()) {
         Verdict::Valid(info) => assert_eq!(info.signer_name, "Kadis Kunci EC"),

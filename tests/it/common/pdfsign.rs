@@ -62,6 +62,7 @@ pub enum Validity {
 pub enum Key {
     Rsa,
     P256,
+    P384,
 }
 
 impl Key {
@@ -69,6 +70,7 @@ impl Key {
         match self {
             Key::Rsa => &["-newkey", "rsa:2048"],
             Key::P256 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            Key::P384 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
         }
     }
 }
