@@ -11,10 +11,11 @@ use der::asn1::{ObjectIdentifier, OctetString};
 use der::oid::AssociatedOid;
 use der::{Decode, Encode, Tag, Tagged};
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use rsa::pkcs1::{DecodeRsaPublicKey, RsaPssParams};
 use rsa::pkcs8::DecodePublicKey;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use rsa::{Pkcs1v15Sign, Pss, RsaPublicKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
-use spki::SubjectPublicKeyInfoOwned;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 use x509_cert::name::Name;
@@ -59,6 +60,9 @@ pub(super) const OID_RSA_SHA384: ObjectIdentifier =
 pub(super) const OID_RSA_SHA512: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
 
+pub(super) const OID_RSA_PSS: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+pub(super) const OID_MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
 pub(super) const OID_EC_PUBLIC_KEY: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 
@@ -111,6 +115,14 @@ impl DigestAlg {
         }
     }
 
+    pub(super) fn pss(self, salt_len: usize) -> Pss {
+        match self {
+            DigestAlg::Sha256 => Pss::new_with_salt::<Sha256>(salt_len),
+            DigestAlg::Sha384 => Pss::new_with_salt::<Sha384>(salt_len),
+            DigestAlg::Sha512 => Pss::new_with_salt::<Sha512>(salt_len),
+        }
+    }
+
     pub(super) fn pkcs1(self) -> Pkcs1v15Sign {
         match self {
             DigestAlg::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
@@ -123,16 +135,21 @@ impl DigestAlg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum KeyKind {
     Rsa,
+    /// RSASSA-PSS with MGF1 over the same digest and the salt length the parameters state.
+    RsaPss {
+        salt_len: usize,
+    },
     Ecdsa,
 }
 
 /// The key kind and digest a signature algorithm names; the bare key algorithms (as CMS
 /// signers often write them) take the digest from the SignerInfo.
 pub(super) fn signature_scheme(
-    oid: ObjectIdentifier,
+    algorithm: &AlgorithmIdentifierOwned,
     digest: Option<DigestAlg>,
 ) -> Option<(KeyKind, DigestAlg)> {
-    match oid {
+    match algorithm.oid {
+        OID_RSA_PSS => pss_scheme(algorithm.parameters.as_ref()?),
         OID_RSA => digest.map(|d| (KeyKind::Rsa, d)),
         OID_RSA_SHA256 => Some((KeyKind::Rsa, DigestAlg::Sha256)),
         OID_RSA_SHA384 => Some((KeyKind::Rsa, DigestAlg::Sha384)),
@@ -143,6 +160,20 @@ pub(super) fn signature_scheme(
         OID_ECDSA_SHA512 => Some((KeyKind::Ecdsa, DigestAlg::Sha512)),
         _ => None,
     }
+}
+
+/// The digest and salt length of RSASSA-PSS parameters (RFC 4055); a mask function other
+/// than MGF1 over that same digest is not taken.
+fn pss_scheme(parameters: &der::Any) -> Option<(KeyKind, DigestAlg)> {
+    let der = parameters.to_der().ok()?;
+    let params = RsaPssParams::from_der(&der).ok()?;
+    let digest = DigestAlg::from_oid(params.hash.oid)?;
+    let mgf_digest = params.mask_gen.parameters.map(|p| p.oid);
+    if params.mask_gen.oid != OID_MGF1 || mgf_digest != Some(params.hash.oid) {
+        return None;
+    }
+    let salt_len = usize::from(params.salt_len);
+    Some((KeyKind::RsaPss { salt_len }, digest))
 }
 
 /// Whether `signature` over `message` verifies with `key`; `None` when the key is of a kind
@@ -158,8 +189,12 @@ pub(super) fn signature_verifies(
     let hashed = digest.hash(&[message]);
     match kind {
         KeyKind::Rsa => {
-            let key = RsaPublicKey::from_public_key_der(&key_der).ok()?;
+            let key = rsa_key(key, &key_der)?;
             Some(key.verify(digest.pkcs1(), &hashed, signature).is_ok())
+        }
+        KeyKind::RsaPss { salt_len } => {
+            let key = rsa_key(key, &key_der)?;
+            Some(key.verify(digest.pss(salt_len), &hashed, signature).is_ok())
         }
         // The curve is the key's: P-256 or P-384 (BSrE issues both).
         KeyKind::Ecdsa => {
@@ -178,12 +213,20 @@ pub(super) fn signature_verifies(
     }
 }
 
+/// The RSA key of a SubjectPublicKeyInfo, whether it names rsaEncryption or, as RSASSA-PSS
+/// certificates may, id-RSASSA-PSS.
+fn rsa_key(key: &SubjectPublicKeyInfoOwned, key_der: &[u8]) -> Option<RsaPublicKey> {
+    RsaPublicKey::from_public_key_der(key_der)
+        .ok()
+        .or_else(|| RsaPublicKey::from_pkcs1_der(key.subject_public_key.as_bytes()?).ok())
+}
+
 /// Whether `issuer`'s key signed `cert`.
 pub(super) fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return false;
     }
-    let Some((kind, digest)) = signature_scheme(cert.signature_algorithm.oid, None) else {
+    let Some((kind, digest)) = signature_scheme(&cert.signature_algorithm, None) else {
         return false;
     };
     let (Ok(tbs), Some(signature)) = (cert.tbs_certificate.to_der(), cert.signature.as_bytes())
@@ -297,9 +340,9 @@ pub(super) fn verify_one(
     })?;
     let signing_time = check_signed_attributes(pdf, sig, signer, digest)?.or(sig.claimed_time);
 
-    let (kind, sig_digest) = signature_scheme(signer.signature_algorithm.oid, Some(digest)).ok_or(
+    let (kind, sig_digest) = signature_scheme(&signer.signature_algorithm, Some(digest)).ok_or(
         Refusal::Unsupported {
-            what: "algoritme tanda tangan selain RSA PKCS#1 v1.5 atau ECDSA P-256/P-384",
+            what: "algoritme tanda tangan selain RSA PKCS#1 v1.5, RSASSA-PSS atau ECDSA P-256/P-384",
         },
     )?;
     let attrs = signer

@@ -430,6 +430,36 @@ fn a_chain_through_an_intermediate_in_the_cms_is_valid() {
 }
 
 #[test]
+fn rsassa_pss_in_the_cms_and_the_certificate_is_valid() {
+    let pss = FIX.ca.issue_pss("pss", "Kadis Kunci PSS");
+    let signed = pss.sign(&FIX.letter);
+    let cert = Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(pss.cert_path())
+        .output()
+        .unwrap();
+    let cert = String::from_utf8_lossy(&cert.stdout);
+    assert!(cert.contains("Signature Algorithm: rsassaPss"), "{cert}");
+    // The CMS (hex in /Contents) names id-RSASSA-PSS, 1.2.840.113549.1.1.10.
+    let pss_oid = b"06092A864886F70D01010A";
+    assert!(
+        signed.windows(pss_oid.len()).any(|w| w == pss_oid),
+        "the signature is not PSS"
+    );
+    match verify_pdf(&signed, &FIX.anchors, now()) {
+        Verdict::Valid(info) => assert_eq!(info.signer_name, "Kadis Kunci PSS"),
+        other => panic!("{other:?}"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = pdfsig(dir.path(), &signed);
+    assert!(report.contains("Signature is Valid"), "{report}");
+    let mut tampered = signed.clone();
+    let at = find(&tampered, NIK.as_bytes());
+    tampered[at] = b'8';
+    assert_eq!(refusal(&tampered), Refusal::ContentChanged);
+}
+
+#[test]
 fn an_ecdsa_p384_signer_is_valid() {
     ecdsa_signer_is_valid("ec384", Key::P384);
 }

@@ -47,6 +47,8 @@ pub struct Signer {
     key: PathBuf,
     /// The issuing CA and its own issuers, put into the CMS as BSrE eSign does.
     chain: PathBuf,
+    /// `openssl cms -keyopt` options (the padding).
+    keyopts: Vec<&'static str>,
 }
 
 /// When a signer certificate is valid.
@@ -126,6 +128,7 @@ impl TestCa {
             &Validity::Current,
             Key::Rsa,
             "signer_ext",
+            &[],
         );
         TestCa { dir, signer }
     }
@@ -180,6 +183,7 @@ impl TestCa {
             &Validity::Current,
             Key::Rsa,
             "signer_ext",
+            &[],
         );
         TestCa { dir, signer }
     }
@@ -194,7 +198,42 @@ impl TestCa {
 
     /// Another signer certificate from this CA, e.g. one that has expired or an EC key.
     pub fn issue(&self, label: &str, signer_name: &str, validity: Validity, key: Key) -> Signer {
-        issue(&self.dir, label, signer_name, &validity, key, "signer_ext")
+        issue(
+            &self.dir,
+            label,
+            signer_name,
+            &validity,
+            key,
+            "signer_ext",
+            &[],
+        )
+    }
+
+    /// A certificate the CA signs with RSASSA-PSS (salt 32), whose holder signs with PSS too
+    /// (salt 20, not the digest's length, as some signers write it).
+    pub fn issue_pss(&self, label: &str, signer_name: &str) -> Signer {
+        let pss = [
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:32",
+        ];
+        let mut signer = issue(
+            &self.dir,
+            label,
+            signer_name,
+            &Validity::Current,
+            Key::Rsa,
+            "signer_ext",
+            &pss,
+        );
+        signer.keyopts = vec![
+            "-keyopt",
+            "rsa_padding_mode:pss",
+            "-keyopt",
+            "rsa_pss_saltlen:20",
+        ];
+        signer
     }
 
     /// A current RSA certificate whose key usage allows encryption only, never signing.
@@ -206,6 +245,7 @@ impl TestCa {
             &Validity::Current,
             Key::Rsa,
             "encipher_ext",
+            &[],
         )
     }
 
@@ -257,6 +297,7 @@ fn issue(
     validity: &Validity,
     key: Key,
     extensions: &str,
+    ca_options: &[&str],
 ) -> Signer {
     let key_file = format!("{label}.key");
     let csr = format!("{label}.csr");
@@ -280,6 +321,7 @@ fn issue(
         "-out",
         &cert,
     ];
+    args.extend(ca_options);
     match validity {
         Validity::Current => args.extend(["-days", "365"]),
         Validity::Between(from, to) => args.extend(["-startdate", from, "-enddate", to]),
@@ -291,10 +333,16 @@ fn issue(
         cert: dir.join(cert),
         key: dir.join(key_file),
         chain: dir.join("chain.pem"),
+        keyopts: Vec::new(),
     }
 }
 
 impl Signer {
+    /// The signer's certificate, PEM.
+    pub fn cert_path(&self) -> &Path {
+        &self.cert
+    }
+
     /// The signer's private key, PKCS#8 PEM.
     pub fn key_path(&self) -> &Path {
         &self.key
@@ -350,6 +398,7 @@ impl Signer {
         if with_chain {
             args.extend(["-certfile", self.chain.to_str().unwrap()]);
         }
+        args.extend(&self.keyopts);
         openssl(&self.dir, &args);
         let der = std::fs::read(&cms).unwrap();
         let hex = hex::encode_upper(&der);
