@@ -121,15 +121,7 @@ impl TestCa {
             ],
         );
         std::fs::copy(dir.join("ca.pem"), dir.join("chain.pem")).unwrap();
-        let signer = issue(
-            &dir,
-            "signer",
-            signer_name,
-            &Validity::Current,
-            Key::Rsa,
-            "signer_ext",
-            &[],
-        );
+        let signer = default_signer(&dir, signer_name);
         TestCa { dir, signer }
     }
 
@@ -176,15 +168,7 @@ impl TestCa {
         let mut chain = std::fs::read(&cert).unwrap();
         chain.extend(std::fs::read(self.dir.join("chain.pem")).unwrap());
         std::fs::write(dir.join("chain.pem"), chain).unwrap();
-        let signer = issue(
-            &dir,
-            "signer",
-            signer_name,
-            &Validity::Current,
-            Key::Rsa,
-            "signer_ext",
-            &[],
-        );
+        let signer = default_signer(&dir, signer_name);
         TestCa { dir, signer }
     }
 
@@ -289,6 +273,19 @@ keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 ";
+
+/// A CA's own current RSA signer.
+fn default_signer(dir: &Path, signer_name: &str) -> Signer {
+    issue(
+        dir,
+        "signer",
+        signer_name,
+        &Validity::Current,
+        Key::Rsa,
+        "signer_ext",
+        &[],
+    )
+}
 
 fn issue(
     dir: &Path,
