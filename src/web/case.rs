@@ -21,9 +21,9 @@ pub(super) async fn queue(
             Ok(cases) => cases,
             Err(e) => return server_error("queue could not read the cases", e),
         };
-        let me = match desk.accounts.get(&session.name) {
-            Ok(account) => account.and_then(|a| a.verifier),
-            Err(e) => return server_error("account lookup failed", e),
+        let me = match office_verifier(desk, &session) {
+            Ok(me) => me,
+            Err(e) => return e.into_response(),
         };
         let banner = desk.take_flash(&session);
         let page = super::pages::QueuePage {
@@ -76,9 +76,9 @@ pub(super) fn render_case(
         Ok(outgoing) => outgoing,
         Err(e) => return server_error("case outgoing mails could not be read", e),
     };
-    let me = match desk.accounts.get(&session.name) {
-        Ok(account) => account.and_then(|a| a.verifier),
-        Err(e) => return server_error("account lookup failed", e),
+    let me = match office_verifier(desk, session) {
+        Ok(me) => me,
+        Err(e) => return e.into_response(),
     };
     let viewer = super::pages::Viewer {
         session,
@@ -106,6 +106,14 @@ pub(super) fn render_case(
             desk.now(),
         ),
     )
+}
+
+/// The office verifier the signed-in account stands for, if any.
+fn office_verifier(desk: &WebDesk, session: &Session) -> Result<Option<String>, WebError> {
+    match desk.accounts.get(&session.name) {
+        Ok(account) => Ok(account.and_then(|a| a.verifier)),
+        Err(e) => Err(WebError::Server("account lookup failed", e.to_string())),
+    }
 }
 
 pub(super) async fn case_page(
