@@ -3,7 +3,7 @@
 
 use super::common::*;
 use crate::case::sop::allowed;
-use crate::case::{Case, State};
+use crate::case::{Case, ChecklistEntry, State};
 use crate::config::Config;
 use crate::desk::accounts::{Role, Session};
 use crate::desk::command::MARKABLE;
@@ -76,11 +76,16 @@ impl Viewer<'_> {
     }
 }
 
-/// The checklist's items that are not `ok`, as "label (status)".
-pub fn open_items(case: &Case) -> Vec<String> {
+/// The checklist's items that are not `ok`.
+fn open_entries(case: &Case) -> impl Iterator<Item = &ChecklistEntry> {
     case.checklist
         .iter()
         .filter(|c| c.status != crate::checklist::Status::Ok)
+}
+
+/// The checklist's items that are not `ok`, as "label (status)".
+pub fn open_items(case: &Case) -> Vec<String> {
+    open_entries(case)
         .map(|c| format!("{} ({})", c.label, c.status.label_id()))
         .collect()
 }
@@ -165,11 +170,7 @@ fn bsre_sign_form(session: &Session, case: &Case) -> Markup {
 pub(super) fn next_step(viewer: &Viewer<'_>, config: &Config, case: &Case) -> Markup {
     let session = viewer.session;
     let mine = viewer.to_move(case);
-    let problems: Vec<_> = case
-        .checklist
-        .iter()
-        .filter(|c| c.status != crate::checklist::Status::Ok)
-        .collect();
+    let problems: Vec<_> = open_entries(case).collect();
     let verifier = case
         .verifier
         .as_deref()
