@@ -17,7 +17,7 @@ use sertel::desk::accounts::{Role, hash_password};
 use sertel::desk::command::{Command, execute};
 use sertel::parse::parse_mail;
 use sertel::rules::Rules;
-use sertel::signature::TrustAnchors;
+use sertel::signature::Policy;
 use sertel::web::WebDesk;
 use tokio::net::TcpListener;
 
@@ -132,7 +132,7 @@ async fn main() {
         config,
         rules: Rules::builtin(),
         store: store.clone(),
-        anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
+        signing: Policy::untrusting(),
     });
     let hash = hash_password(PASSWORD).unwrap();
     for n in 0..LOGINS {

@@ -133,6 +133,27 @@ pub struct Signing {
     /// accepted (the BSrE root); empty refuses every signed letter.
     #[serde(default)]
     pub trust_anchors: Vec<PathBuf>,
+    /// PEM files of further CAs a timestamp authority may chain to (besides `trust_anchors`).
+    #[serde(default)]
+    pub tsa_anchors: Vec<PathBuf>,
+    /// The Kadis's certificate: only a signature by it gives the letter its authority.
+    /// Without it every signed letter is refused.
+    pub signer: Option<SignerSpec>,
+}
+
+/// The Kadis's certificate as the office names it; every attribute given must match.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerSpec {
+    /// The certificate subject's common name, as BSrE writes it (case and spacing aside).
+    pub common_name: Option<String>,
+    /// The email in the subject or the subject alternative name.
+    pub email: Option<String>,
+    /// The NIK, where the certificate carries it (BSrE puts it in the subject).
+    pub nik: Option<String>,
+    /// SHA-256 fingerprints of the certificate's DER (hex, colons allowed); one matches.
+    #[serde(default)]
+    pub sha256: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -434,6 +455,26 @@ impl Config {
         for person in std::iter::once(&config.office.kadis).chain(&config.office.verifiers) {
             if crate::applicant::EmailAddress::parse(&person.email).is_err() {
                 return Err(invalid(&format!("not an email address: {}", person.email)));
+            }
+        }
+        if let Some(signer) = &config.signing.signer {
+            if signer.common_name.is_none()
+                && signer.email.is_none()
+                && signer.nik.is_none()
+                && signer.sha256.is_empty()
+            {
+                return Err(invalid(
+                    "[signing.signer] names nothing: give common_name, email, nik or sha256",
+                ));
+            }
+            if signer
+                .sha256
+                .iter()
+                .any(|f| f.chars().filter(char::is_ascii_hexdigit).count() != 64)
+            {
+                return Err(invalid(
+                    "[signing.signer] sha256 must be 64 hex digits (colons allowed)",
+                ));
             }
         }
         if let Some(bsre) = &config.bsre {

@@ -16,7 +16,7 @@ use crate::desk::command::{Command, execute};
 use crate::desk::reply::Reply;
 use crate::desk::{Desk, Services};
 use crate::rules::Rules;
-use crate::signature::TrustAnchors;
+use crate::signature::Policy;
 
 /// The control socket of a daemon whose data lives in `data_dir`.
 pub fn socket_path(data_dir: &Path) -> PathBuf {
@@ -87,8 +87,8 @@ pub async fn submit(command: &Command, config: &Config, rules: &Rules) -> Reply 
             "Daemon sertel sedang berjalan tetapi tidak menjawab; coba lagi sebentar lagi.",
         );
     }
-    let anchors = match TrustAnchors::from_pem_files(&config.signing.trust_anchors) {
-        Ok(anchors) => anchors,
+    let signing = match Policy::from_config(&config.signing) {
+        Ok(signing) => signing,
         Err(e) => {
             return Reply::refused(format!(
                 "Sertifikat CA tepercaya pada [signing] tidak dapat dibaca: {e}"
@@ -101,7 +101,7 @@ pub async fn submit(command: &Command, config: &Config, rules: &Rules) -> Reply 
                 config,
                 rules,
                 store: &store,
-                anchors: &anchors,
+                signing: &signing,
             };
             execute(command, &desk, Utc::now())
         }

@@ -40,7 +40,8 @@
 //! eight fields as one [`applicant::ApplicantFields`]) live in [`applicant`]; [`rulefile`] reads
 //! one rule file and [`rules`] loads them all; [`config`] is the daemon's TOML file; [`letter`]
 //! drafts the recommendation letter to BSrE (PDF and DOCX from `rules/letter.toml`);
-//! [`signature`] verifies the Kadis's PAdES-signed letter against the configured trust anchors;
+//! [`signature`] verifies the Kadis's PAdES-signed letter (his signature, its timestamps, what
+//! changed after it, revocation) against `[signing]`;
 //! `synth` (cargo feature `synth`) makes synthetic applications for tests and benchmarks
 //! (never real people's documents). `scripts/layers` keeps the modules on their floors.
 

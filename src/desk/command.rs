@@ -612,7 +612,7 @@ fn sign(cx: &Cx<'_>, id: &str, pdf: &[u8], by: &str) -> Result<Reply, CommandErr
     } = *cx;
 
     let case = get_case(store, id)?;
-    let info = check_signed_letter(pdf, &case, desk.anchors, now).map_err(|reason| {
+    let info = check_signed_letter(pdf, &case, desk.signing, now).map_err(|reason| {
         CommandError::refused(format!(
             "Surat bertanda tangan untuk kasus {} tidak diterima: {reason}",
             case.id

@@ -1,6 +1,7 @@
 //! The recommendation letter's use cases: a signed letter checked and accepted, and the
 //! package of files the verifier uploads to BSrE.
 
+use crate::applicant::ApplicantFields;
 use crate::case::sop::SopError;
 use crate::case::store::CaseStore;
 use crate::case::{Actor, Case, CaseId, EventKind, LetterFile, State};
@@ -8,7 +9,7 @@ use crate::config::{Config, Person};
 use crate::desk::reply::{CommandError, ReplyFile};
 use crate::outbound::compose::MailFile;
 use crate::outbound::{OutgoingMail, compose};
-use crate::signature::{SignedInfo, TrustAnchors, Verdict, verify_pdf};
+use crate::signature::{Policy, SignedInfo, Verdict, verify_pdf};
 use chrono::{DateTime, Utc};
 
 /// The largest signed letter staff may upload (CLI or web); a signed one-page letter is far
@@ -16,12 +17,12 @@ use chrono::{DateTime, Utc};
 pub const SIGNED_LETTER_LIMIT: usize = 20 * 1024 * 1024;
 
 /// Whether `pdf` is this case's recommendation letter with a valid electronic signature: the
-/// case waits for it, every signature verifies and chains to `anchors`, and the signed text
+/// case waits for it, the Kadis named in `policy` signed it and nothing but signatures and validation data changed after, and the signed text
 /// names the applicant's NIK. The reason, in Indonesian, when it is not.
 pub fn check_signed_letter(
     pdf: &[u8],
     case: &Case,
-    anchors: &TrustAnchors,
+    policy: &Policy,
     now: DateTime<Utc>,
 ) -> Result<SignedInfo, String> {
     if case.state != State::RekomendasiDikirim {
@@ -32,30 +33,63 @@ pub fn check_signed_letter(
             case.state.label_id()
         ));
     }
-    let info = match verify_pdf(pdf, anchors, now) {
+    let info = match verify_pdf(pdf, policy, now) {
         Verdict::Valid(info) => info,
         Verdict::Refused(refusal) => return Err(refusal.keterangan()),
     };
-    let nik: Option<String> = case
-        .applicant
-        .fields
-        .nik
-        .as_deref()
-        .map(|n| n.chars().filter(char::is_ascii_digit).collect());
-    let text: String = crate::text::pdf::read(info.signed_revision(pdf))
+    let text = crate::text::pdf::read(info.signed_revision(pdf))
         .map(|c| c.text)
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    match nik {
-        Some(nik) if !nik.is_empty() && text.contains(&nik) => Ok(info),
-        _ => Err(
-            "surat yang ditandatangani bukan surat rekomendasi untuk kasus ini: NIK \
-                  pemohon tidak tercantum di dalamnya."
-                .to_string(),
-        ),
+        .unwrap_or_default();
+    names_the_applicant(&text, &case.applicant.fields)?;
+    Ok(info)
+}
+
+/// Whether the text the Kadis signed is this applicant's letter: the NIK, the NIP and the
+/// name the draft was made from all appear (spacing and case aside), and no other NIK does.
+pub fn names_the_applicant(text: &str, fields: &ApplicantFields) -> Result<(), String> {
+    let squeeze = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+    let signed = squeeze(text);
+    let not_this = |what: &str| {
+        format!(
+            "surat yang ditandatangani bukan surat rekomendasi untuk kasus ini: {what} pemohon \
+             tidak tercantum di dalamnya."
+        )
+    };
+    let nik = fields.nik.as_deref().map(digits).unwrap_or_default();
+    if nik.is_empty() || !signed.contains(&nik) {
+        return Err(not_this("NIK"));
     }
+    if let Some(nip) = fields.nip.as_deref().map(digits).filter(|n| !n.is_empty())
+        && !signed.contains(&nip)
+    {
+        return Err(not_this("NIP"));
+    }
+    if let Some(name) = fields
+        .name
+        .as_deref()
+        .map(squeeze)
+        .filter(|n| !n.is_empty())
+        && !signed.contains(&name)
+    {
+        return Err(not_this("nama"));
+    }
+    let other = text
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 16 && *run != nik);
+    if let Some(other) = other {
+        return Err(format!(
+            "surat yang ditandatangani memuat NIK lain (berakhiran {}) selain NIK pemohon; \
+             surat rekomendasi hanya boleh memuat data pemohon kasus ini.",
+            &other[12..]
+        ));
+    }
+    Ok(())
 }
 
 /// Keeps a signed letter that passed [`check_signed_letter`] and tells the case's verifier
@@ -191,5 +225,49 @@ pub(super) fn name_for_file(name: &str) -> String {
         "pemohon".into()
     } else {
         out.chars().take(60).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> ApplicantFields {
+        ApplicantFields {
+            name: Some("Siti Rahmawati Uji".into()),
+            nik: Some("7502014506800001".into()),
+            nip: Some("198006052005012001".into()),
+            ..ApplicantFields::default()
+        }
+    }
+
+    #[test]
+    fn the_applicant_s_letter_passes_and_another_s_does_not() {
+        let good = "SURAT REKOMENDASI\nNama : SITI RAHMAWATI  UJI\nNIK : 7502014506800001\n\
+                    NIP : 19800605 200501 2 001\n";
+        assert_eq!(names_the_applicant(good, &fields()), Ok(()));
+        let other_name = good.replace("RAHMAWATI", "AMINAH");
+        assert!(
+            names_the_applicant(&other_name, &fields())
+                .unwrap_err()
+                .contains("nama")
+        );
+        let no_nip = good.replace("19800605 200501 2 001", "");
+        assert!(
+            names_the_applicant(&no_nip, &fields())
+                .unwrap_err()
+                .contains("NIP")
+        );
+        let two = format!("{good}NIK : 7502010101800002\n");
+        let err = names_the_applicant(&two, &fields()).unwrap_err();
+        assert!(
+            err.contains("berakhiran 0002") && !err.contains("75020101"),
+            "{err}"
+        );
+        assert!(
+            names_the_applicant("", &fields())
+                .unwrap_err()
+                .contains("NIK")
+        );
     }
 }

@@ -507,7 +507,7 @@ fn signed_letter(
         .iter()
         .filter(|a| a.file_type == FileType::Pdf)
         .find_map(
-            |att| match check_signed_letter(&att.data, case, desk.anchors, now) {
+            |att| match check_signed_letter(&att.data, case, desk.signing, now) {
                 Ok(info) => Some((sha256_hex(&att.data), info)),
                 Err(reason) => {
                     first_refusal.get_or_insert(reason);

@@ -16,7 +16,7 @@ pub mod reply;
 use crate::case::store::CaseStore;
 use crate::config::Config;
 use crate::rules::Rules;
-use crate::signature::TrustAnchors;
+use crate::signature::Policy;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 
@@ -25,8 +25,8 @@ pub struct Desk<'a> {
     pub config: &'a Config,
     pub rules: &'a Rules,
     pub store: &'a CaseStore,
-    /// Whose signatures on recommendation letters are accepted.
-    pub anchors: &'a TrustAnchors,
+    /// Whose signature on a recommendation letter gives it authority.
+    pub signing: &'a Policy,
 }
 
 /// What a [`Desk`] borrows, owned, for tasks that outlive one call (the control socket, the
@@ -35,7 +35,7 @@ pub struct Services {
     pub config: Config,
     pub rules: Rules,
     pub store: CaseStore,
-    pub anchors: TrustAnchors,
+    pub signing: Policy,
 }
 
 impl Services {
@@ -44,7 +44,7 @@ impl Services {
             config: &self.config,
             rules: &self.rules,
             store: &self.store,
-            anchors: &self.anchors,
+            signing: &self.signing,
         }
     }
 }

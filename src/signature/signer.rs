@@ -17,7 +17,10 @@ use rsa::{Pkcs1v15Sign, Pss, RsaPublicKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{
+    BasicConstraints, KeyUsage, KeyUsages, SubjectAltName, SubjectKeyIdentifier,
+};
 use x509_cert::name::Name;
 use x509_cert::time::Time;
 
@@ -269,18 +272,21 @@ pub(super) fn common_name(name: &Name) -> Option<String> {
         .iter()
         .flat_map(|rdn| rdn.0.iter())
         .find(|atv| atv.oid == OID_COMMON_NAME)
-        .map(|atv| match atv.value.tag() {
-            Tag::BmpString => {
-                let units: Vec<u16> = atv
-                    .value
-                    .value()
-                    .chunks_exact(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect();
-                String::from_utf16_lossy(&units)
-            }
-            _ => String::from_utf8_lossy(atv.value.value()).into_owned(),
-        })
+        .map(|atv| attribute_text(&atv.value))
+}
+
+fn attribute_text(value: &der::Any) -> String {
+    match value.tag() {
+        Tag::BmpString => {
+            let units: Vec<u16> = value
+                .value()
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        _ => String::from_utf8_lossy(value.value()).into_owned(),
+    }
 }
 
 pub(super) fn to_utc(time: Time) -> DateTime<Utc> {
@@ -289,27 +295,37 @@ pub(super) fn to_utc(time: Time) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-pub(super) fn verify_one(
-    pdf: &[u8],
-    sig: &Located,
-    anchors: &TrustAnchors,
-    now: DateTime<Utc>,
-) -> Result<SignedInfo, Refusal> {
-    let der = decode_contents(&pdf[sig.gap()])?;
+/// A CMS SignedData whose one signature verifies over its signed attributes, and whose
+/// messageDigest is the content's.
+pub(super) struct Checked<'a> {
+    pub(super) signer: &'a SignerInfo,
+    pub(super) signer_cert: &'a Certificate,
+    pub(super) certs: Vec<&'a Certificate>,
+    pub(super) digest: DigestAlg,
+    pub(super) signing_time: Option<DateTime<Utc>>,
+}
+
+pub(super) fn parse_signed_data(der: &[u8]) -> Result<SignedData, Refusal> {
     let malformed = |what| Refusal::Malformed { what };
-    let info = ContentInfo::from_der(&der).map_err(|_| malformed("isi /Contents bukan CMS"))?;
+    let info = ContentInfo::from_der(der).map_err(|_| malformed("isi /Contents bukan CMS"))?;
     if info.content_type != OID_SIGNED_DATA {
         return Err(malformed("CMS bukan SignedData"));
     }
-    let signed: SignedData = info
-        .content
+    info.content
         .decode_as()
-        .map_err(|_| malformed("SignedData tidak terbaca"))?;
-    if signed.encap_content_info.econtent.is_some() {
-        return Err(Refusal::Unsupported {
-            what: "tanda tangan tidak terpisah (bukan detached)",
-        });
-    }
+        .map_err(|_| malformed("SignedData tidak terbaca"))
+}
+
+/// Checks the one SignerInfo of `signed` (encoded as `der`): contentType is `content_type`,
+/// messageDigest is `content_digest` of the content, and the signature verifies with the
+/// certificate it names.
+pub(super) fn check_cms<'a>(
+    der: &[u8],
+    signed: &'a SignedData,
+    content_type: ObjectIdentifier,
+    content_digest: &dyn Fn(DigestAlg) -> Vec<u8>,
+) -> Result<Checked<'a>, Refusal> {
+    let malformed = |what| Refusal::Malformed { what };
     let mut signers = signed.signer_infos.0.iter();
     let signer = match (signers.next(), signers.next()) {
         (Some(signer), None) => signer,
@@ -338,7 +354,7 @@ pub(super) fn verify_one(
     let digest = DigestAlg::from_oid(signer.digest_alg.oid).ok_or(Refusal::Unsupported {
         what: "algoritme digest selain SHA-256/384/512",
     })?;
-    let signing_time = check_signed_attributes(pdf, sig, signer, digest)?.or(sig.claimed_time);
+    let signing_time = check_signed_attributes(signer, content_type, &content_digest(digest))?;
 
     let (kind, sig_digest) = signature_scheme(&signer.signature_algorithm, Some(digest)).ok_or(
         Refusal::Unsupported {
@@ -350,7 +366,7 @@ pub(super) fn verify_one(
         .as_ref()
         .ok_or(malformed("atribut bertanda tangan tidak terbaca"))?;
     let mut verified = None;
-    for encoding in signed_attribute_encodings(&der, attrs) {
+    for encoding in signed_attribute_encodings(der, attrs) {
         verified = signature_verifies(
             &signer_cert.tbs_certificate.subject_public_key_info,
             kind,
@@ -363,41 +379,39 @@ pub(super) fn verify_one(
         }
     }
     match verified {
-        Some(true) => {}
-        Some(false) => return Err(Refusal::SignatureInvalid),
-        None => {
-            return Err(Refusal::Unsupported {
-                what: "kunci publik selain RSA atau ECDSA P-256/P-384",
-            });
+        Some(true) => Ok(Checked {
+            signer,
+            signer_cert,
+            certs,
+            digest,
+            signing_time,
+        }),
+        Some(false) => Err(Refusal::SignatureInvalid),
+        None => Err(Refusal::Unsupported {
+            what: "kunci publik selain RSA atau ECDSA P-256/P-384",
+        }),
+    }
+}
+
+/// Every string in the certificate's subject and its subject alternative names (emails), for
+/// matching the configured signer.
+pub(super) fn subject_strings(cert: &Certificate) -> Vec<String> {
+    let mut out: Vec<String> = cert
+        .tbs_certificate
+        .subject
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .map(|atv| attribute_text(&atv.value))
+        .collect();
+    if let Some(san) = extension::<SubjectAltName>(cert) {
+        for name in san.0 {
+            if let GeneralName::Rfc822Name(email) = name {
+                out.push(email.to_string());
+            }
         }
     }
-
-    if !may_sign(signer_cert) {
-        return Err(Refusal::NotForSigning {
-            subject: common_name(&signer_cert.tbs_certificate.subject)
-                .unwrap_or_else(|| signer_cert.tbs_certificate.subject.to_string()),
-        });
-    }
-    let chain = build_chain(signer_cert, &certs, anchors)?;
-    let mut moments = vec![(now, Moment::Check)];
-    if let Some(at) = signing_time {
-        moments.insert(0, (at, Moment::Signing));
-    }
-    for cert in &chain {
-        check_validity(cert, &moments)?;
-    }
-
-    let subject = &signer_cert.tbs_certificate.subject;
-    Ok(SignedInfo {
-        signer_name: common_name(subject).unwrap_or_else(|| subject.to_string()),
-        signer_subject: subject.to_string(),
-        issuer_subject: signer_cert.tbs_certificate.issuer.to_string(),
-        signer_serial: hex::encode(signer_cert.tbs_certificate.serial_number.as_bytes()),
-        signing_time,
-        digest: digest.name(),
-        covered_len: sig.end(),
-        signatures: 1,
-    })
+    out
 }
 
 /// The encodings of the signed attributes the signature may be over, as a SET OF: first the
@@ -445,12 +459,11 @@ pub(super) fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {
     }
 }
 
-/// Checks contentType and messageDigest against the covered bytes; returns signingTime.
+/// Checks contentType and messageDigest against the content's digest; returns signingTime.
 pub(super) fn check_signed_attributes(
-    pdf: &[u8],
-    sig: &Located,
     signer: &SignerInfo,
-    digest: DigestAlg,
+    content_type: ObjectIdentifier,
+    actual: &[u8],
 ) -> Result<Option<DateTime<Utc>>, Refusal> {
     let malformed = |what| Refusal::Malformed { what };
     let attrs = signer.signed_attrs.as_ref().ok_or(Refusal::Unsupported {
@@ -464,18 +477,16 @@ pub(super) fn check_signed_attributes(
             _ => Err(malformed("atribut ganda dalam tanda tangan")),
         }
     };
-    let content_type = single(OID_CONTENT_TYPE)?
+    let claimed_type = single(OID_CONTENT_TYPE)?
         .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
         .ok_or(malformed("atribut contentType tidak ada"))?;
-    if content_type != OID_DATA {
-        return Err(malformed("atribut contentType bukan data"));
+    if claimed_type != content_type {
+        return Err(malformed("atribut contentType tidak sesuai isi"));
     }
     let claimed = single(OID_MESSAGE_DIGEST)?
         .and_then(|v| v.decode_as::<OctetString>().ok())
         .ok_or(malformed("atribut messageDigest tidak ada"))?;
-    let [a, b, c, d] = sig.range;
-    let actual = digest.hash(&[&pdf[a..a + b], &pdf[c..c + d]]);
-    if claimed.as_bytes() != actual.as_slice() {
+    if claimed.as_bytes() != actual {
         return Err(Refusal::ContentChanged);
     }
     match single(OID_SIGNING_TIME)? {
@@ -488,19 +499,19 @@ pub(super) fn check_signed_attributes(
     }
 }
 
-/// signer → intermediates from the CMS → an anchor, each link's signature checked.
+/// signer → intermediates (from the CMS, the DSS or the anchors' files) → an anchor, each link's signature checked.
 pub(super) fn build_chain<'a>(
     signer: &'a Certificate,
     pool: &[&'a Certificate],
-    anchors: &'a TrustAnchors,
+    anchors: &[&'a Certificate],
 ) -> Result<Vec<&'a Certificate>, Refusal> {
     let mut chain = vec![signer];
     let mut current = signer;
     for _ in 0..MAX_CHAIN {
-        if anchors.certs.iter().any(|anchor| anchor == current) {
+        if anchors.contains(&current) {
             return Ok(chain);
         }
-        if let Some(anchor) = anchors.certs.iter().find(|a| issued_by(current, a)) {
+        if let Some(anchor) = anchors.iter().copied().find(|a| issued_by(current, a)) {
             chain.push(anchor);
             return Ok(chain);
         }

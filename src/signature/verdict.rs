@@ -80,7 +80,7 @@ pub(super) fn parse_anchor_file(
     Ok(certs)
 }
 
-/// What a valid signed PDF tells about its (last) signature.
+/// What a valid signed PDF tells about the Kadis's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedInfo {
     /// Common name of the signer certificate's subject.
@@ -96,10 +96,19 @@ pub struct SignedInfo {
     pub signing_time: Option<DateTime<Utc>>,
     /// Digest algorithm of the signature, e.g. "SHA-256".
     pub digest: &'static str,
-    /// Bytes of the file the last signature covers (its /Contents excepted).
+    /// The time a verified RFC 3161 signature timestamp certifies.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// Where the Kadis's signed revision ends: the bytes the signature covers (its /Contents
+    /// excepted).
     pub covered_len: usize,
-    /// Signatures in the file, all verified.
+    /// Signatures in the file (document timestamps apart), all verified.
     pub signatures: usize,
+    /// Document timestamps in the file, all verified.
+    pub document_timestamps: usize,
+    /// Revisions after the Kadis's signature (signatures, timestamps, validation data only).
+    pub later_revisions: usize,
+    /// Other signers: information, never the letter's authority.
+    pub other_signers: Vec<String>,
 }
 
 impl SignedInfo {
@@ -153,6 +162,21 @@ pub enum Refusal {
         not_before: DateTime<Utc>,
         moment: Moment,
     },
+    /// No `[signing] signer` is configured: nobody's signature gives a letter authority.
+    NoSignerConfigured,
+    /// No signature is by the configured signer; `found` names who did sign.
+    WrongSigner { wanted: String, found: Vec<String> },
+    /// A revision after the Kadis's signature changes something other than signatures,
+    /// timestamps and validation data; `what` names it in Indonesian.
+    ChangedAfterSigning { revision: usize, what: String },
+    /// A certificate of the chain was revoked before the (trusted) signing time.
+    Revoked {
+        subject: String,
+        revoked_at: DateTime<Utc>,
+        source: &'static str,
+    },
+    /// A timestamp token does not verify (what, in Indonesian).
+    Timestamp { what: String },
     /// The signer's certificate may not sign documents (its key usage is for other things).
     NotForSigning { subject: String },
     /// A well-formed signature of a kind this desk does not check (what, in Indonesian).
@@ -203,6 +227,38 @@ impl Refusal {
                 moment.kata(),
                 not_before.format("%d-%m-%Y %H:%M UTC")
             ),
+            Refusal::NoSignerConfigured => "Penandatangan surat rekomendasi belum ditetapkan \
+                di konfigurasi sertel (bagian [signing.signer]: nama, surel, NIK atau sidik jari \
+                sertifikat Kadis), sehingga tidak ada tanda tangan yang dapat diterima. Mohon \
+                hubungi pengelola sertel."
+                .to_string(),
+            Refusal::WrongSigner { wanted, found } => format!(
+                "Surat tidak ditandatangani oleh Kadis ({wanted}). Tanda tangan pada berkas \
+                 dari: {}. Tanda tangan orang lain tidak dapat menggantikan tanda tangan Kadis.",
+                if found.is_empty() {
+                    "tidak ada".to_string()
+                } else {
+                    found.join(", ")
+                }
+            ),
+            Refusal::ChangedAfterSigning { revision, what } => format!(
+                "Berkas diubah setelah ditandatangani Kadis: revisi ke-{revision} sesudah tanda \
+                 tangan mengubah {what}. Setelah penandatanganan hanya boleh ditambahkan tanda \
+                 tangan, cap waktu dan data validasi. Mohon kirim berkas persis seperti hasil \
+                 BSrE eSign."
+            ),
+            Refusal::Revoked {
+                subject,
+                revoked_at,
+                source,
+            } => format!(
+                "Sertifikat elektronik {subject} telah dicabut pada {} (menurut data {source} \
+                 dalam berkas), sebelum waktu penandatanganan yang dapat dipastikan.",
+                revoked_at.format("%d-%m-%Y %H:%M UTC")
+            ),
+            Refusal::Timestamp { what } => {
+                format!("Cap waktu (timestamp) pada berkas tidak sah: {what}")
+            }
             Refusal::NotForSigning { subject } => format!(
                 "Sertifikat elektronik {subject} tidak diperuntukkan bagi tanda tangan \
                  (penggunaan kuncinya bukan digitalSignature atau nonRepudiation)."

@@ -348,7 +348,7 @@ fn assert_private(dir: &Path) {
 fn trust(config: &Path, ca: &Path) {
     let mut text = std::fs::read_to_string(config).unwrap();
     text.push_str(&format!(
-        "[signing]\ntrust_anchors = [\"{}\"]\n",
+        "[signing]\ntrust_anchors = [\"{}\"]\n[signing.signer]\ncommon_name = \"Kepala Dinas Uji\"\n",
         ca.display()
     ));
     std::fs::write(config, text).unwrap();

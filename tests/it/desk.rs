@@ -14,6 +14,7 @@ use sertel::case::retention;
 use sertel::case::store::CaseStore;
 use sertel::case::{EventKind, Purpose, State};
 use sertel::config::Config;
+use sertel::config::{SignerSpec, Signing};
 use sertel::daemon::{Outcome, process_next, send_due};
 use sertel::desk::command::{Command, execute};
 use sertel::desk::remind::remind;
@@ -22,7 +23,7 @@ use sertel::intake::maildir::Maildir;
 use sertel::intake::{Fetched, IntakeError, Locator, Mailbox};
 use sertel::outbound::folder::FolderTransport;
 use sertel::rules::Rules;
-use sertel::signature::TrustAnchors;
+use sertel::signature::Policy;
 
 fn config(root: &Path) -> Config {
     common::office_config(root, "")
@@ -34,7 +35,7 @@ struct Office {
     config: Config,
     rules: Rules,
     store: CaseStore,
-    anchors: TrustAnchors,
+    signing: Policy,
 }
 
 impl Office {
@@ -47,7 +48,7 @@ impl Office {
             config,
             rules: Rules::builtin(),
             store,
-            anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
+            signing: Policy::untrusting(),
         }
     }
 
@@ -56,7 +57,7 @@ impl Office {
             config: &self.config,
             rules: &self.rules,
             store: &self.store,
-            anchors: &self.anchors,
+            signing: &self.signing,
         }
     }
 }
@@ -603,7 +604,15 @@ fn full_application(from: &str, mid: &str, name: &str, nik: &str) -> Vec<u8> {
 async fn the_letter_is_drafted_signed_checked_and_followed_to_bsre() {
     let mut office = Office::new();
     let ca = common::pdfsign::TestCa::new(&office.dir.path().join("ca"), "Uji Root", "Kadis Uji");
-    office.anchors = TrustAnchors::from_pem_files(&[ca.cert_path()]).unwrap();
+    office.signing = Policy::from_config(&Signing {
+        trust_anchors: vec![ca.cert_path()],
+        tsa_anchors: Vec::new(),
+        signer: Some(SignerSpec {
+            common_name: Some("Kadis Uji".into()),
+            ..SignerSpec::default()
+        }),
+    })
+    .unwrap();
     let (root, store) = (office.dir.path(), &office.store);
     let desk = office.desk();
     let mut inbox = Maildir::open(&root.join("inbox")).unwrap();

@@ -11,7 +11,10 @@ use chrono::{DateTime, Utc};
 use common::pdfsign::{Key, TestCa, Validity, text_pdf};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use sertel::signature::{Moment, Refusal, TrustAnchors, Verdict, verify_pdf};
+use sertel::config::SignerSpec;
+use sertel::signature::{Moment, Policy, Refusal, SignerRule, TrustAnchors, Verdict, verify_pdf};
+
+mod pades;
 
 const NIK: &str = "7501234506780001";
 const KADIS: &str = "Dr. Ir. Hj. Fatmawati Äbdullah, M.Si.";
@@ -21,6 +24,7 @@ struct Fixture {
     ca: TestCa,
     other_ca: TestCa,
     anchors: TrustAnchors,
+    policy: Policy,
     letter: Vec<u8>,
     signed: Vec<u8>,
 }
@@ -40,18 +44,31 @@ static FIX: LazyLock<Fixture> = LazyLock::new(|| {
         _dir: dir,
         ca,
         other_ca,
+        policy: policy(anchors.clone(), KADIS),
         anchors,
         letter,
         signed,
     }
 });
 
+/// The Kadis's letters are checked against `anchors`, with `signer` named as the Kadis.
+fn policy(anchors: TrustAnchors, signer: &str) -> Policy {
+    Policy {
+        anchors,
+        tsa_anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
+        signer: Some(SignerRule::from_spec(&SignerSpec {
+            common_name: Some(signer.into()),
+            ..SignerSpec::default()
+        })),
+    }
+}
+
 fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
 fn refusal(pdf: &[u8]) -> Refusal {
-    match verify_pdf(pdf, &FIX.anchors, now()) {
+    match verify_pdf(pdf, &FIX.policy, now()) {
         Verdict::Refused(r) => r,
         Verdict::Valid(info) => panic!("accepted: {info:?}"),
     }
@@ -69,8 +86,8 @@ fn pdfsig(dir: &Path, pdf: &[u8]) -> String {
 
 #[test]
 fn signed_letter_is_valid_and_names_its_signer() {
-    let Verdict::Valid(info) = verify_pdf(&FIX.signed, &FIX.anchors, now()) else {
-        panic!("{:?}", verify_pdf(&FIX.signed, &FIX.anchors, now()));
+    let Verdict::Valid(info) = verify_pdf(&FIX.signed, &FIX.policy, now()) else {
+        panic!("{:?}", verify_pdf(&FIX.signed, &FIX.policy, now()));
     };
     assert_eq!(info.signer_name, KADIS);
     assert!(
@@ -179,8 +196,8 @@ fn a_line_end_after_the_final_eof_is_tolerated() {
     for tail in [&b"\r\n"[..], b"\n", b"\r\n\r\n  \t"] {
         let mut padded = FIX.signed.clone();
         padded.extend_from_slice(tail);
-        let Verdict::Valid(info) = verify_pdf(&padded, &FIX.anchors, now()) else {
-            panic!("{tail:?}: {:?}", verify_pdf(&padded, &FIX.anchors, now()));
+        let Verdict::Valid(info) = verify_pdf(&padded, &FIX.policy, now()) else {
+            panic!("{tail:?}: {:?}", verify_pdf(&padded, &FIX.policy, now()));
         };
         assert_eq!(info.covered_len, FIX.signed.len(), "{tail:?}");
     }
@@ -198,10 +215,31 @@ fn contents_len() -> usize {
 
 #[test]
 fn a_second_revision_over_a_signed_file_is_refused() {
-    // A new revision that replaces page content but keeps the old signature intact.
+    // A new revision without an xref of its own that replaces the page's content stream,
+    // object 2, while the signature stays intact: a viewer's repair shows it, so it is refused
+    // as bytes outside the signature, before any reading of what it changes.
     let mut updated = FIX.signed.clone();
-    updated.extend_from_slice(b"5 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n%%EOF\n");
+    updated.extend_from_slice(
+        b"2 0 obj\n<< /Length 28 >>\nstream\nBT /F1 11 Tf (palsu) Tj ET\nendstream\nendobj\n%%EOF\n",
+    );
     assert!(matches!(refusal(&updated), Refusal::NotWholeFile { .. }));
+    // Bytes that are no revision at all.
+    let mut junk = FIX.signed.clone();
+    junk.extend_from_slice(b"%%EOF garbage\n%%EOF\n");
+    assert!(matches!(refusal(&junk), Refusal::NotWholeFile { .. }));
+}
+
+#[test]
+fn signature_wrapping_objects_inside_the_contents_gap_are_refused() {
+    // The signature wrapping attack hides new objects in the excluded /Contents gap, where
+    // the digest does not see them: the gap must be one hex string and nothing else.
+    let mut wrapped = FIX.signed.clone();
+    let start = find(&wrapped, b"/Contents <") + "/Contents <".len();
+    let end = start + find(&wrapped[start..], b">");
+    let payload = b">\n9 0 obj << /Type /Page >> endobj\n<";
+    let at = end - payload.len() - 2;
+    wrapped[at..at + payload.len()].copy_from_slice(payload);
+    assert!(matches!(refusal(&wrapped), Refusal::NotWholeFile { .. }));
 }
 
 #[test]
@@ -213,7 +251,7 @@ fn a_signer_from_an_untrusted_ca_is_refused() {
     }
     let anchors = TrustAnchors::from_pem_files(&[FIX.other_ca.cert_path()]).unwrap();
     assert!(matches!(
-        verify_pdf(&signed, &anchors, now()),
+        verify_pdf(&signed, &policy(anchors.clone(), KADIS), now()),
         Verdict::Valid(_)
     ));
 }
@@ -292,7 +330,7 @@ fn an_expired_signer_certificate_is_refused() {
 #[test]
 fn a_certificate_expiring_before_the_check_is_refused() {
     let later = now() + chrono::Duration::days(4000);
-    match verify_pdf(&FIX.signed, &FIX.anchors, later) {
+    match verify_pdf(&FIX.signed, &FIX.policy, later) {
         Verdict::Refused(Refusal::CertificateExpired { moment, .. }) => {
             assert_eq!(moment, Moment::Check)
         }
@@ -300,7 +338,7 @@ fn a_certificate_expiring_before_the_check_is_refused() {
     }
     let earlier = now() - chrono::Duration::days(2);
     assert!(matches!(
-        verify_pdf(&FIX.signed, &FIX.anchors, earlier),
+        verify_pdf(&FIX.signed, &FIX.policy, earlier),
         Verdict::Refused(Refusal::CertificateNotYetValid { .. })
     ));
 }
@@ -308,8 +346,8 @@ fn a_certificate_expiring_before_the_check_is_refused() {
 #[test]
 fn two_signatures_both_verify_and_the_last_covers_all() {
     let twice = FIX.ca.sign(&FIX.signed);
-    let Verdict::Valid(info) = verify_pdf(&twice, &FIX.anchors, now()) else {
-        panic!("{:?}", verify_pdf(&twice, &FIX.anchors, now()));
+    let Verdict::Valid(info) = verify_pdf(&twice, &FIX.policy, now()) else {
+        panic!("{:?}", verify_pdf(&twice, &FIX.policy, now()));
     };
     assert_eq!(info.signatures, 2);
     assert_eq!(info.covered_len, twice.len());
@@ -341,7 +379,7 @@ fn trust_anchors_load_errors_name_the_file() {
     let none = TrustAnchors::from_pem_files(&[]).unwrap();
     let signed = FIX.ca.sign(&FIX.letter);
     assert!(matches!(
-        verify_pdf(&signed, &none, now()),
+        verify_pdf(&signed, &policy(none, KADIS), now()),
         Verdict::Refused(Refusal::UntrustedSigner { .. })
     ));
 }
@@ -361,7 +399,7 @@ fn hostile_byte_ranges_never_panic() {
     ] {
         let pdf = format!("{base}\n<< /Type /Sig /ByteRange {range} /Contents <3080> >>\n");
         assert!(matches!(
-            verify_pdf(pdf.as_bytes(), &FIX.anchors, now()),
+            verify_pdf(pdf.as_bytes(), &FIX.policy, now()),
             Verdict::Refused(_)
         ));
     }
@@ -398,7 +436,7 @@ fn mutated_signed_files_never_panic_nor_pass() {
                     to > at
                 }
             };
-            let verdict = verify_pdf(&pdf, &FIX.anchors, now());
+            let verdict = verify_pdf(&pdf, &FIX.policy, now());
             if changed && !(kind == 0 && touches_contents) {
                 prop_assert!(matches!(verdict, Verdict::Refused(_)), "{kind} at {at}");
             }
@@ -411,7 +449,7 @@ fn mutated_signed_files_never_panic_nor_pass() {
 fn a_chain_through_an_intermediate_in_the_cms_is_valid() {
     let sub = FIX.ca.intermediate("Sub CA Uji", KADIS);
     let signed = sub.sign(&FIX.letter);
-    match verify_pdf(&signed, &FIX.anchors, now()) {
+    match verify_pdf(&signed, &FIX.policy, now()) {
         Verdict::Valid(info) => assert!(info.issuer_subject.contains("Sub CA Uji"), "{info:?}"),
         other => panic!("{other:?}"),
     }
@@ -424,7 +462,7 @@ fn a_chain_through_an_intermediate_in_the_cms_is_valid() {
     // The intermediate itself as the anchor is enough.
     let anchors = TrustAnchors::from_pem_files(&[sub.cert_path()]).unwrap();
     assert!(matches!(
-        verify_pdf(&bare, &anchors, now()),
+        verify_pdf(&bare, &policy(anchors, KADIS), now()),
         Verdict::Valid(_)
     ));
 }
@@ -469,7 +507,7 @@ fn ecdsa_signer_is_valid(label: &str, key: Key) {
 /// `signed` verifies for sertel, naming `signer`, and for pdfsig; one changed NIK digit is
 /// `ContentChanged`.
 fn valid_for_sertel_and_pdfsig(signed: &[u8], signer: &str) {
-    match verify_pdf(signed, &FIX.anchors, now()) {
+    match verify_pdf(signed, &policy(FIX.anchors.clone(), signer), now()) {
         Verdict::Valid(info) => assert_eq!(info.signer_name, signer),
         other => panic!("{other:?}"),
     }
@@ -486,7 +524,7 @@ fn valid_for_sertel_and_pdfsig(signed: &[u8], signer: &str) {
 fn sha384_and_sha512_digests_are_checked() {
     for (md, name) in [("sha384", "SHA-384"), ("sha512", "SHA-512")] {
         let signed = FIX.ca.signer().sign_with(&FIX.letter, md, true);
-        match verify_pdf(&signed, &FIX.anchors, now()) {
+        match verify_pdf(&signed, &FIX.policy, now()) {
             Verdict::Valid(info) => assert_eq!(info.digest, name),
             other => panic!("{md}: {other:?}"),
         }
@@ -568,7 +606,7 @@ fn signed_attributes_in_the_signers_own_order_are_accepted() {
     let mut pdf = FIX.signed.clone();
     let hex = hex::encode_upper(&der);
     pdf[start..start + hex.len()].copy_from_slice(hex.as_bytes());
-    match verify_pdf(&pdf, &FIX.anchors, now()) {
+    match verify_pdf(&pdf, &FIX.policy, now()) {
         Verdict::Valid(info) => assert_eq!(info.signer_name, KADIS),
         other => panic!("{other:?}"),
     }
@@ -589,7 +627,7 @@ fn trust_anchors_load_from_der_and_from_a_pem_bundle() {
     let signed = FIX.other_ca.sign(&FIX.letter);
     let anchors = TrustAnchors::from_pem_files(&[der]).unwrap();
     assert!(matches!(
-        verify_pdf(&signed, &anchors, now()),
+        verify_pdf(&signed, &policy(anchors.clone(), KADIS), now()),
         Verdict::Valid(_)
     ));
 
@@ -598,11 +636,11 @@ fn trust_anchors_load_from_der_and_from_a_pem_bundle() {
     let anchors = TrustAnchors::from_pem(&bundle, "bundle.pem").unwrap();
     assert_eq!(anchors.subjects().len(), 2);
     assert!(matches!(
-        verify_pdf(&signed, &anchors, now()),
+        verify_pdf(&signed, &policy(anchors.clone(), KADIS), now()),
         Verdict::Valid(_)
     ));
     assert!(matches!(
-        verify_pdf(&FIX.signed, &anchors, now()),
+        verify_pdf(&FIX.signed, &policy(anchors.clone(), KADIS), now()),
         Verdict::Valid(_)
     ));
 }

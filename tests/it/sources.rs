@@ -21,7 +21,7 @@ use sertel::desk::command::{Command, execute};
 use sertel::desk::{ReplyLimiter, Services};
 use sertel::intake::maildir::Maildir;
 use sertel::rules::Rules;
-use sertel::signature::TrustAnchors;
+use sertel::signature::Policy;
 use sertel::synth::{KtpVariant, Person, person, render_ktp};
 use sertel::text::ocr::{Ocr, OcrMode};
 use sertel::web::{WebDesk, router};
@@ -81,7 +81,7 @@ impl Desk {
             config,
             rules: Rules::builtin(),
             store,
-            anchors: TrustAnchors::from_pem_files(&[]).unwrap(),
+            signing: Policy::untrusting(),
         });
         let reply = execute(
             &Command::UserAdd {

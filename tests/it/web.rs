@@ -26,7 +26,7 @@ use sertel::desk::accounts::{Role, hash_password};
 use sertel::desk::command::{Command, execute};
 use sertel::parse::parse_mail;
 use sertel::rules::Rules;
-use sertel::signature::TrustAnchors;
+use sertel::signature::Policy;
 use sertel::web::{WebDesk, router};
 use tower::ServiceExt;
 
@@ -93,12 +93,12 @@ impl Desk {
     fn with(dir: tempfile::TempDir, extra: &str, web_clock: fn() -> DateTime<Utc>) -> Desk {
         let config = config(dir.path(), extra);
         let store = CaseStore::open(&config.storage.data_dir).unwrap();
-        let anchors = TrustAnchors::from_pem_files(&config.signing.trust_anchors).unwrap();
+        let signing = Policy::from_config(&config.signing).unwrap();
         let services = Arc::new(Services {
             config,
             rules: Rules::builtin(),
             store: store.clone(),
-            anchors,
+            signing,
         });
         for (name, role, verifier) in [
             (
@@ -2158,7 +2158,7 @@ async fn an_accepted_signed_letter_moves_the_case_and_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let ca = common::pdfsign::TestCa::new(&dir.path().join("ca"), "Uji Root", "Kadis Uji");
     let signing = format!(
-        "[signing]\ntrust_anchors = [\"{}\"]\n",
+        "[signing]\ntrust_anchors = [\"{}\"]\n[signing.signer]\ncommon_name = \"Kadis Uji\"\n",
         ca.cert_path().display()
     );
     // The signer's certificate is valid from the moment it was made, so the desk checks the

@@ -11,7 +11,7 @@ use sertel::outbound::folder::FolderTransport;
 use sertel::outbound::smtp::SmtpTransport;
 use sertel::outbound::{OutgoingMail, SendError, Transport};
 use sertel::rules::Rules;
-use sertel::signature::TrustAnchors;
+use sertel::signature::Policy;
 use sertel::text::ocr::{Ocr, OcrError, TesseractOcr};
 use sertel::web::{self, WebDesk};
 use sertel::{control, daemon};
@@ -70,13 +70,13 @@ pub(super) async fn daemon_main(
     })?;
     let store =
         CaseStore::open(&config.storage.data_dir).context("basis data kasus tidak dapat dibuka")?;
-    let anchors = TrustAnchors::from_pem_files(&config.signing.trust_anchors)
+    let signing = Policy::from_config(&config.signing)
         .context("sertifikat CA tepercaya pada [signing] tidak dapat dibaca")?;
     let services = Arc::new(Services {
         config,
         rules,
         store,
-        anchors,
+        signing,
     });
     let socket = control::socket_path(&services.config.storage.data_dir);
     // A socket left by a killed daemon would refuse the bind; the store's lock already
@@ -123,7 +123,8 @@ pub(super) async fn daemon_main(
         verifiers = config.office.verifiers.len(),
         auto_assign = config.office.auto_assign,
         web = config.web.as_ref().map(|w| w.listen.to_string()).unwrap_or_default(),
-        trust_anchors = desk.anchors.subjects().len(),
+        trust_anchors = desk.signing.anchors.subjects().len(),
+        signer_configured = desk.signing.signer.is_some(),
         "sertel daemon started"
     );
     let result = match (&config.intake.imap, &config.intake.maildir) {

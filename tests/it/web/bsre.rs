@@ -135,7 +135,7 @@ fn bsre_section(base_url: &str) -> String {
 /// letter drafted and sent to the Kadis.
 async fn drafted(dir: tempfile::TempDir, ca: &TestCa, base_url: &str) -> Desk {
     let extra = format!(
-        "[signing]\ntrust_anchors = [\"{}\"]\n{}",
+        "[signing]\ntrust_anchors = [\"{}\"]\n[signing.signer]\ncommon_name = \"Kadis Uji\"\n{}",
         ca.cert_path().display(),
         bsre_section(base_url)
     );
