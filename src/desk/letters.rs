@@ -37,14 +37,14 @@ pub fn check_signed_letter(
         Verdict::Valid(info) => info,
         Verdict::Refused(refusal) => return Err(refusal.keterangan()),
     };
-    let text = crate::text::pdf::read(info.signed_revision(pdf))
-        .map(|c| c.text)
-        .unwrap_or_default();
+    // What a viewer shows, not the text layer: text drawn invisibly, white, off the page,
+    // clipped away or in a hidden layer is not what the Kadis saw when he signed.
+    let text = crate::signature::visible_text(info.signed_revision(pdf)).unwrap_or_default();
     names_the_applicant(&text, &case.applicant.fields)?;
     Ok(info)
 }
 
-/// Whether the text the Kadis signed is this applicant's letter: the NIK, the NIP and the
+/// Whether the text the Kadis saw and signed is this applicant's letter: the NIK, the NIP and the
 /// name the draft was made from all appear (spacing and case aside), and no other NIK does.
 pub fn names_the_applicant(text: &str, fields: &ApplicantFields) -> Result<(), String> {
     let squeeze = |s: &str| -> String {

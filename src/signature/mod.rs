@@ -1,7 +1,8 @@
 //! Verification of a PDF signed with BSrE eSign (PAdES B-B to B-LTA): which bytes each
 //! signature covers (`pdf`), the CMS over them and the chain to an anchor (`signer`), RFC 3161
 //! timestamps (`timestamp`), embedded OCSP and CRLs (`revocation`), whose signature counts
-//! (`policy`), and what the revisions after the Kadis's signature changed (`revisions`).
+//! (`policy`), what the revisions after the Kadis's signature changed (`revisions`), and
+//! the text a viewer shows on the revision he signed (`visible`).
 //!
 //! The verdict is data ([`Verdict`]): a refusal carries an Indonesian `keterangan()` for the
 //! reply to the Kadis. `Err` ([`SignatureError`]) only comes from loading the trust anchors.
@@ -17,6 +18,7 @@ mod revocation;
 mod signer;
 mod timestamp;
 mod verdict;
+mod visible;
 
 use pdf::*;
 pub use policy::*;
@@ -25,6 +27,7 @@ use revocation::{Evidence, check_revocation};
 use signer::*;
 use timestamp::TsaTrust;
 pub use verdict::*;
+pub use visible::{VisibleError, visible_text};
 
 /// Checks `pdf` as the Kadis's signed letter: every signature and document timestamp verifies
 /// and chains to its anchors, unrevoked by what the file carries; the Kadis (the policy's

@@ -284,10 +284,26 @@ impl Verdict {
     /// The sentence for the reply, in Indonesian.
     pub fn keterangan(&self) -> String {
         match self {
-            Verdict::Valid(info) => format!(
-                "Tanda tangan elektronik sah, ditandatangani oleh {}.",
-                info.signer_name
-            ),
+            Verdict::Valid(info) => {
+                let mut text = format!(
+                    "Tanda tangan elektronik sah, ditandatangani oleh {}",
+                    info.signer_name
+                );
+                if let Some(at) = info.timestamp {
+                    text.push_str(&format!(
+                        " (cap waktu {})",
+                        at.format("%d-%m-%Y %H:%M UTC")
+                    ));
+                }
+                text.push('.');
+                if !info.other_signers.is_empty() {
+                    text.push_str(&format!(
+                        " Tanda tangan lain pada berkas (sebagai keterangan): {}.",
+                        info.other_signers.join(", ")
+                    ));
+                }
+                text
+            }
             Verdict::Refused(refusal) => refusal.keterangan(),
         }
     }

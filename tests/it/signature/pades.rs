@@ -144,6 +144,11 @@ fn two_signers_each_b_lt_name_the_kadis_as_the_authority() {
     };
     assert_eq!(two.signatures, 2);
     assert_eq!(two.other_signers, vec!["Sekretaris Dinas Uji".to_string()]);
+    let said = Verdict::Valid(two).keterangan();
+    assert!(
+        said.contains(KADIS) && said.contains("cap waktu") && said.contains("Sekretaris"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -255,25 +260,26 @@ fn another_case_s_letter_carrying_this_nik_as_invisible_text_is_not_this_case_s(
     let Verdict::Valid(info) = verify_pdf(&pdf, &signed.policy, chrono::Utc::now()) else {
         panic!("the Kadis's signature should verify");
     };
-    let text = sertel::text::pdf::read(info.signed_revision(&pdf))
+    let layer = sertel::text::pdf::read(info.signed_revision(&pdf))
         .unwrap()
         .text;
-    assert!(text.contains(NIK), "the hidden NIK is in the text layer");
+    assert!(layer.contains(NIK), "the hidden NIK is in the text layer");
+    let text = sertel::signature::visible_text(info.signed_revision(&pdf)).unwrap();
+    assert!(!text.contains(NIK), "the hidden NIK is not shown: {text}");
+    assert!(text.contains(OTHER_NIK), "{text}");
     let fields = sertel::applicant::ApplicantFields {
         name: Some("Siti Rahmawati Uji".into()),
         nik: Some(NIK.into()),
         ..Default::default()
     };
     let err = sertel::desk::letters::names_the_applicant(&text, &fields).unwrap_err();
-    assert!(err.contains("nama") || err.contains("NIK lain"), "{err}");
+    assert!(err.contains("NIK pemohon tidak tercantum"), "{err}");
     // This case's own letter, as signed, passes.
     let (own, _) = file("b-lta").unwrap();
     let Verdict::Valid(info) = verify_pdf(&own, &signed.policy, chrono::Utc::now()) else {
         panic!("b-lta");
     };
-    let text = sertel::text::pdf::read(info.signed_revision(&own))
-        .unwrap()
-        .text;
+    let text = sertel::signature::visible_text(info.signed_revision(&own)).unwrap();
     assert_eq!(
         sertel::desk::letters::names_the_applicant(&text, &fields),
         Ok(())
