@@ -290,10 +290,7 @@ impl Verdict {
                     info.signer_name
                 );
                 if let Some(at) = info.timestamp {
-                    text.push_str(&format!(
-                        " (cap waktu {})",
-                        at.format("%d-%m-%Y %H:%M UTC")
-                    ));
+                    text.push_str(&format!(" (cap waktu {})", at.format("%d-%m-%Y %H:%M UTC")));
                 }
                 text.push('.');
                 if !info.other_signers.is_empty() {

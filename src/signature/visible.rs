@@ -3,8 +3,8 @@
 //! 7, white fill, a size under 2 pt, outside the page, clipped away, or in optional content
 //! that is off). Form XObjects are read as they are drawn.
 
-use lopdf::content::Content;
 use lopdf::Encoding;
+use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::BTreeSet;
 
@@ -293,7 +293,10 @@ impl Reader<'_> {
                     hidden.pop();
                 }
                 "Do" if depth < MAX_DEPTH && !hidden.contains(&true) => {
-                    let name = args.first().and_then(|a| a.as_name().ok()).unwrap_or_default();
+                    let name = args
+                        .first()
+                        .and_then(|a| a.as_name().ok())
+                        .unwrap_or_default();
                     self.form(resources, name, &state, depth);
                 }
                 _ => {}
@@ -402,7 +405,12 @@ impl Reader<'_> {
             Err(_) if stream.dict.get(b"Filter").is_err() => stream.content.clone(),
             Err(_) => return,
         };
-        self.run(&content, own.as_ref().unwrap_or(resources), inner, depth + 1);
+        self.run(
+            &content,
+            own.as_ref().unwrap_or(resources),
+            inner,
+            depth + 1,
+        );
     }
 }
 
@@ -411,7 +419,10 @@ fn font_encoding<'a>(
     resources: &Dictionary,
     font: &[u8],
 ) -> Option<Encoding<'a>> {
-    let fonts = resources.get(b"Font").ok().and_then(|f| deref_dict(doc, f))?;
+    let fonts = resources
+        .get(b"Font")
+        .ok()
+        .and_then(|f| deref_dict(doc, f))?;
     let id = fonts.get(font).ok()?.as_reference().ok();
     let dict = match id {
         Some(id) => doc.get_dictionary(id).ok()?,
@@ -451,7 +462,12 @@ fn extend(bbox: Option<[f64; 4]>, (x, y): (f64, f64)) -> [f64; 4] {
 }
 
 fn intersect(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
-    [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])]
+    [
+        a[0].max(b[0]),
+        a[1].max(b[1]),
+        a[2].min(b[2]),
+        a[3].min(b[3]),
+    ]
 }
 
 fn inside(b: [f64; 4], x: f64, y: f64) -> bool {
@@ -471,7 +487,8 @@ mod tests {
             "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
             "Encoding" => "WinAnsiEncoding",
         });
-        let ocg = doc.add_object(dictionary! { "Type" => "OCG", "Name" => Object::string_literal("x") });
+        let ocg =
+            doc.add_object(dictionary! { "Type" => "OCG", "Name" => Object::string_literal("x") });
         let form = doc.add_object(Stream::new(
             dictionary! {
                 "Type" => "XObject", "Subtype" => "Form",

@@ -153,7 +153,20 @@ async fn a_case_goes_from_first_mail_to_terbit() {
         "CA Tidak Dikenal",
         "Kepala Dinas Uji",
     );
-    trust(&config, &ca.cert_path());
+    // A second, independent signing stack (pyHanko) with its own root and TSA: its B-LT letter
+    // is what BSrE returns with LTV on.
+    let pades_dir = work.path().join("pades");
+    std::fs::create_dir_all(&pades_dir).unwrap();
+    if !crate::signature::pades::available() {
+        return;
+    }
+    let none = Path::new("-");
+    crate::signature::pades::run(&pades_dir, [none, none], "-", "pki", "Kepala Dinas Uji");
+    trust(
+        &config,
+        &[ca.cert_path(), pades_dir.join("root.pem")],
+        &pades_dir.join("tsa-root.pem"),
+    );
     let _daemon = start_daemon(&config, None, &work.path().join("pause"));
     let d = servers.domain.clone();
 
@@ -300,7 +313,7 @@ async fn a_case_goes_from_first_mail_to_terbit() {
     assert!(!told.contains(&id) && !told.contains("Rahmat"), "{told}");
     assert_eq!(cases(&config).len(), 1);
 
-    letter_to_terbit(&servers, &config, &id, &ca, &stranger).await;
+    letter_to_terbit(&servers, &config, &id, [&ca, &stranger], &pades_dir).await;
 
     // What an operator reads: the run, by case number, and no personal data or secret.
     let log = std::fs::read_to_string(log_path(&config)).unwrap();
@@ -344,12 +357,16 @@ fn assert_private(dir: &Path) {
     }
 }
 
-/// Adds the test CA as the trust anchor for signed letters.
-fn trust(config: &Path, ca: &Path) {
+/// Adds the test CAs as the trust anchors for signed letters, `tsa` for timestamps, and the
+/// Kadis by name.
+fn trust(config: &Path, cas: &[std::path::PathBuf], tsa: &Path) {
     let mut text = std::fs::read_to_string(config).unwrap();
+    let anchors: Vec<String> = cas.iter().map(|c| format!("\"{}\"", c.display())).collect();
     text.push_str(&format!(
-        "[signing]\ntrust_anchors = [\"{}\"]\n[signing.signer]\ncommon_name = \"Kepala Dinas Uji\"\n",
-        ca.display()
+        "[signing]\ntrust_anchors = [{}]\ntsa_anchors = [\"{}\"]\n\
+         [signing.signer]\ncommon_name = \"Kepala Dinas Uji\"\n",
+        anchors.join(", "),
+        tsa.display()
     ));
     std::fs::write(config, text).unwrap();
 }
@@ -402,8 +419,8 @@ async fn letter_to_terbit(
     servers: &MailServers,
     config: &Path,
     id: &str,
-    ca: &TestCa,
-    stranger: &TestCa,
+    [ca, stranger]: [&TestCa; 2],
+    pades_dir: &Path,
 ) {
     // The text application's NIK differs from the sample KTP's: the verifier overrides.
     let (ok, said, err) = sertel(
@@ -440,9 +457,21 @@ async fn letter_to_terbit(
     assert!(names.iter().any(|n| n.ends_with(".docx")), "{names:?}");
     let draft = pdf_attachment(&request);
 
-    // Refused, each with a reply to the Kadis and no change: unsigned, tampered, untrusted.
-    let signed = ca.sign(&draft);
-    let mut tampered = signed.clone();
+    // Refused, each with a reply to the Kadis and no change: unsigned, tampered, untrusted,
+    // signed by someone who is not the Kadis. Accepted: the pyHanko B-LT letter (its DSS in a
+    // revision after the signature).
+    let draft_path = pades_dir.join("draft.pdf");
+    std::fs::write(&draft_path, &draft).unwrap();
+    crate::signature::pades::run(
+        pades_dir,
+        [&draft_path, &draft_path],
+        "-",
+        "daemon",
+        "Kepala Dinas Uji",
+    );
+    let signed = std::fs::read(pades_dir.join("b-lt.pdf")).unwrap();
+    let not_kadis = std::fs::read(pades_dir.join("forgery-stranger.pdf")).unwrap();
+    let mut tampered = ca.sign(&draft);
     let at = tampered.len() / 3;
     tampered[at] ^= 0x01;
     let refusals = [
@@ -452,6 +481,7 @@ async fn letter_to_terbit(
             stranger.sign(&draft),
             "tidak diterbitkan oleh penyelenggara",
         ),
+        (not_kadis, "Pegawai Lain Uji"),
     ];
     for (n, (pdf, words)) in refusals.into_iter().enumerate() {
         kadis_replies(servers, &request, pdf, &format!("refused-{n}")).await;
@@ -471,7 +501,7 @@ async fn letter_to_terbit(
         assert_eq!(state_of(config, id), "rekomendasi_dikirim");
     }
 
-    // The real thing: signed by the trusted CA, from the Kadis's account.
+    // The real thing: B-LT, signed by the Kadis under the trusted root, from his account.
     kadis_replies(servers, &request, signed.clone(), "signed").await;
     // The verifier had the assignment and the alert about the second sender of this NIK.
     let told = servers

@@ -435,6 +435,36 @@ fn docx_converted_by_libreoffice_gives_the_same_text() {
         1,
         "LibreOffice dropped the emblem"
     );
+
+    // The office signs what LibreOffice made (SRIKANDI's path): pyHanko B-LT over it is
+    // accepted, and the text the Kadis saw names this applicant.
+    if !crate::signature::pades::available() {
+        return;
+    }
+    let converted = out.join("surat.pdf");
+    let signer = "Kepala Dinas Uji";
+    crate::signature::pades::run(dir.path(), [&converted, &converted], "-", "daemon", signer);
+    let signed = std::fs::read(dir.path().join("b-lt.pdf")).unwrap();
+    let policy = sertel::signature::Policy::from_config(&sertel::config::Signing {
+        trust_anchors: vec![dir.path().join("root.pem")],
+        tsa_anchors: vec![dir.path().join("tsa-root.pem")],
+        signer: Some(sertel::config::SignerSpec {
+            common_name: Some(signer.into()),
+            ..Default::default()
+        }),
+    })
+    .unwrap();
+    let sertel::signature::Verdict::Valid(info) =
+        sertel::signature::verify_pdf(&signed, &policy, chrono::Utc::now())
+    else {
+        panic!("the LibreOffice letter signed B-LT is refused");
+    };
+    let seen = sertel::signature::visible_text(info.signed_revision(&signed)).unwrap();
+    assert_eq!(
+        sertel::desk::letters::names_the_applicant(&seen, &record(NAMES[0]).fields),
+        Ok(()),
+        "{seen}"
+    );
 }
 
 /// How many images `pdfimages -list` finds (soft masks not counted).

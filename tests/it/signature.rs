@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, TestRunner};
 use sertel::config::SignerSpec;
 use sertel::signature::{Moment, Policy, Refusal, SignerRule, TrustAnchors, Verdict, verify_pdf};
 
-mod pades;
+pub mod pades;
 
 const NIK: &str = "7501234506780001";
 const KADIS: &str = "Dr. Ir. Hj. Fatmawati Äbdullah, M.Si.";

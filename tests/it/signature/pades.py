@@ -3,12 +3,17 @@
 pyHanko signs (PAdES B-B, B-T, B-LT, B-LTA in both layouts, two signers) with a test PKI
 made here with `cryptography`, shaped like Root CA Indonesia -> BSrE -> the Kadis, with a
 separate timestamp authority, OCSP answers and CRLs. It also builds the forgeries sertel must
-refuse. Usage: pades.py OUT_DIR LETTER.pdf OTHER_LETTER.pdf NIK
+refuse. Usage: pades.py OUT_DIR LETTER.pdf OTHER_LETTER.pdf NIK [all|daemon|pki]
+
+The PKI is kept in OUT_DIR/pki and reused when it is there (`pki` makes only it, so a daemon
+can trust its root before the letter exists; `daemon` signs LETTER as B-LT, and as a stranger).
+The Kadis's common name is $PADES_KADIS_CN (default "Kepala Dinas Uji PAdES").
 """
 
 import datetime
 import io
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,16 +30,20 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.validation import dss
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import QRStampStyle, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
 OUT = Path(sys.argv[1])
-LETTER = Path(sys.argv[2]).read_bytes()
-OTHER = Path(sys.argv[3]).read_bytes()
+MODE = sys.argv[5] if len(sys.argv) > 5 else "all"
+LETTER = Path(sys.argv[2]).read_bytes() if MODE != "pki" else b""
+OTHER = Path(sys.argv[3]).read_bytes() if MODE == "all" else b""
 NIK = sys.argv[4]
+KADIS_CN = os.environ.get("PADES_KADIS_CN", "Kepala Dinas Uji PAdES")
 NOW = datetime.datetime.now(datetime.timezone.utc)
+PKI = OUT / "pki"
+PKI.mkdir(parents=True, exist_ok=True)
 
 
 def name(cn):
@@ -93,14 +102,28 @@ def asn1_key(key):
         serialization.NoEncryption()))
 
 
-root = issue("Root CA Indonesia Uji", ca=True)
-bsre = issue("BSrE Uji", issuer=root, ca=True)
-kadis = issue("Kepala Dinas Uji PAdES", issuer=bsre)
-sekretaris = issue("Sekretaris Dinas Uji", issuer=bsre, key=ec.generate_private_key(ec.SECP384R1()))
-stranger = issue("Pegawai Lain Uji", issuer=bsre)
-revoked = issue("Kepala Dinas Uji PAdES", issuer=bsre)
-tsa_root = issue("TSA Root Uji", ca=True)
-tsa = issue("TSA Uji", issuer=tsa_root, eku=[ExtendedKeyUsageOID.TIME_STAMPING])
+def kept(label, *args, **kwargs):
+    """The pair saved under OUT/pki, made by `issue` the first time."""
+    cert_path, key_path = PKI / f"{label}.pem", PKI / f"{label}.key"
+    if cert_path.exists():
+        return (x509.load_pem_x509_certificate(cert_path.read_bytes()),
+                serialization.load_pem_private_key(key_path.read_bytes(), None))
+    pair = issue(*args, **kwargs)
+    pem(cert_path, pair[0])
+    key_pem(key_path, pair[1])
+    return pair
+
+
+root = kept("root", "Root CA Indonesia Uji", ca=True)
+bsre = kept("bsre", "BSrE Uji", issuer=root, ca=True)
+kadis = kept("kadis", KADIS_CN, issuer=bsre)
+sekretaris = kept("sekretaris", "Sekretaris Dinas Uji", issuer=bsre,
+                  key=ec.generate_private_key(ec.SECP384R1()))
+stranger = kept("stranger", "Pegawai Lain Uji", issuer=bsre)
+revoked = kept("revoked", KADIS_CN, issuer=bsre)
+kadis_ec = kept("kadis-ec", KADIS_CN, issuer=bsre, key=ec.generate_private_key(ec.SECP384R1()))
+tsa_root = kept("tsa-root", "TSA Root Uji", ca=True)
+tsa = kept("tsa", "TSA Uji", issuer=tsa_root, eku=[ExtendedKeyUsageOID.TIME_STAMPING])
 pem(OUT / "root.pem", root[0])
 pem(OUT / "tsa-root.pem", tsa_root[0])
 
@@ -150,22 +173,25 @@ STAMPER = timestamps.DummyTimeStamper(
     tsa_cert=asn1_cert(tsa[0]), tsa_key=asn1_key(tsa[1]), certs_to_embed=[asn1_cert(tsa_root[0])])
 
 
-def signer(pair):
+def signer(pair, pss=False):
     return signers.SimpleSigner(
         signing_cert=asn1_cert(pair[0]), signing_key=asn1_key(pair[1]),
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert(bsre[0])]))
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert(bsre[0])]), prefer_pss=pss)
 
 
-def sign(pdf, who, field, stamp=False, lt=False, lta=False, box=None):
+def sign(pdf, who, field, stamp=False, lt=False, lta=False, box=None, pss=False, qr=False):
     meta = signers.PdfSignatureMetadata(
         field_name=field, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
         embed_validation_info=lt, validation_context=context() if lt else None,
         use_pades_lta=lta)
     spec = fields.SigFieldSpec(field, box=box) if box else None
+    text = "Ditandatangani secara elektronik oleh %(signer)s"
+    style = QRStampStyle(stamp_text=text) if qr else TextStampStyle(stamp_text=text)
     out = signers.PdfSigner(
-        meta, signer(who), timestamper=STAMPER if stamp else None, new_field_spec=spec,
-        stamp_style=TextStampStyle(stamp_text="Ditandatangani secara elektronik oleh %(signer)s"),
-    ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+        meta, signer(who, pss), timestamper=STAMPER if stamp else None, new_field_spec=spec,
+        stamp_style=style,
+    ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
+               appearance_text_params={"url": "https://tte.gorontalokab.go.id/v/uji"} if qr else None)
     return out.getvalue()
 
 
@@ -262,6 +288,13 @@ def asn1_crl(der):
     return asn1_crl_mod.CertificateList.load(der)
 
 
+if MODE == "pki":
+    sys.exit(0)
+if MODE == "daemon":
+    write("b-lt", sign(LETTER, kadis, "Signature1", stamp=True, lt=True))
+    write("forgery-stranger", sign(LETTER, stranger, "Signature1", stamp=True))
+    sys.exit(0)
+
 # Accepted: what BSrE and other real signers return.
 write("b-b", sign(LETTER, kadis, "Signature1"))
 write("b-t", sign(LETTER, kadis, "Signature1", stamp=True))
@@ -271,6 +304,10 @@ write("b-lt", b_lt)
 write("b-lta", sign(LETTER, kadis, "Signature1", stamp=True, lt=True, lta=True))
 write("b-t-then-doc-timestamp", doc_timestamp(sign(LETTER, kadis, "Signature1", stamp=True)))
 write("two-signers-lt", sign(b_lt, sekretaris, "Signature2", stamp=True, lt=True))
+write("b-lt-pss", sign(LETTER, kadis, "Signature1", stamp=True, lt=True, pss=True))
+write("b-lt-p384", sign(LETTER, kadis_ec, "Signature1", stamp=True, lt=True))
+write("b-lt-qr", sign(LETTER, kadis, "Signature1", stamp=True, lt=True, qr=True,
+                      box=(360, 60, 560, 140)))
 qpdf = OUT / "qpdf-in.pdf"
 qpdf.write_bytes(LETTER)
 subprocess.run(["qpdf", "--object-streams=generate", str(qpdf), str(OUT / "qpdf-out.pdf")],
@@ -328,5 +365,5 @@ def pyhanko_verdicts(label):
 
 
 for checked in ["b-b", "b-t", "b-lt", "b-lta", "b-t-then-doc-timestamp", "two-signers-lt",
-                 "qpdf-b-lt", "forgery-resigned", "forgery-incremental"]:
+                "qpdf-b-lt", "b-lt-pss", "b-lt-p384", "b-lt-qr", "forgery-resigned", "forgery-incremental"]:
     pyhanko_verdicts(checked)

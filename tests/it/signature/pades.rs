@@ -22,11 +22,37 @@ fn python() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyhanko-venv/bin/python")
 }
 
+/// Whether pyHanko's venv is there; a test without it fails unless skipping is allowed.
+pub fn available() -> bool {
+    let there = python().exists();
+    if !there {
+        skip("pyHanko venv missing (scripts/setup makes target/pyhanko-venv)");
+    }
+    there
+}
+
+/// Runs pades.py in `mode` (all, daemon, pki) into `dir`, the Kadis named `kadis`; root.pem
+/// and tsa-root.pem land in `dir`.
+pub fn run(dir: &Path, [letter, other]: [&Path; 2], nik: &str, mode: &str, kadis: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/signature/pades.py");
+    let out = Command::new(python())
+        .arg(script)
+        .args([dir, letter, other])
+        .args([nik, mode])
+        .env("PADES_KADIS_CN", kadis)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pades.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The letters pades.py signs, made once; `None` when pyHanko is missing and skipping is
 /// allowed.
 static SIGNED: LazyLock<Option<Signed>> = LazyLock::new(|| {
-    if !python().exists() {
-        skip("pyHanko venv missing (scripts/setup makes target/pyhanko-venv)");
+    if !available() {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -41,18 +67,7 @@ static SIGNED: LazyLock<Option<Signed>> = LazyLock::new(|| {
     };
     std::fs::write(&letter, lines("Siti Rahmawati Uji", NIK)).unwrap();
     std::fs::write(&other, lines("Budi Lain Uji", OTHER_NIK)).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/signature/pades.py");
-    let out = Command::new(python())
-        .arg(script)
-        .args([dir.path(), &letter, &other])
-        .arg(NIK)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "pades.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run(dir.path(), [&letter, &other], NIK, "all", KADIS);
     let policy = Policy::from_config(&Signing {
         trust_anchors: vec![dir.path().join("root.pem")],
         tsa_anchors: vec![dir.path().join("tsa-root.pem")],
@@ -135,6 +150,24 @@ fn b_lta_in_both_layouts_is_accepted() {
     let t_then_ts = accepted("b-t-then-doc-timestamp").unwrap();
     assert_eq!(t_then_ts.document_timestamps, 1);
     assert_eq!(t_then_ts.later_revisions, 1);
+}
+
+#[test]
+fn rsassa_pss_ecdsa_p384_and_a_qr_stamp_from_pyhanko_are_accepted() {
+    let Some(pss) = accepted("b-lt-pss") else {
+        return;
+    };
+    assert!(pss.later_revisions >= 1);
+    let (pdf, _) = file("b-lt-pss").unwrap();
+    // The CMS names id-RSASSA-PSS (1.2.840.113549.1.1.10), as hex in /Contents.
+    assert!(
+        pdf.windows(22)
+            .any(|w| w.eq_ignore_ascii_case(b"06092A864886F70D01010A"))
+    );
+    let p384 = accepted("b-lt-p384").unwrap();
+    assert_eq!(p384.digest, "SHA-256");
+    let qr = accepted("b-lt-qr").unwrap();
+    assert!(qr.later_revisions >= 1);
 }
 
 #[test]
