@@ -309,10 +309,14 @@ impl Reader<'_> {
                 let trm = multiply(&tm, &state.ctm);
                 let (x, y) = apply(&trm, 0.0, 0.0);
                 let scale = (trm[0] * trm[0] + trm[1] * trm[1]).sqrt();
+                // Modes 3 and 7 paint nothing; 1 and 5 only stroke; the rest fill.
+                let no_ink = match state.render {
+                    3 | 7 => true,
+                    1 | 5 => state.stroke_white,
+                    _ => state.fill_white,
+                };
                 let seen = !hidden.contains(&true)
-                    && !matches!(state.render, 3 | 7)
-                    && !(matches!(state.render, 0 | 2 | 4 | 6) && state.fill_white)
-                    && !(matches!(state.render, 1 | 5) && state.stroke_white)
+                    && !no_ink
                     && state.size.abs() * scale >= 2.0
                     && inside(self.page, x, y)
                     && inside(state.clip, x, y);
