@@ -10,6 +10,7 @@ use crate::applicant::{
 };
 use crate::classify::{Basis, DocKind};
 use crate::extract::Document;
+use crate::parse::FileType;
 use crate::extract::body::BodyForm;
 use crate::text::{Source, Unreadable};
 
@@ -195,6 +196,32 @@ impl Evidence<'_> {
         self.document(kind).filter(|d| d.unreadable.is_none())
     }
 
+    /// An attachment nothing recognised that may be this kind: a photo or scan for the KTP
+    /// (after the KTP, the SK), a PDF or document for the SK. An applicant whose weak photo
+    /// was not recognised attached it all the same, and must not be told it is missing.
+    fn candidate(&self, kind: DocKind) -> Option<&Document> {
+        if self.document(kind).is_some() {
+            return None;
+        }
+        let unknown = || {
+            self.documents
+                .iter()
+                .filter(|d| d.kind == DocKind::Other && d.basis == Basis::None)
+        };
+        let picture = |d: &&Document| d.file_type.is_image() || d.file_type == FileType::Heic;
+        let paper = |d: &&Document| matches!(d.file_type, FileType::Pdf | FileType::Zip | FileType::Ole);
+        match kind {
+            DocKind::Ktp => unknown().find(picture).or_else(|| unknown().find(paper)),
+            DocKind::Sk => {
+                let ktp_taken = self.candidate(DocKind::Ktp).map(|d| d.filename.as_str());
+                unknown()
+                    .find(paper)
+                    .or_else(|| unknown().find(|d| picture(d) && Some(d.filename.as_str()) != ktp_taken))
+            }
+            _ => None,
+        }
+    }
+
     fn body_nik(&self) -> Option<Result<Nik, crate::applicant::NikError>> {
         self.body.nik.as_deref().map(Nik::parse)
     }
@@ -240,6 +267,9 @@ fn attached(ev: &Evidence<'_>, kind: DocKind) -> Result<Verdict, NotApplicable> 
             Status::Ok,
             format!("{} terlampir: {}", kind.label_id(), d.filename),
         ),
+        None if ev.candidate(kind).is_some() => Err(NotApplicable(
+            "an unrecognised attachment may be it: the readable check speaks",
+        )),
         None => verdict(
             Status::Missing,
             format!(
@@ -251,6 +281,18 @@ fn attached(ev: &Evidence<'_>, kind: DocKind) -> Result<Verdict, NotApplicable> 
 }
 
 fn readable(ev: &Evidence<'_>, kind: DocKind) -> Result<Verdict, NotApplicable> {
+    if let Some(doc) = ev.candidate(kind) {
+        return verdict(
+            Status::Invalid,
+            format!(
+                "{}: terlampir, tetapi tidak terbaca sebagai {} (foto buram, gelap, terpotong \
+                 atau format yang belum dapat dibaca); mohon kirim ulang foto atau pindaian yang \
+                 lebih jelas",
+                doc.filename,
+                kind.label_id()
+            ),
+        );
+    }
     let doc = ev
         .document(kind)
         .ok_or(NotApplicable("no document of this kind"))?;
@@ -588,7 +630,6 @@ fn email_official(ev: &Evidence<'_>) -> Result<Verdict, NotApplicable> {
 pub(crate) mod tests {
     use super::*;
     use crate::extract::{Fields, ktp, sk};
-    use crate::parse::FileType;
     use crate::rules::Rules;
 
     pub(crate) const NIK: &str = "7502015203850001"; // woman, born 12-03-85
@@ -766,6 +807,37 @@ pub(crate) mod tests {
                 .detail
                 .contains("Kota Gorontalo")
         );
+    }
+
+    #[test]
+    fn an_attached_photo_nothing_recognised_is_unreadable_never_missing() {
+        // A camera or WhatsApp name, a weak photo (or a HEIC not decoded): classed "other".
+        let unknown = |name: &str, file_type: FileType| {
+            let mut d = doc(DocKind::Other, &[]);
+            d.filename = name.into();
+            d.file_type = file_type;
+            d.basis = Basis::None;
+            d
+        };
+        let items = check(
+            &body(),
+            &[unknown("IMG_20240203_102046.jpg", FileType::Jpeg), sk_doc()],
+        );
+        assert_eq!(problems(&items), vec!["unreadable_ktp"]);
+        let item = items.iter().find(|i| i.id == "unreadable_ktp").unwrap();
+        assert!(item.detail.contains("IMG_20240203_102046.jpg"), "{}", item.detail);
+        // Two unknown files, one a photo and one a PDF: the photo may be the KTP, the PDF the
+        // SK; neither is "missing".
+        let items = check(
+            &body(),
+            &[
+                unknown("IMG_4910.HEIC", FileType::Heic),
+                unknown("scan0001.pdf", FileType::Pdf),
+            ],
+        );
+        assert_eq!(problems(&items), vec!["unreadable_ktp", "unreadable_sk"]);
+        // Nothing attached at all is still missing.
+        assert_eq!(problems(&check(&body(), &[])), vec!["missing_ktp", "missing_sk"]);
     }
 
     #[test]

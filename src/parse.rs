@@ -2,6 +2,10 @@
 //! sniffed types.
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+
+mod html;
+
+pub use html::html_to_text;
 use serde::Serialize;
 
 /// Forwarded messages nest; applications are at most a forward of a forward. Deeper levels are
@@ -283,10 +287,21 @@ fn automated(message: &Message<'_>, from: Option<&str>) -> Option<String> {
     .then(|| format!("sender {local}"))
 }
 
+/// The first text body: text/plain as sent, or an HTML-only body converted with its block
+/// structure kept (mail-parser's own conversion runs table cells and divs together).
+fn body_text(message: &Message<'_>) -> Option<String> {
+    let part = message.parts.get(*message.text_body.first()? as usize)?;
+    match &part.body {
+        PartType::Text(text) => Some(text.to_string()),
+        PartType::Html(html) => Some(html_to_text(html)),
+        _ => None,
+    }
+}
+
 /// Moves every attachment's bytes out of the parsed message (a 40 MB scan is not copied), and
 /// descends into forwarded messages.
 fn collect(message: &mut Message<'_>, depth: usize, mail: &mut ParsedMail) {
-    if let Some(body) = message.body_text(0) {
+    if let Some(body) = body_text(message) {
         if !mail.body.is_empty() {
             // The same marker mail clients put above an inline forward, so the body reader
             // knows where the forwarder's note ends and the applicant's own mail begins.
