@@ -5,13 +5,13 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::applicant::{
-    EmailAddress, Field, NameMatch, Nik, Nip, Phone, name_distance, names_match, province_name,
-    regency_name,
+    EmailAddress, Field, NameMatch, Nik, Nip, Phone, is_cut_short, name_distance, names_match,
+    province_name, regency_name,
 };
 use crate::classify::{Basis, DocKind};
 use crate::extract::Document;
-use crate::parse::FileType;
 use crate::extract::body::BodyForm;
+use crate::parse::FileType;
 use crate::text::{Source, Unreadable};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -209,14 +209,15 @@ impl Evidence<'_> {
                 .filter(|d| d.kind == DocKind::Other && d.basis == Basis::None)
         };
         let picture = |d: &&Document| d.file_type.is_image() || d.file_type == FileType::Heic;
-        let paper = |d: &&Document| matches!(d.file_type, FileType::Pdf | FileType::Zip | FileType::Ole);
+        let paper =
+            |d: &&Document| matches!(d.file_type, FileType::Pdf | FileType::Zip | FileType::Ole);
         match kind {
             DocKind::Ktp => unknown().find(picture).or_else(|| unknown().find(paper)),
             DocKind::Sk => {
                 let ktp_taken = self.candidate(DocKind::Ktp).map(|d| d.filename.as_str());
-                unknown()
-                    .find(paper)
-                    .or_else(|| unknown().find(|d| picture(d) && Some(d.filename.as_str()) != ktp_taken))
+                unknown().find(paper).or_else(|| {
+                    unknown().find(|d| picture(d) && Some(d.filename.as_str()) != ktp_taken)
+                })
             }
             _ => None,
         }
@@ -584,15 +585,26 @@ fn names_agree(s: &Settings, ev: &Evidence<'_>) -> Result<Verdict, NotApplicable
             if names_match(a.1, b.1) != NameMatch::Different {
                 continue;
             }
-            let ocr_doubt = a.2.min(b.2) < 1.0;
+            let confidence = a.2.min(b.2);
             let detail = format!(
                 "nama di {} ({}) berbeda dengan nama di {} ({})",
                 a.0, a.1, b.0, b.1
             );
-            if ocr_doubt && name_distance(a.1, b.1) <= s.name_slip_letters {
-                review.push(format!("{detail}; mungkin salah baca OCR"));
+            // Only a reading can slip: two typed names that differ are a mismatch.
+            let why = if confidence >= 1.0 {
+                None
+            } else if confidence < s.min_confidence {
+                Some("pembacaan OCR kurang yakin")
+            } else if is_cut_short(a.1, b.1) {
+                Some("nama terbaca terpotong (silau atau tercetak dua baris)")
+            } else if name_distance(a.1, b.1) <= s.name_slip_letters {
+                Some("mungkin salah baca OCR")
             } else {
-                return verdict(Status::Mismatch, detail);
+                None
+            };
+            match why {
+                Some(why) => review.push(format!("{detail}; {why}")),
+                None => return verdict(Status::Mismatch, detail),
             }
         }
     }
@@ -825,7 +837,11 @@ pub(crate) mod tests {
         );
         assert_eq!(problems(&items), vec!["unreadable_ktp"]);
         let item = items.iter().find(|i| i.id == "unreadable_ktp").unwrap();
-        assert!(item.detail.contains("IMG_20240203_102046.jpg"), "{}", item.detail);
+        assert!(
+            item.detail.contains("IMG_20240203_102046.jpg"),
+            "{}",
+            item.detail
+        );
         // Two unknown files, one a photo and one a PDF: the photo may be the KTP, the PDF the
         // SK; neither is "missing".
         let items = check(
@@ -837,7 +853,10 @@ pub(crate) mod tests {
         );
         assert_eq!(problems(&items), vec!["unreadable_ktp", "unreadable_sk"]);
         // Nothing attached at all is still missing.
-        assert_eq!(problems(&check(&body(), &[])), vec!["missing_ktp", "missing_sk"]);
+        assert_eq!(
+            problems(&check(&body(), &[])),
+            vec!["missing_ktp", "missing_sk"]
+        );
     }
 
     #[test]
@@ -917,6 +936,24 @@ pub(crate) mod tests {
         assert_eq!(
             status(&check(&b, &[ktp_doc(NIK, 0.97), sk_doc()]), "name_mismatch"),
             Some(Status::Ok)
+        );
+        // Cut short by glare, a lost space with a stray mark, an unsure reading: review.
+        for (read, conf) in [
+            ("SITI NURHALIZA", 0.93),
+            (". SITINURHALIZAABAS", 0.9),
+            ("ANI WULANDARI", 0.5),
+        ] {
+            let mut ktp = ktp_doc(NIK, 0.97);
+            ktp.fields.set("name", read.into(), conf);
+            let items = check(&body(), &[ktp, sk_doc()]);
+            assert_eq!(status(&items, "name_mismatch"), Some(Status::Review), "{read}");
+        }
+        // A confident reading of another name is still a mismatch.
+        let mut ktp = ktp_doc(NIK, 0.97);
+        ktp.fields.set("name", "ANI WULANDARI".into(), 0.95);
+        assert_eq!(
+            status(&check(&body(), &[ktp, sk_doc()]), "name_mismatch"),
+            Some(Status::Mismatch)
         );
     }
 

@@ -272,11 +272,20 @@ fn is_initial_of(initial: &str, word: &str) -> bool {
     initial.chars().count() == 1 && word.chars().count() > 1 && word.starts_with(initial)
 }
 
-/// Levenshtein distance between the folded forms, so a one-letter OCR slip ("RAHMAT" read as
-/// "RAHMAI") can be told apart from a different person.
+/// Levenshtein distance between the folded forms with spaces set aside, so a one-letter OCR
+/// slip ("RAHMAT" read as "RAHMAI") or a lost space ("JULIANAAKUBA") can be told apart from a
+/// different person. A stray single letter before the name that the other name does not
+/// start with (a mark from the card's edge read as "I" or "L") is dropped first.
 pub fn name_distance(a: &str, b: &str) -> usize {
-    let fa: Vec<char> = folded_words(a).join(" ").chars().collect();
-    let fb: Vec<char> = folded_words(b).join(" ").chars().collect();
+    let (fa, fb) = (folded_words(a), folded_words(b));
+    let (fa, fb) = (trim_stray(&fa, &fb), trim_stray(&fb, &fa));
+    // A lost space also joins a doubled letter across the words ("JULIANA AKUBA").
+    let glued = |words: &[String]| -> Vec<char> {
+        let mut chars: Vec<char> = words.concat().chars().collect();
+        chars.dedup();
+        chars
+    };
+    let (fa, fb) = (glued(fa), glued(fb));
     let mut previous: Vec<usize> = (0..=fb.len()).collect();
     for (i, ca) in fa.iter().enumerate() {
         let mut current = Vec::with_capacity(fb.len() + 1);
@@ -288,6 +297,32 @@ pub fn name_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[fb.len()]
+}
+
+fn trim_stray<'a>(words: &'a [String], other: &[String]) -> &'a [String] {
+    match (words, other.first()) {
+        ([first, rest @ ..], Some(theirs))
+            if first.chars().count() == 1
+                && !rest.is_empty()
+                && !theirs.starts_with(first.as_str()) =>
+        {
+            rest
+        }
+        _ => words,
+    }
+}
+
+/// Whether one name reads as the start of the other ("MARIAM PURNAMASARI" of MARIAM
+/// PURNAMASARI HAMZAH, "WAHYU" of WAHYUNI NUSI): a reading cut short by glare or by a second
+/// printed line, not another person. The shorter must keep at least four letters.
+pub fn is_cut_short(a: &str, b: &str) -> bool {
+    let (fa, fb) = (folded_words(a).concat(), folded_words(b).concat());
+    let (short, long) = if fa.len() <= fb.len() {
+        (fa, fb)
+    } else {
+        (fb, fa)
+    };
+    short.chars().count() >= 4 && short != long && long.starts_with(&short)
 }
 
 #[cfg(test)]
@@ -416,6 +451,24 @@ mod tests {
         assert_eq!(name_distance("Muhammad Yusuf", "Moh. Jusuf"), 0);
         assert!(name_distance("Rahmat Hasan", "Fatma Dali") > 5);
         assert_eq!(name_distance("", "Abas"), 4);
+        // What the cards gave: a lost space, a stray mark before the name.
+        assert_eq!(name_distance(". JUUANAAKUBA", "Juliana Akuba"), 2);
+        assert_eq!(name_distance("I HARMAN YUNUS", "Harman Yunus"), 0);
+        assert_eq!(name_distance("IARMAN YUNUS", "Harman Yunus"), 1);
+        assert_eq!(
+            name_distance("HIRMA MULYANI KANGO", "Irma Mulyani Kango"),
+            1
+        );
+        // A single letter the other name also starts with is a word, not a stray mark.
+        assert_eq!(name_distance("A Rahman", "Abdul Rahman"), 4);
+        assert!(is_cut_short(
+            "MARIAM PURNAMASARI",
+            "Mariam Purnamasari Hamzah, S.Pd"
+        ));
+        assert!(is_cut_short("WAHYU", "Wahyuni Nusi"));
+        assert!(!is_cut_short("ANI", "Anita Dali"));
+        assert!(!is_cut_short("Siti Abas", "Siti Abas"));
+        assert!(!is_cut_short("Rahmat Lamato", "Rahmat Hasan"));
     }
 
     proptest! {

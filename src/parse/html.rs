@@ -8,9 +8,38 @@ const HIDDEN: &[&str] = &["script", "style", "head", "title", "template", "noscr
 
 /// Elements that start and end a line.
 const BLOCKS: &[&str] = &[
-    "p", "div", "br", "li", "ul", "ol", "tr", "table", "tbody", "thead", "tfoot", "h1", "h2",
-    "h3", "h4", "h5", "h6", "blockquote", "section", "article", "header", "footer", "hr",
-    "pre", "dl", "dt", "dd", "form", "fieldset", "address", "center", "caption",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "hr",
+    "pre",
+    "dl",
+    "dt",
+    "dd",
+    "form",
+    "fieldset",
+    "address",
+    "center",
+    "caption",
 ];
 
 /// The text of `html` as a mail client shows it, one block per line.
@@ -165,7 +194,8 @@ mod tests {
             html_to_text(divs),
             "Nama: Rusni Akuba\nNIK: 7502014506800001"
         );
-        let breaks = "<p>Yth. Kadis,<br>Nama: Rusni<br/>NIK:&#55;502</p><ul><li>KTP</li><li>SK</li></ul>";
+        let breaks =
+            "<p>Yth. Kadis,<br>Nama: Rusni<br/>NIK:&#55;502</p><ul><li>KTP</li><li>SK</li></ul>";
         assert_eq!(
             html_to_text(breaks),
             "Yth. Kadis,\nNama: Rusni\nNIK:7502\nKTP\nSK"
@@ -177,7 +207,16 @@ mod tests {
         let html = "<html><head><title>x</title><style>p{color:red}</style></head>\
             <body><!-- catatan --><script>alert(1)</script><p>Isi &amp; &bogus; &#xZZ; 3 &lt; 4</p>";
         assert_eq!(html_to_text(html), "Isi & &bogus; &#xZZ; 3 < 4");
-        for broken in ["<", "<p", "&", "<!--", "a<b", "<td>x", "<script>never closed", "ä<é>ö"] {
+        for broken in [
+            "<",
+            "<p",
+            "&",
+            "<!--",
+            "a<b",
+            "<td>x",
+            "<script>never closed",
+            "ä<é>ö",
+        ] {
             let _ = html_to_text(broken);
         }
         assert_eq!(html_to_text("a<b"), "a<b");
