@@ -946,7 +946,11 @@ pub(crate) mod tests {
             let mut ktp = ktp_doc(NIK, 0.97);
             ktp.fields.set("name", read.into(), conf);
             let items = check(&body(), &[ktp, sk_doc()]);
-            assert_eq!(status(&items, "name_mismatch"), Some(Status::Review), "{read}");
+            assert_eq!(
+                status(&items, "name_mismatch"),
+                Some(Status::Review),
+                "{read}"
+            );
         }
         // A confident reading of another name is still a mismatch.
         let mut ktp = ktp_doc(NIK, 0.97);

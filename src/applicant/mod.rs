@@ -11,7 +11,7 @@ pub mod sex;
 pub use email::{EmailAddress, EmailError};
 pub use fields::{ApplicantFields, Field};
 pub use name::{NameMatch, is_cut_short, name_distance, names_match, normalize_name};
-pub use nik::{Nik, NikError, province_name, regency_name};
+pub use nik::{Nik, NikError, printed_region, province_name, regency_name};
 pub use nip::{Nip, NipError, NipKind};
 pub use phone::{Phone, PhoneError};
 pub use sex::Sex;

@@ -78,6 +78,28 @@ pub fn regency_name(code4: &str) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
+/// The region code a KTP's header prints: "PROVINSI GORONTALO" gives "75", with
+/// "KABUPATEN GORONTALO" under it "7502". Letters only are compared, so OCR's spacing and
+/// punctuation do not matter; a header that names no tabled region gives `None`.
+pub fn printed_region(province: Option<&str>, regency: Option<&str>) -> Option<String> {
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphabetic())
+            .flat_map(char::to_uppercase)
+            .collect()
+    };
+    let named = letters(province?.trim_start_matches(|c: char| !c.is_alphabetic()));
+    let named = named.strip_prefix("PROVINSI").unwrap_or(&named).to_string();
+    let (code2, _) = PROVINCES.iter().find(|(_, name)| letters(name) == named)?;
+    let regency = regency.map(letters);
+    let code4 = REGENCIES
+        .iter()
+        .filter(|(code, _)| code.starts_with(code2))
+        .find(|(_, name)| regency.as_deref() == Some(letters(name).as_str()))
+        .map(|(code, _)| code.to_string());
+    Some(code4.unwrap_or_else(|| code2.to_string()))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NikError {
     #[error("nik must be 16 digits, found {found}")]
@@ -474,6 +496,25 @@ mod tests {
     fn province_and_regency_tables() {
         assert_eq!(province_name("11"), Some("Aceh"));
         assert_eq!(province_name("75"), Some("Gorontalo"));
+        let header = |p, r| printed_region(Some(p), r);
+        assert_eq!(
+            header("PROVINSI GORONTALO", Some("KABUPATEN GORONTALO")).as_deref(),
+            Some("7502")
+        );
+        assert_eq!(
+            header("PROVINSI GORONTALO", Some("KABUPATEN GORONTALO UTARA")).as_deref(),
+            Some("7505")
+        );
+        assert_eq!(
+            header("PROVINSI GORONTALO", Some("KOTA GORONTALO")).as_deref(),
+            Some("7571")
+        );
+        assert_eq!(header("PROVINSI  GORONTALO", None).as_deref(), Some("75"));
+        assert_eq!(
+            header("PROVINSI SULAWESI SELATAN", Some("KOTA MAKASSAR")).as_deref(),
+            Some("73")
+        );
+        assert_eq!(header("PROVINSI ATLANTIS", None), None);
         assert_eq!(province_name("96"), Some("Papua Barat Daya"));
         assert_eq!(province_name("20"), None);
         assert_eq!(regency_name("7501"), Some("Kabupaten Boalemo"));

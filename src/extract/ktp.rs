@@ -131,12 +131,23 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
         (number_of(value), l.conf)
     });
     let reread = read.nik_digits.as_ref().map(|d| d.digits.as_str());
-    let from_block = block
-        .as_ref()
-        .map_or_else(Vec::new, |(d, _)| nik_windows(d));
-    let from_reread = reread.map_or_else(Vec::new, nik_windows);
+    // The card's header prints the region the NIK's first digits must name; a bold "7" read
+    // as "1" is put back where the header says so (a NIK from elsewhere keeps its digits).
+    let region = crate::applicant::printed_region(f.get("province"), f.get("regency"));
+    let windows = |digits: &str| -> Vec<String> {
+        let mut found: Vec<String> = nik_windows(digits)
+            .into_iter()
+            .chain((digits.len() == Nik::LEN).then(|| digits.to_string()))
+            .map(|w| region_fixed(&w, region.as_deref()).unwrap_or(w))
+            .filter(|w| Nik::parse(w).is_ok())
+            .collect();
+        found.dedup();
+        found
+    };
+    let from_block = block.as_ref().map_or_else(Vec::new, |(d, _)| windows(d));
+    let from_reread = reread.map_or_else(Vec::new, windows);
     let enlarged = read.nik_digits.as_ref().and_then(|d| d.enlarged.as_ref());
-    let from_enlarged = enlarged.map_or_else(Vec::new, |e| nik_windows(&e.digits));
+    let from_enlarged = enlarged.map_or_else(Vec::new, |e| windows(&e.digits));
     let cb = block.as_ref().map_or(0.0, |(_, c)| *c);
     // Of the two readings with a confidence, the surer one that holds the value speaks for it.
     let ce = enlarged.map_or(0.0, |e| e.conf);
@@ -199,14 +210,26 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
             (only.clone(), cb * DISAGREEMENT_PENALTY)
         } else {
             // No reading holds a valid NIK: report the longest as read, with no confidence.
-            let raw = [block.map(|(d, _)| d), reread.map(str::to_string)]
-                .into_iter()
-                .flatten()
-                .max_by_key(String::len)?;
+            let raw = [
+                block.as_ref().map(|(d, _)| d.clone()),
+                reread.map(str::to_string),
+            ]
+            .into_iter()
+            .flatten()
+            .max_by_key(String::len)?;
             (raw, 0.0)
         };
     if value.len() < 8 {
         return None;
+    }
+    let as_read = [
+        block.as_ref().map(|(d, _)| d.as_str()),
+        reread,
+        enlarged.map(|e| e.digits.as_str()),
+    ];
+    if !as_read.iter().flatten().any(|r| r.contains(value.as_str())) {
+        // Digits the header changed are not a reading: certain only if the typed NIK agrees.
+        conf = conf.min(REGION_FIXED_CONF);
     }
     match Nik::parse(&value) {
         Ok(nik) if !agrees_with_card(&nik) => conf = conf.min(0.4),
@@ -214,6 +237,40 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
         Err(_) => conf = conf.min(0.3),
     }
     Some((value, conf))
+}
+
+/// The confidence at most of a NIK whose region digits the card's header corrected: below the
+/// rules' `min_confidence`, so it is never taken as certain on its own.
+const REGION_FIXED_CONF: f32 = 0.8;
+
+/// Digits OCR confuses in the bold NIK fonts, each way round.
+const CONFUSED: &[(u8, u8)] = &[
+    (b'1', b'7'),
+    (b'1', b'4'),
+    (b'2', b'7'),
+    (b'5', b'6'),
+    (b'5', b'3'),
+    (b'8', b'0'),
+    (b'8', b'3'),
+    (b'8', b'6'),
+    (b'0', b'6'),
+];
+
+/// The 16-digit window with its first digits replaced by the printed region's code, when
+/// every digit that disagrees is one OCR confuses with the printed one.
+fn region_fixed(digits: &str, region: Option<&str>) -> Option<String> {
+    let region = region?;
+    if digits.len() != Nik::LEN || digits.starts_with(region) {
+        return None;
+    }
+    let confusable = digits.bytes().zip(region.bytes()).all(|(read, printed)| {
+        read == printed
+            || CONFUSED
+                .iter()
+                .any(|&(a, b)| (a, b) == (read, printed) || (b, a) == (read, printed))
+    });
+    let fixed = format!("{region}{}", &digits[region.len()..]);
+    (confusable && Nik::parse(&fixed).is_ok()).then_some(fixed)
 }
 
 /// The 16-digit stretches of a reading that parse as a NIK: a stray mark beside the number
@@ -401,8 +458,10 @@ mod tests {
     #[test]
     fn the_enlarged_reading_decides_between_two_that_disagree() {
         // A slanted 7 read as 1 by the first digits-only reading; both are valid NIKs with the
-        // printed birth date, so only a third reading can tell them apart.
-        let mut r = read(CARD, 0.95, Some("1502015203850001"));
+        // printed birth date, so without the card's header only a third reading can tell them
+        // apart.
+        let headless = CARD.replace("PROVINSI GORONTALO\nKABUPATEN GORONTALO\n", "");
+        let mut r = read(&headless, 0.95, Some("1502015203850001"));
         let unsure = extract(&r);
         assert!(unsure.conf("nik") < 0.5);
         r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850001", 0.9));
@@ -413,6 +472,26 @@ mod tests {
         assert_eq!(extract(&r).get("nik"), Some("1502015203850001"));
         r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850007", 0.9));
         assert!(extract(&r).conf("nik") < 0.5);
+    }
+
+    #[test]
+    fn the_card_header_puts_back_a_seven_read_as_one() {
+        // The header says Kabupaten Gorontalo (7502): "1502" from the digits-only reading is
+        // the bold 7 read as 1, and agrees with the text line.
+        let f = extract(&read(CARD, 0.95, Some("1502015203850001")));
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        assert!(f.conf("nik") >= 0.95);
+        // Every reading says 1502: the header's digits are evidence, not a reading, so the
+        // NIK stays below certain (the typed NIK decides).
+        let card = CARD.replace("7502015203850001", "1502015203850001");
+        let f = extract(&read(&card, 0.95, Some("1502015203850001")));
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        assert!(f.conf("nik") <= REGION_FIXED_CONF);
+        // A NIK from elsewhere on a Gorontalo card is kept as printed (people move).
+        let card = CARD.replace("7502015203850001", "7371015203850001");
+        let f = extract(&read(&card, 0.95, Some("7371015203850001")));
+        assert_eq!(f.get("nik"), Some("7371015203850001"));
+        assert!(f.conf("nik") >= 0.95);
     }
 
     #[test]
