@@ -121,6 +121,8 @@ sekretaris = kept("sekretaris", "Sekretaris Dinas Uji", issuer=bsre,
                   key=ec.generate_private_key(ec.SECP384R1()))
 stranger = kept("stranger", "Pegawai Lain Uji", issuer=bsre)
 revoked = kept("revoked", KADIS_CN, issuer=bsre)
+bsre_old = kept("bsre-old", "BSrE Lama Uji", issuer=root, ca=True)
+kadis_old = kept("kadis-old", KADIS_CN, issuer=bsre_old)
 kadis_ec = kept("kadis-ec", KADIS_CN, issuer=bsre, key=ec.generate_private_key(ec.SECP384R1()))
 tsa_root = kept("tsa-root", "TSA Root Uji", ca=True)
 tsa = kept("tsa", "TSA Uji", issuer=tsa_root, eku=[ExtendedKeyUsageOID.TIME_STAMPING])
@@ -173,13 +175,16 @@ STAMPER = timestamps.DummyTimeStamper(
     tsa_cert=asn1_cert(tsa[0]), tsa_key=asn1_key(tsa[1]), certs_to_embed=[asn1_cert(tsa_root[0])])
 
 
-def signer(pair, pss=False):
+def signer(pair, pss=False, chain=None):
+    chain = [bsre] if chain is None else chain
     return signers.SimpleSigner(
         signing_cert=asn1_cert(pair[0]), signing_key=asn1_key(pair[1]),
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert(bsre[0])]), prefer_pss=pss)
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert(c[0]) for c in chain]),
+        prefer_pss=pss)
 
 
-def sign(pdf, who, field, stamp=False, lt=False, lta=False, box=None, pss=False, qr=False):
+def sign(pdf, who, field, stamp=False, lt=False, lta=False, box=None, pss=False, qr=False,
+         chain=None):
     meta = signers.PdfSignatureMetadata(
         field_name=field, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
         embed_validation_info=lt, validation_context=context() if lt else None,
@@ -188,7 +193,7 @@ def sign(pdf, who, field, stamp=False, lt=False, lta=False, box=None, pss=False,
     text = "Ditandatangani secara elektronik oleh %(signer)s"
     style = QRStampStyle(stamp_text=text) if qr else TextStampStyle(stamp_text=text)
     out = signers.PdfSigner(
-        meta, signer(who, pss), timestamper=STAMPER if stamp else None, new_field_spec=spec,
+        meta, signer(who, pss, chain), timestamper=STAMPER if stamp else None, new_field_spec=spec,
         stamp_style=style,
     ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
                appearance_text_params={"url": "https://tte.gorontalokab.go.id/v/uji"} if qr else None)
@@ -315,6 +320,10 @@ subprocess.run(["qpdf", "--object-streams=generate", str(qpdf), str(OUT / "qpdf-
 write("qpdf-b-lt", sign((OUT / "qpdf-out.pdf").read_bytes(), kadis, "Signature1",
                          stamp=True, lt=True))
 
+# The CMS without the intermediate, which only the DSS carries.
+write("intermediate-in-dss-only", with_dss(sign(LETTER, kadis, "Signature1", chain=[]),
+                                           GOOD["ocsps"], GOOD["crls"]))
+
 # Refused: the forgeries.
 # (1) Another case's letter, signed by the Kadis, changed to this NIK, re-signed by a stranger.
 signed_other = sign(OTHER, kadis, "Signature1")
@@ -340,6 +349,10 @@ write("forgery-revoked", with_dss(
     revoked_signed,
     [ocsp_answer(revoked[0], bsre, ocsp.OCSPCertStatus.REVOKED, NOW - datetime.timedelta(days=2))],
     GOOD["crls"]))
+# The issuing CA (an old BSrE intermediate) revoked by the root's CRL the file carries.
+write("forgery-revoked-intermediate", with_dss(
+    sign(LETTER, kadis_old, "Signature1", chain=[bsre_old]), [],
+    [crl(root, [bsre_old[0].serial_number])]))
 # Incremental saving attack: the Kadis's own letter, its NIK changed afterwards, no signature.
 write("forgery-incremental", replace_page_content(
     sign(LETTER, kadis, "Signature1"), NIK, other_nik(OTHER)))
@@ -365,5 +378,5 @@ def pyhanko_verdicts(label):
 
 
 for checked in ["b-b", "b-t", "b-lt", "b-lta", "b-t-then-doc-timestamp", "two-signers-lt",
-                "qpdf-b-lt", "b-lt-pss", "b-lt-p384", "b-lt-qr", "forgery-resigned", "forgery-incremental"]:
+                "qpdf-b-lt", "b-lt-pss", "b-lt-p384", "b-lt-qr", "intermediate-in-dss-only", "forgery-resigned", "forgery-incremental"]:
     pyhanko_verdicts(checked)
