@@ -1075,3 +1075,83 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod html_clients {
+    //! Forms as mail clients send them when the body is HTML only: the fields come back whole
+    //! whatever the markup, because [`crate::parse`] keeps the blocks.
+    use crate::parse::html_to_text;
+
+    use super::form_from_body;
+
+    const NAME: &str = "Rusni Akuba, S.Sos";
+    const NIK: &str = "7502046207880003";
+    const NIP: &str = "198807222011012003";
+
+    fn clients() -> Vec<(&'static str, String)> {
+        let rows = [
+            ("Nama", NAME),
+            ("Nomor Induk Kependudukan (NIK)", NIK),
+            ("Nomor Induk Pegawai (NIP)", NIP),
+            ("Jabatan", "Analis Kebijakan Ahli Muda"),
+            ("Unit Kerja", "Bagian Organisasi Setda"),
+            ("No. HP", "0812-4455-7788"),
+        ];
+        let join = |f: &dyn Fn(&str, &str) -> String| -> String {
+            rows.iter().map(|(l, v)| f(l, v)).collect::<Vec<_>>().concat()
+        };
+        vec![
+            (
+                "gmail divs",
+                format!(
+                    "<div dir=\"ltr\">Yth. Kadis,<div><br></div>{}<div>Terima kasih</div></div>",
+                    join(&|l, v| format!("<div>{l}: {v}</div>"))
+                ),
+            ),
+            (
+                "outlook table",
+                format!(
+                    "<html><body><p class=MsoNormal>Dengan hormat,</p><table class=MsoTableGrid>{}</table></body></html>",
+                    join(&|l, v| format!(
+                        "<tr><td width=200><p class=MsoNormal>{l}<o:p></o:p></p></td><td><p class=MsoNormal>:&nbsp;{v}<o:p></o:p></p></td></tr>"
+                    ))
+                ),
+            ),
+            (
+                "apple breaks",
+                format!(
+                    "<html><body style=\"word-wrap: break-word;\">Dengan hormat,<br>{}<br>Salam</body></html>",
+                    join(&|l, v| format!("{l}&nbsp;:&nbsp;{v}<br>"))
+                ),
+            ),
+            (
+                "list",
+                format!("<ol>{}</ol>", join(&|l, v| format!("<li>{l} : {v}</li>"))),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_client_s_html_form_gives_every_field_whole() {
+        for (client, html) in clients() {
+            let form = form_from_body(&html_to_text(&html));
+            assert_eq!(form.name.as_deref(), Some(NAME), "{client}");
+            assert_eq!(
+                form.nik.as_deref().map(|n| n.replace(' ', "")).as_deref(),
+                Some(NIK),
+                "{client}"
+            );
+            assert_eq!(
+                form.nip.as_deref().map(|n| n.replace(' ', "")).as_deref(),
+                Some(NIP),
+                "{client}"
+            );
+            assert_eq!(
+                form.position.as_deref(),
+                Some("Analis Kebijakan Ahli Muda"),
+                "{client}"
+            );
+            assert_eq!(form.unit.as_deref(), Some("Bagian Organisasi Setda"), "{client}");
+        }
+    }
+}
