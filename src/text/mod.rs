@@ -1,6 +1,7 @@
 //! Stage 4: text from an attachment — a PDF's text layer, or OCR of images and scanned pages
 //! after the card or page has been found and straightened.
 
+pub mod docx;
 pub mod image;
 pub mod ocr;
 pub mod pdf;
@@ -274,8 +275,28 @@ pub fn read_bytes(
             let img = decode(data, t).map_err(image_unreadable)?;
             read_image(&img, ocr)
         }
+        FileType::Zip => read_docx(data, ocr),
         other => Err(Unreadable::Format(other).into()),
     }
+}
+
+/// A Word document: its typed text when it has some (an SK typed in Word), else its pasted
+/// pictures read as scans are.
+fn read_docx(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
+    let content = docx::read(data).map_err(|e| match e {
+        docx::DocxError::NotDocx => Unreadable::Format(FileType::Zip),
+        docx::DocxError::Broken(m) => Unreadable::Broken(m),
+        docx::DocxError::TooLarge => Unreadable::TooLarge,
+    })?;
+    if pdf::has_meaningful_text(&content.text) {
+        return Ok(ReadText::from_plain(&content.text, Source::PlainText));
+    }
+    let pictures: Vec<DynamicImage> = content
+        .pictures
+        .iter()
+        .filter_map(|(bytes, kind)| decode(bytes, *kind).ok())
+        .collect();
+    read_pictures(&pictures, ocr)
 }
 
 fn image_unreadable(e: ImageError) -> Unreadable {
@@ -295,8 +316,14 @@ fn read_pdf(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
     if pdf::has_meaningful_text(&content.text) {
         return Ok(ReadText::from_plain(&content.text, Source::PdfText));
     }
+    read_pictures(&content.images, ocr)
+}
+
+/// The pictures of one attachment (a PDF's scanned pages, a DOCX's pasted photos) read one
+/// by one, their lines merged; the first NIK re-read found is kept.
+fn read_pictures(images: &[DynamicImage], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
     let mut merged: Option<ReadText> = None;
-    for (index, img) in content.images.iter().enumerate().take(MAX_OCR_IMAGES) {
+    for (index, img) in images.iter().enumerate().take(MAX_OCR_IMAGES) {
         let read = match read_image_at(img, index, ocr) {
             Ok(read) => read,
             Err(ReadError::Unreadable(_)) => continue,

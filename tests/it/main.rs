@@ -10,6 +10,7 @@ mod golden;
 mod hostile;
 mod imap;
 mod letter;
+mod reading;
 mod signature;
 mod sources;
 mod web;

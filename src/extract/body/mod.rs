@@ -1098,7 +1098,10 @@ mod html_clients {
             ("No. HP", "0812-4455-7788"),
         ];
         let join = |f: &dyn Fn(&str, &str) -> String| -> String {
-            rows.iter().map(|(l, v)| f(l, v)).collect::<Vec<_>>().concat()
+            rows.iter()
+                .map(|(l, v)| f(l, v))
+                .collect::<Vec<_>>()
+                .concat()
         };
         vec![
             (
@@ -1151,7 +1154,11 @@ mod html_clients {
                 Some("Analis Kebijakan Ahli Muda"),
                 "{client}"
             );
-            assert_eq!(form.unit.as_deref(), Some("Bagian Organisasi Setda"), "{client}");
+            assert_eq!(
+                form.unit.as_deref(),
+                Some("Bagian Organisasi Setda"),
+                "{client}"
+            );
         }
     }
 }

@@ -172,15 +172,21 @@ fn rsassa_pss_ecdsa_p384_and_a_qr_stamp_from_pyhanko_are_accepted() {
 
 #[test]
 fn an_intermediate_only_the_dss_carries_completes_the_chain() {
-    let Some(info) = accepted("intermediate-in-dss-only") else { return };
+    let Some(info) = accepted("intermediate-in-dss-only") else {
+        return;
+    };
     assert!(info.issuer_subject.contains("BSrE Uji"), "{info:?}");
 }
 
 #[test]
 fn an_issuing_ca_the_embedded_crl_revokes_is_refused() {
-    let Some(r) = refused("forgery-revoked-intermediate") else { return };
+    let Some(r) = refused("forgery-revoked-intermediate") else {
+        return;
+    };
     match &r {
-        Refusal::Revoked { subject, source, .. } => {
+        Refusal::Revoked {
+            subject, source, ..
+        } => {
             assert_eq!((subject.as_str(), *source), ("BSrE Lama Uji", "CRL"));
         }
         other => panic!("{other:?}"),
