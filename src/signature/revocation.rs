@@ -188,28 +188,19 @@ fn ocsp_revocation(
 /// Whether the response is signed by `issuer` itself or by a responder it delegated
 /// (issued by it, with the OCSPSigning key purpose).
 fn ocsp_signed_for(basic: &BasicOcspResponse, issuer: &Certificate) -> bool {
-    let Ok(tbs) = basic.tbs_response_data.to_der() else {
-        return false;
-    };
-    let Some(signature) = basic.signature.as_bytes() else {
-        return false;
-    };
-    let Some((kind, digest)) = signature_scheme(&basic.signature_algorithm, None) else {
-        return false;
-    };
+    let tbs = basic.tbs_response_data.to_der().ok();
     let delegated = basic.certs.iter().flatten().filter(|c| {
         issued_by(c, issuer)
             && extension::<ExtendedKeyUsage>(c)
                 .is_some_and(|eku| eku.0.contains(&OID_KP_OCSP_SIGNING))
     });
     std::iter::once(issuer).chain(delegated).any(|signer| {
-        signature_verifies(
+        signed_by(
             &signer.tbs_certificate.subject_public_key_info,
-            kind,
-            digest,
-            &tbs,
-            signature,
-        ) == Some(true)
+            &basic.signature_algorithm,
+            tbs.as_deref(),
+            basic.signature.as_bytes(),
+        )
     })
 }
 
@@ -250,17 +241,10 @@ fn crl_revocation(
 }
 
 fn crl_signed_by(crl: &CertificateList, issuer: &Certificate) -> bool {
-    let (Ok(tbs), Some(signature)) = (crl.tbs_cert_list.to_der(), crl.signature.as_bytes()) else {
-        return false;
-    };
-    let Some((kind, digest)) = signature_scheme(&crl.signature_algorithm, None) else {
-        return false;
-    };
-    signature_verifies(
+    signed_by(
         &issuer.tbs_certificate.subject_public_key_info,
-        kind,
-        digest,
-        &tbs,
-        signature,
-    ) == Some(true)
+        &crl.signature_algorithm,
+        crl.tbs_cert_list.to_der().ok().as_deref(),
+        crl.signature.as_bytes(),
+    )
 }

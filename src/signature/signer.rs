@@ -226,24 +226,29 @@ fn rsa_key(key: &SubjectPublicKeyInfoOwned, key_der: &[u8]) -> Option<RsaPublicK
 
 /// Whether `issuer`'s key signed `cert`.
 pub(super) fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
-    if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
-        return false;
-    }
-    let Some((kind, digest)) = signature_scheme(&cert.signature_algorithm, None) else {
+    cert.tbs_certificate.issuer == issuer.tbs_certificate.subject
+        && signed_by(
+            &issuer.tbs_certificate.subject_public_key_info,
+            &cert.signature_algorithm,
+            cert.tbs_certificate.to_der().ok().as_deref(),
+            cert.signature.as_bytes(),
+        )
+}
+
+/// Whether `key` made `signature` over the DER `tbs` with `algorithm`: the one check behind a
+/// certificate, a CRL and an OCSP answer.
+pub(super) fn signed_by(
+    key: &SubjectPublicKeyInfoOwned,
+    algorithm: &AlgorithmIdentifierOwned,
+    tbs: Option<&[u8]>,
+    signature: Option<&[u8]>,
+) -> bool {
+    let (Some(tbs), Some(signature)) = (tbs, signature) else {
         return false;
     };
-    let (Ok(tbs), Some(signature)) = (cert.tbs_certificate.to_der(), cert.signature.as_bytes())
-    else {
-        return false;
-    };
-    signature_verifies(
-        &issuer.tbs_certificate.subject_public_key_info,
-        kind,
-        digest,
-        &tbs,
-        signature,
-    )
-    .unwrap_or(false)
+    signature_scheme(algorithm, None).is_some_and(|(kind, digest)| {
+        signature_verifies(key, kind, digest, tbs, signature) == Some(true)
+    })
 }
 
 pub(super) fn is_ca(cert: &Certificate) -> bool {
