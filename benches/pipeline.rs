@@ -230,6 +230,8 @@ fn accuracy(dir: &Path, ocr: &mut TesseractOcr) {
     let rules = Rules::builtin();
     let mut per_variant: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let (mut verdict_right, mut wrong_ok, mut times) = (0, 0, Vec::new());
+    // Each NIK the reader returned: its confidence, and whether it is the printed one.
+    let mut calibration: Vec<(f32, bool)> = Vec::new();
     for s in &samples {
         let expected: Value =
             serde_json::from_slice(&std::fs::read(&s.expected_path).unwrap()).unwrap();
@@ -257,11 +259,15 @@ fn accuracy(dir: &Path, ocr: &mut TesseractOcr) {
             .as_array()
             .and_then(|d| d.iter().find(|d| d["kind"] == "ktp"))
             .and_then(|d| d["fields"]["nik"].as_str());
-        let read_nik = report
+        let ktp = report
             .documents
             .iter()
-            .find(|d| d.kind == sertel::classify::DocKind::Ktp)
-            .and_then(|d| d.fields.get("nik").cloned().flatten());
+            .find(|d| d.kind == sertel::classify::DocKind::Ktp);
+        let read_nik = ktp.and_then(|d| d.fields.get("nik").cloned().flatten());
+        if let (Some(truth), Some(read), Some(ktp)) = (truth_nik, read_nik.as_deref(), ktp) {
+            let conf = ktp.confidence.get("nik").copied().unwrap_or(0.0);
+            calibration.push((conf, read == truth));
+        }
         if let Some(truth) = truth_nik {
             let e = per_variant.entry(variant).or_default();
             e.1 += 1;
@@ -287,6 +293,27 @@ fn accuracy(dir: &Path, ocr: &mut TesseractOcr) {
         );
     }
     println!("wrong NIKs marked ok: {wrong_ok}");
+    println!("NIK confidence calibration (returned NIKs: how often a reading at c is right):");
+    let bins = [0.0, 0.3, 0.5, 0.7, 0.85, 0.95, 1.01];
+    for pair in bins.windows(2) {
+        let (low, high) = (pair[0], pair[1]);
+        let inside: Vec<bool> = calibration
+            .iter()
+            .filter(|(c, _)| *c >= low && *c < high)
+            .map(|&(_, right)| right)
+            .collect();
+        let right = inside.iter().filter(|&&r| r).count();
+        let share = if inside.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{:.1}%", 100.0 * right as f64 / inside.len() as f64)
+        };
+        println!(
+            "  c in [{low:.2}, {:.2}): {right}/{} right ({share})",
+            high.min(1.0),
+            inside.len()
+        );
+    }
     println!(
         "verdict right: {verdict_right}/{} ({:.1}%)",
         samples.len(),
