@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use lopdf::{Document, Object};
 use x509_cert::Certificate;
 
+mod objects;
 mod pdf;
 mod policy;
 mod revisions;
@@ -20,6 +21,7 @@ mod timestamp;
 mod verdict;
 mod visible;
 
+use objects::name_is;
 use pdf::*;
 pub use policy::*;
 use revisions::Permits;
@@ -106,7 +108,8 @@ fn verify(pdf: &[u8], policy: &Policy, now: DateTime<Utc>) -> Result<SignedInfo,
         located: signed,
         ..
     } = signatures.swap_remove(kadis);
-    info.later_revisions = revisions::check_after(pdf, signed.end(), signed.covered(), permits)?;
+    info.later_revisions =
+        revisions::check_after(pdf, &doc, signed.end(), signed.covered(), permits)?;
     info.signatures = located.len() - stamps;
     info.document_timestamps = stamps;
     info.other_signers = names
@@ -148,13 +151,6 @@ fn signature_dictionaries(doc: &Document) -> Vec<([usize; 4], &lopdf::Dictionary
             Some((range, d))
         })
         .collect()
-}
-
-fn name_is(dict: &lopdf::Dictionary, key: &[u8], name: &[u8]) -> bool {
-    dict.get(key)
-        .ok()
-        .and_then(|o| o.as_name().ok())
-        .is_some_and(|n| n == name)
 }
 
 /// The DocMDP permission a certification signature sets (/Reference, /TransformMethod

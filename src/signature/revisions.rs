@@ -3,8 +3,11 @@
 //! signature fields and their widgets, further signatures and document timestamps, the DSS
 //! with its VRI, and the metadata and bookkeeping they need.
 
+use super::objects::*;
+use super::pdf::is_whitespace;
 use super::verdict::*;
 use lopdf::{Dictionary, Document, Object, ObjectId};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the Kadis's signature permits after it (its DocMDP /P, if it sets one).
@@ -17,9 +20,10 @@ pub(super) enum Permits {
 }
 
 /// Checks every revision after byte `signed_end` (where the Kadis's signed revision ends) and
-/// returns how many there are.
+/// returns how many there are; `whole` is `pdf` as already read, the last revision.
 pub(super) fn check_after(
     pdf: &[u8],
+    whole: &Document,
     signed_end: usize,
     covered: usize,
     permits: Permits,
@@ -29,7 +33,7 @@ pub(super) fn check_after(
         len: pdf.len(),
     };
     let rest = &pdf[signed_end..];
-    if rest.iter().all(|&b| is_space(b)) {
+    if rest.iter().all(|&b| is_whitespace(b)) {
         return Ok(0);
     }
     let signed = trim_end(&pdf[..signed_end]);
@@ -43,21 +47,26 @@ pub(super) fn check_after(
         .map(|(at, _)| signed_end + at + 5)
         .collect();
     match boundaries.last() {
-        Some(&last) if pdf[last..].iter().all(|&b| is_space(b)) => {}
+        Some(&last) if pdf[last..].iter().all(|&b| is_whitespace(b)) => {}
         _ => return Err(not_whole),
     }
-    let mut old = load(&pdf[..signed_end]).ok_or(Refusal::Malformed {
+    let mut old = Cow::Owned(load(&pdf[..signed_end]).ok_or(Refusal::Malformed {
         what: "revisi yang ditandatangani tidak terbaca",
-    })?;
+    })?);
     let mut revision = 0;
     let mut start = signed_end;
     for (i, &end) in boundaries.iter().enumerate() {
         // A "%%EOF" inside a stream is not a revision's end, and an update is one only with
         // its own cross-reference section: read on to the next "%%EOF".
         let own_xref = startxref(&pdf[start..end]).is_some_and(|at| at >= start && at < end);
-        let loaded = if own_xref { load(&pdf[..end]) } else { None };
+        let last = i + 1 == boundaries.len();
+        let loaded = match (own_xref, last) {
+            (false, _) => None,
+            (true, true) => Some(Cow::Borrowed(whole)),
+            (true, false) => load(&pdf[..end]).map(Cow::Owned),
+        };
         let Some(new) = loaded else {
-            if i + 1 == boundaries.len() {
+            if last {
                 return Err(not_whole);
             }
             continue;
@@ -76,7 +85,7 @@ fn startxref(segment: &[u8]) -> Option<usize> {
     let at = segment.windows(9).rposition(|w| w == b"startxref")?;
     let digits: String = segment[at + 9..]
         .iter()
-        .skip_while(|&&b| is_space(b))
+        .skip_while(|&&b| is_whitespace(b))
         .take_while(|b| b.is_ascii_digit())
         .map(|&b| b as char)
         .collect();
@@ -87,14 +96,10 @@ fn load(bytes: &[u8]) -> Option<Document> {
     Document::load_mem(bytes).ok().filter(|d| !d.is_encrypted())
 }
 
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
-}
-
 fn trim_end(bytes: &[u8]) -> &[u8] {
     let end = bytes
         .iter()
-        .rposition(|&b| !is_space(b))
+        .rposition(|&b| !is_whitespace(b))
         .map_or(0, |p| p + 1);
     &bytes[..end]
 }
@@ -274,36 +279,6 @@ fn references(doc: &Document) -> BTreeSet<ObjectId> {
     doc.objects.values().for_each(|o| walk(o, &mut out));
     doc.trailer.iter().for_each(|(_, v)| walk(v, &mut out));
     out
-}
-
-fn dict_of(object: &Object) -> Option<&Dictionary> {
-    match object {
-        Object::Dictionary(d) => Some(d),
-        Object::Stream(s) => Some(&s.dict),
-        _ => None,
-    }
-}
-
-fn deref<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a Object> {
-    doc.dereference(object?).ok().map(|(_, o)| o)
-}
-
-fn deref_dict<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a Dictionary> {
-    deref(doc, object).and_then(dict_of)
-}
-
-fn deref_array<'a>(doc: &'a Document, object: Option<&'a Object>) -> &'a [Object] {
-    match deref(doc, object) {
-        Some(Object::Array(items)) => items,
-        _ => &[],
-    }
-}
-
-fn name_is(dict: &Dictionary, key: &[u8], name: &[u8]) -> bool {
-    dict.get(key)
-        .ok()
-        .and_then(|o| o.as_name().ok())
-        .is_some_and(|n| n == name)
 }
 
 /// A signature field: /FT /Sig on the dictionary or, for a widget, on its parent.

@@ -3,6 +3,7 @@
 //! 7, white fill, a size under 2 pt, outside the page, clipped away, or in optional content
 //! that is off). Form XObjects are read as they are drawn.
 
+use super::objects::deref_dict;
 use lopdf::Encoding;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -33,7 +34,7 @@ pub fn visible_text(pdf: &[u8]) -> Result<String, VisibleError> {
             .get_page_content_with_limit(page_id, MAX_CONTENT)
             .unwrap_or_default();
         let resources = inherited(&doc, page_id, b"Resources")
-            .and_then(|r| deref_dict(&doc, r))
+            .and_then(|r| deref_dict(&doc, Some(r)))
             .cloned()
             .unwrap_or_default();
         let mut reader = Reader {
@@ -55,11 +56,11 @@ fn hidden_groups(doc: &Document) -> BTreeSet<ObjectId> {
         .catalog()
         .ok()
         .and_then(|c| c.get(b"OCProperties").ok())
-        .and_then(|p| deref_dict(doc, p))
+        .and_then(|p| deref_dict(doc, Some(p)))
     else {
         return off;
     };
-    let Some(config) = props.get(b"D").ok().and_then(|d| deref_dict(doc, d)) else {
+    let Some(config) = props.get(b"D").ok().and_then(|d| deref_dict(doc, Some(d))) else {
         return off;
     };
     let refs = |key: &[u8]| -> Vec<ObjectId> {
@@ -93,14 +94,6 @@ fn hidden_groups(doc: &Document) -> BTreeSet<ObjectId> {
     off
 }
 
-fn deref_dict<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Dictionary> {
-    match doc.dereference(object).ok()?.1 {
-        Object::Dictionary(d) => Some(d),
-        Object::Stream(s) => Some(&s.dict),
-        _ => None,
-    }
-}
-
 /// A page attribute, from the page or the nearest /Parent that has it.
 fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Object> {
     let mut current = doc.get_dictionary(page).ok()?;
@@ -108,7 +101,7 @@ fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Ob
         if let Ok(value) = current.get(key) {
             return Some(value);
         }
-        current = deref_dict(doc, current.get(b"Parent").ok()?)?;
+        current = deref_dict(doc, current.get(b"Parent").ok())?;
     }
     None
 }
@@ -341,7 +334,7 @@ impl Reader<'_> {
             Some(Object::Name(name)) => resources
                 .get(b"Properties")
                 .ok()
-                .and_then(|p| deref_dict(self.doc, p))
+                .and_then(|p| deref_dict(self.doc, Some(p)))
                 .and_then(|p| p.get(name).ok()),
             Some(other) => Some(other),
             None => None,
@@ -357,7 +350,7 @@ impl Reader<'_> {
         {
             return true;
         }
-        let Some(dict) = deref_dict(self.doc, group) else {
+        let Some(dict) = deref_dict(self.doc, Some(group)) else {
             return false;
         };
         if dict.get(b"Type").ok().and_then(|t| t.as_name().ok()) != Some(b"OCMD") {
@@ -377,7 +370,7 @@ impl Reader<'_> {
         let Some(xobject) = resources
             .get(b"XObject")
             .ok()
-            .and_then(|x| deref_dict(self.doc, x))
+            .and_then(|x| deref_dict(self.doc, Some(x)))
             .and_then(|x| x.get(name).ok())
         else {
             return;
@@ -402,7 +395,7 @@ impl Reader<'_> {
         let own = dict
             .get(b"Resources")
             .ok()
-            .and_then(|r| deref_dict(self.doc, r))
+            .and_then(|r| deref_dict(self.doc, Some(r)))
             .cloned();
         let content = match stream.decompressed_content_with_limit(MAX_CONTENT) {
             Ok(content) => content,
@@ -426,7 +419,7 @@ fn font_encoding<'a>(
     let fonts = resources
         .get(b"Font")
         .ok()
-        .and_then(|f| deref_dict(doc, f))?;
+        .and_then(|f| deref_dict(doc, Some(f)))?;
     let id = fonts.get(font).ok()?.as_reference().ok();
     let dict = match id {
         Some(id) => doc.get_dictionary(id).ok()?,
