@@ -5,6 +5,7 @@ pub mod docx;
 pub mod image;
 pub mod ocr;
 pub mod pdf;
+pub mod tool;
 
 use ::image::{DynamicImage, GrayImage, Luma};
 use serde::{Deserialize, Serialize};
@@ -296,7 +297,7 @@ fn read_docx(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
         .iter()
         .filter_map(|(bytes, kind)| decode(bytes, *kind).ok())
         .collect();
-    read_pictures(&pictures, ocr)
+    read_pictures(&pictures.iter().collect::<Vec<_>>(), ocr)
 }
 
 fn image_unreadable(e: ImageError) -> Unreadable {
@@ -313,15 +314,31 @@ fn read_pdf(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
         PdfError::Broken(m) => Unreadable::Broken(m),
         PdfError::TooLarge => Unreadable::TooLarge,
     })?;
-    if pdf::has_meaningful_text(&content.text) {
-        return Ok(ReadText::from_plain(&content.text, Source::PdfText));
+    let text = content.text();
+    let pictures: Vec<&DynamicImage> = content.pictures().collect();
+    let scanned = match read_pictures(&pictures, ocr) {
+        Ok(read) => Some(read),
+        Err(ReadError::Unreadable(_)) => None,
+        Err(e) => return Err(e),
+    };
+    match (pdf::has_meaningful_text(&text), scanned) {
+        (false, Some(read)) => Ok(read),
+        (false, None) => Err(ReadError::Unreadable(Unreadable::NoText)),
+        (true, None) => Ok(ReadText::from_plain(&text, Source::PdfText)),
+        // A typed cover letter with the KTP scanned behind it: both are the attachment's.
+        (true, Some(read)) => {
+            let mut typed = ReadText::from_plain(&text, Source::PdfText);
+            typed.lines.extend(read.lines);
+            typed.shape = read.shape;
+            typed.nik_digits = read.nik_digits;
+            Ok(typed)
+        }
     }
-    read_pictures(&content.images, ocr)
 }
 
 /// The pictures of one attachment (a PDF's scanned pages, a DOCX's pasted photos) read one
 /// by one, their lines merged; the first NIK re-read found is kept.
-fn read_pictures(images: &[DynamicImage], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
+fn read_pictures(images: &[&DynamicImage], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
     let mut merged: Option<ReadText> = None;
     for (index, img) in images.iter().enumerate().take(MAX_OCR_IMAGES) {
         let read = match read_image_at(img, index, ocr) {
@@ -350,9 +367,9 @@ pub fn prepared_picture(
     let img = match file_type {
         FileType::Pdf => pdf::read(data)
             .map_err(|e| Unreadable::Broken(e.to_string()))?
-            .images
-            .into_iter()
+            .pictures()
             .nth(image)
+            .cloned()
             .ok_or(Unreadable::NoText)?,
         t if t.is_image() && image == 0 => decode(data, t).map_err(image_unreadable)?,
         other => return Err(Unreadable::Format(other)),

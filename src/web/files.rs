@@ -4,8 +4,7 @@
 //! shown beside the fields read from them.
 
 use std::collections::VecDeque;
-use std::io::{Cursor, Write};
-use std::process::{Command, Stdio};
+use std::io::Cursor;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use image::GrayImage;
@@ -302,26 +301,11 @@ fn inherited<'a>(
     None
 }
 
+/// A web page waits for the tool; a sane PDF page renders in well under this.
+const TOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 fn run_tool(tool: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{tool}: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("no stdin")?;
-    let input = input.to_vec();
-    // Written from another thread: a big PDF fills the pipe before the tool answers.
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("{tool}: {e}"))?;
-    let _ = writer.join();
-    if !out.status.success() {
-        return Err(format!("{tool} exited with {}", out.status));
-    }
-    Ok(out.stdout)
+    crate::text::tool::run(tool, args, input, TOOL_TIMEOUT).map_err(|e| e.to_string())
 }
 
 /// A filename safe inside a quoted header parameter.

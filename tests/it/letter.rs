@@ -145,14 +145,14 @@ fn sertel_text_extraction_finds_the_nik() {
     let d = data(NAMES[0]);
     let pdf = render_pdf(&template(), &d).unwrap();
     let content = sertel::text::pdf::read(&pdf).unwrap();
-    assert_eq!(content.pages, 1);
+    assert_eq!(content.page_count, 1);
     assert!(
-        content.text.contains(d.nik.as_str()),
+        content.text().contains(d.nik.as_str()),
         "sertel's extraction lacks the NIK:\n{}",
-        content.text
+        content.text()
     );
-    assert!(content.text.contains(NAMES[0]), "{}", content.text);
-    assert!(content.text.contains("${nomor_naskah}"), "{}", content.text);
+    assert!(content.text().contains(NAMES[0]), "{}", content.text());
+    assert!(content.text().contains("${nomor_naskah}"), "{}", content.text());
 }
 
 #[test]

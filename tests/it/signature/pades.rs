@@ -319,7 +319,7 @@ fn another_case_s_letter_carrying_this_nik_as_invisible_text_is_not_this_case_s(
     };
     let layer = sertel::text::pdf::read(info.signed_revision(&pdf))
         .unwrap()
-        .text;
+        .text();
     assert!(layer.contains(NIK), "the hidden NIK is in the text layer");
     let text = sertel::signature::visible_text(info.signed_revision(&pdf)).unwrap();
     assert!(!text.contains(NIK), "the hidden NIK is not shown: {text}");
