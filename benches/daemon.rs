@@ -153,6 +153,7 @@ async fn main() {
         &SynthOptions {
             count: burst,
             seed: 2026,
+            family: synth::Family::Desk,
         },
     )
     .unwrap();

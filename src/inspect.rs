@@ -85,9 +85,17 @@ pub fn inspect_mails(
         .map(|m| form_from_body(&m.body))
         .reduce(BodyForm::overlaid_by)
         .unwrap_or_default();
+    let nip: Option<String> = body
+        .nip
+        .as_deref()
+        .map(|n| n.chars().filter(char::is_ascii_digit).collect());
+    let subject = sk::Subject {
+        nip: nip.as_deref(),
+        name: body.name.as_deref(),
+    };
     let documents = mails()
         .flat_map(|m| &m.attachments)
-        .map(|att| read_document(att, rules, ocr))
+        .map(|att| read_document(att, rules, ocr, &subject))
         .collect::<Result<Vec<_>, _>>()?;
     let evidence = Evidence {
         body: &body,
@@ -122,10 +130,12 @@ pub fn inspect_mails(
 }
 
 /// Reads, classifies and extracts one attachment. Unreadable is a finding, not an error.
+/// `subject` is who the application is about, to find them in a decree that lists several.
 pub fn read_document(
     att: &Attachment,
     rules: &Rules,
     ocr: &mut dyn Ocr,
+    subject: &sk::Subject,
 ) -> Result<Document, OcrError> {
     let (read, unreadable) = match read_attachment(att, ocr) {
         Ok(read) => (Some(read), None),
@@ -142,16 +152,20 @@ pub fn read_document(
         source: read.as_ref().map(|r| r.source),
         fields: read
             .as_ref()
-            .map(|r| fields_of(kind, r))
+            .map(|r| fields_for(kind, r, subject))
             .unwrap_or_else(|| empty_fields(kind)),
         unreadable,
     })
 }
 
 pub fn fields_of(kind: DocKind, read: &ReadText) -> Fields {
+    fields_for(kind, read, &sk::Subject::default())
+}
+
+fn fields_for(kind: DocKind, read: &ReadText, subject: &sk::Subject) -> Fields {
     match kind {
         DocKind::Ktp => ktp::extract(read),
-        DocKind::Sk => sk::extract(read),
+        DocKind::Sk => sk::extract_for(read, subject),
         DocKind::Letter | DocKind::Other => Fields::default(),
     }
 }

@@ -67,6 +67,14 @@ impl Fields {
 
     /// [`Fields::set`] with its source; `conf` may differ from the source line's (a NIK two
     /// readings disagree on is doubted more than its line).
+    /// A value read from several lines (a table cell's): the least confident one counts.
+    pub fn set_from_lines(&mut self, key: &'static str, value: String, lines: &[&Line]) {
+        if let Some(source) = FieldSource::joined(lines.iter().copied()) {
+            let conf = source.conf;
+            self.set_with(key, value, conf, source);
+        }
+    }
+
     pub fn set_with(&mut self, key: &'static str, value: String, conf: f32, source: FieldSource) {
         if value.trim().is_empty() {
             return;

@@ -1,14 +1,171 @@
 //! Stage 5 for SK Jabatan: the decree's number, date and subject, and the person it names.
 
-use super::fields::{FieldSource, Fields, find_labelled_sep, parse_date, squash};
+use super::fields::{FieldSource, Fields, after_label_sep, find_labelled_sep, parse_date, squash};
 use super::ktp::number_of;
-use crate::text::ReadText;
+use crate::applicant::name::{NameMatch, name_distance, names_match};
+use crate::text::{Line, ReadText};
+
+/// Who the application says the SK is about (the body's NIP and name), to find their row
+/// when the decree lists several people.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Subject<'a> {
+    pub nip: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// One person a decree lists: in a Lampiran table row (name and NIP in one cell on two lines,
+/// or side by side), or a signer's block.
+#[derive(Debug, Clone, PartialEq)]
+struct Listed<'a> {
+    nip: String,
+    name: String,
+    lines: Vec<&'a Line>,
+}
+
+/// Words that open a signer's block: the NIP under them is the official's, never the subject's.
+const SIGNER_WORDS: [&str; 7] = [
+    "BUPATI",
+    "WALIKOTA",
+    "GUBERNUR",
+    "SEKRETARISDAERAH",
+    "PJ.",
+    "PLT.",
+    "KEPALA",
+];
+
+/// An 18-digit NIP in a line ("NIP. 19880100 201102 1 007", "1988010020110210 07"), with
+/// where it starts.
+fn nip_in(text: &str) -> Option<(usize, String)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()) {
+            let mut digits = String::new();
+            let mut j = i;
+            while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b' ') {
+                if bytes[j].is_ascii_digit() {
+                    digits.push(bytes[j] as char);
+                }
+                j += 1;
+            }
+            if digits.len() == 18 {
+                return Some((i, digits));
+            }
+            i = j;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A line that holds a name: letters, not a label, a heading or a row number.
+fn name_part(text: &str) -> Option<String> {
+    let t = text
+        .trim()
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')
+        .trim();
+    let upper = squash(t);
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    let heading = ["NAMA", "NIP", "NO", "PANGKAT", "JABATAN", "UNIT"]
+        .iter()
+        .any(|h| upper.starts_with(h) && upper.len() <= h.len() + 6);
+    (letters >= 3 && !heading).then(|| t.trim_end_matches([',', ';', '/']).trim().to_string())
+}
+
+/// Everyone the decree lists with an NIP: the name on the NIP's line before it, else the
+/// lines above it back to the row number or the previous row. Signers' blocks are left out.
+fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
+    let mut out = Vec::new();
+    let mut previous_end = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some((at, nip)) = nip_in(&line.text) else {
+            continue;
+        };
+        let above = &lines[previous_end.max(i.saturating_sub(4))..i];
+        previous_end = i + 1;
+        let signer = above.iter().rev().take(3).any(|l| {
+            let s = squash(&l.text);
+            SIGNER_WORDS.iter().any(|w| s.starts_with(w))
+        });
+        if signer {
+            continue;
+        }
+        let before = line.text[..at]
+            .trim()
+            .trim_end_matches(|c: char| c == ':' || c == '.' || c == ' ')
+            .trim_end_matches("NIP")
+            .trim_end_matches("N I P")
+            .trim();
+        let (name, name_lines) = match name_part(before) {
+            Some(n) => (n, vec![line]),
+            None => {
+                // Back up over the cell's lines to the row number, the table heading, or the
+                // "Nama :" of a person block, whose value is the name.
+                let mut parts = Vec::new();
+                let mut used = vec![line];
+                for l in above.iter().rev() {
+                    let t = l.text.trim();
+                    if t.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                        break;
+                    }
+                    if let Some(value) = after_label_sep(t, &["Nama"]) {
+                        parts.push(value.trim().trim_end_matches([',', ';']).to_string());
+                        used.push(l);
+                        break;
+                    }
+                    // A cell holds no "label : value"; such a line is the decree's text.
+                    if t.contains(':') {
+                        break;
+                    }
+                    match name_part(t) {
+                        Some(p) => {
+                            parts.push(p);
+                            used.push(l);
+                        }
+                        None => break,
+                    }
+                }
+                parts.reverse();
+                (parts.join(" "), used)
+            }
+        };
+        if !name.is_empty() {
+            out.push(Listed {
+                nip,
+                name,
+                lines: name_lines,
+            });
+        }
+    }
+    out
+}
+
+/// The listed person this application is about: by NIP, else by name; `None` when the decree
+/// does not list them (or lists one person only, who is then read from the person block).
+fn row_of<'a>(rows: &'a [Listed<'a>], subject: &Subject) -> Option<&'a Listed<'a>> {
+    if let Some(nip) = subject.nip
+        && let Some(row) = rows.iter().find(|r| r.nip == nip)
+    {
+        return Some(row);
+    }
+    let name = subject.name?;
+    rows.iter()
+        .filter(|r| {
+            names_match(&r.name, name) != NameMatch::Different || name_distance(&r.name, name) <= 2
+        })
+        .min_by_key(|r| name_distance(&r.name, name))
+}
 
 pub const KEYS: &[&str] = &[
     "number", "date", "about", "name", "nip", "rank", "position", "unit",
 ];
 
+/// [`extract_for`] with nobody in mind: a decree naming one person.
 pub fn extract(read: &ReadText) -> Fields {
+    extract_for(read, &Subject::default())
+}
+
+pub fn extract_for(read: &ReadText, subject: &Subject) -> Fields {
     let lines = &read.lines;
     let mut f = Fields::with_keys(KEYS);
     if let Some((v, line)) = find_labelled_sep(lines, &["NOMOR", "Nomor"]) {
@@ -58,6 +215,14 @@ pub fn extract(read: &ReadText) -> Fields {
         .position(|l| squash(&l.text).starts_with("MEMUTUSKAN"))
         .unwrap_or(0);
     let body = &lines[start..];
+    let rows = listed(lines);
+    if rows.len() > 1
+        && let Some(row) = row_of(&rows, subject)
+    {
+        f.set_from_lines("name", row.name.clone(), &row.lines);
+        f.set_from_lines("nip", row.nip.clone(), &row.lines);
+        return f;
+    }
     if let Some((v, line)) = find_labelled_sep(body, &["Nama"]) {
         f.set_from("name", v.trim_end_matches(';').trim().to_string(), line);
     }

@@ -38,6 +38,12 @@ pub enum BodyStyle {
     ForwardedInline,
     /// HTML mail with the KTP shown inline (multipart/related, cid:).
     HtmlInlineKtp,
+    /// text/html only as Outlook writes it: a MsoNormal table, each cell a paragraph.
+    HtmlOutlook,
+    /// text/html only as Gmail writes it: one `<div>` per line, no table.
+    HtmlGmail,
+    /// text/html only as Apple Mail writes it: lines ended by `<br>`.
+    HtmlApple,
 }
 
 impl BodyStyle {
@@ -52,6 +58,9 @@ impl BodyStyle {
             BodyStyle::ForwardedRfc822 => "forwarded_rfc822",
             BodyStyle::ForwardedInline => "forwarded_inline",
             BodyStyle::HtmlInlineKtp => "html_inline_ktp",
+            BodyStyle::HtmlOutlook => "html_outlook",
+            BodyStyle::HtmlGmail => "html_gmail",
+            BodyStyle::HtmlApple => "html_apple",
         }
     }
 
@@ -297,6 +306,81 @@ pub fn html(d: &Draft, f: &Fields, extra: &str) -> String {
         escape(d.intro),
         escape(d.closing).replace('\n', "<br>"),
         escape(&signature(f)).replace('\n', "<br>"),
+    )
+}
+
+/// An HTML-only body in the markup of one mail client (`style` is one of the client styles).
+pub fn client_html(d: &Draft, f: &Fields, style: BodyStyle) -> String {
+    let lines = |text: &str, wrap: &dyn Fn(&str) -> String| -> String {
+        text.lines().map(wrap).collect::<Vec<_>>().join("")
+    };
+    let signature = signature(f);
+    let body = match style {
+        BodyStyle::HtmlOutlook => {
+            let p = |t: &str| format!("<p class=\"MsoNormal\">{}<o:p></o:p></p>", escape(t));
+            let rows: String = d
+                .rows
+                .iter()
+                .map(|(label, value)| {
+                    format!(
+                        "<tr><td width=\"180\" valign=\"top\" style=\"padding:0cm 5.4pt\">{}</td>\
+                         <td width=\"20\" style=\"padding:0cm 5.4pt\">{}</td>\
+                         <td style=\"padding:0cm 5.4pt\">{}</td></tr>",
+                        p(label),
+                        p(":"),
+                        p(value)
+                    )
+                })
+                .collect();
+            format!(
+                "<div class=\"WordSection1\">{}{}<table class=\"MsoNormalTable\" border=\"0\" \
+                 cellspacing=\"0\" cellpadding=\"0\"><tbody>{rows}</tbody></table>{}{}</div>",
+                lines(d.greeting, &p),
+                p(d.intro),
+                lines(d.closing, &p),
+                lines(&signature, &p)
+            )
+        }
+        BodyStyle::HtmlGmail => {
+            let div = |t: &str| {
+                if t.is_empty() {
+                    "<div><br></div>".to_string()
+                } else {
+                    format!("<div>{}</div>", escape(t))
+                }
+            };
+            let rows: String = d
+                .rows
+                .iter()
+                .map(|(label, value)| format!("<div>{}: {}</div>", escape(label), escape(value)))
+                .collect();
+            format!(
+                "<div dir=\"ltr\">{}<div><br></div>{}{rows}<div><br></div>{}<div><br></div>{}</div>",
+                lines(d.greeting, &div),
+                div(d.intro),
+                lines(d.closing, &div),
+                lines(&signature, &div)
+            )
+        }
+        _ => {
+            let br = |t: &str| format!("{}<br>", escape(t));
+            let rows: String = d
+                .rows
+                .iter()
+                .map(|(label, value)| format!("{} : {}<br>", escape(label), escape(value)))
+                .collect();
+            format!(
+                "<div>{}<br>{}<br>{rows}<br>{}<br>{}</div>",
+                lines(d.greeting, &br),
+                br(d.intro),
+                lines(d.closing, &br),
+                lines(&signature, &br)
+            )
+        }
+    };
+    format!(
+        "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\
+         </head><body>{body}</body></html>\n"
     )
 }
 

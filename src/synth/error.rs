@@ -18,6 +18,12 @@ pub enum SynthError {
     Image(#[from] image::ImageError),
     #[error("pdf building failed: {0}")]
     Pdf(#[from] lopdf::Error),
+    #[error("{tool} is not installed (scripts/setup installs it)")]
+    ToolMissing { tool: &'static str },
+    #[error("{tool} failed")]
+    ToolFailed { tool: &'static str },
+    #[error("docx building failed: {0}")]
+    Zip(#[from] zip::result::ZipError),
     #[error("json encoding failed: {0}")]
     Json(#[from] serde_json::Error),
 }

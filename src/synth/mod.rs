@@ -11,6 +11,7 @@ mod docs;
 mod error;
 mod ktp;
 mod mail;
+mod office;
 mod pdf;
 mod person;
 mod raster;
@@ -23,11 +24,31 @@ pub use error::SynthError;
 pub use ktp::{KtpVariant, render_ktp};
 pub use person::{Person, person};
 
-/// How many samples to make, from which seed.
+/// How many samples to make, from which seed, in which family of styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SynthOptions {
     pub count: usize,
     pub seed: u64,
+    pub family: Family,
+}
+
+/// Two independent families of styles. The reader was tuned on `Desk`; `Office` (other faces,
+/// layouts, scanners and mail clients) measures it on what it was never tuned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Family {
+    #[default]
+    Desk,
+    Office,
+}
+
+impl Family {
+    pub fn parse(name: &str) -> Option<Family> {
+        match name {
+            "desk" => Some(Family::Desk),
+            "office" => Some(Family::Office),
+            _ => None,
+        }
+    }
 }
 
 /// Where one generated sample was written.
@@ -50,7 +71,7 @@ pub fn generate(out_dir: &Path, opts: &SynthOptions) -> Result<Vec<SampleMeta>, 
     let fonts = raster::Fonts::load()?;
     let mut written = Vec::with_capacity(opts.count);
     for index in 1..=opts.count {
-        let built = sample::build(&fonts, index, opts.seed)?;
+        let built = sample::build(&fonts, index, opts.seed, opts.family)?;
         let id = format!("{index:03}");
         let eml_path = out_dir.join(format!("{id}.eml"));
         let expected_path = out_dir.join(format!("{id}.expected.json"));
@@ -87,7 +108,11 @@ mod tests {
     #[test]
     fn same_seed_same_bytes() {
         let (a, b) = (scratch("a"), scratch("b"));
-        let opts = SynthOptions { count: 3, seed: 42 };
+        let opts = SynthOptions {
+            count: 3,
+            seed: 42,
+            family: Family::Desk,
+        };
         let first = generate(&a, &opts).unwrap();
         let second = generate(&b, &opts).unwrap();
         assert_eq!(first.len(), 3);
@@ -105,7 +130,15 @@ mod tests {
                 );
             }
         }
-        let other = generate(&b, &SynthOptions { count: 1, seed: 43 }).unwrap();
+        let other = generate(
+            &b,
+            &SynthOptions {
+                count: 1,
+                seed: 43,
+                family: Family::Desk,
+            },
+        )
+        .unwrap();
         assert_ne!(
             std::fs::read(&first[0].eml_path).unwrap(),
             std::fs::read(&other[0].eml_path).unwrap()

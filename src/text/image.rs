@@ -133,6 +133,19 @@ pub fn prepare(img: &DynamicImage) -> Prepared {
             ([(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)], false)
         }
     };
+    let sideways = |q: [(f32, f32); 4]| {
+        let top = dist(q[0], q[1]).max(dist(q[3], q[2]));
+        let side = dist(q[0], q[3]).max(dist(q[1], q[2]));
+        outlined && (1.35..=1.95).contains(&(side / top.max(1.0)))
+    };
+    // A card photographed sideways (no EXIF to say so) stands on its short edge: its
+    // left-hand edge is taken as its top, a quarter turn clockwise. Turned the other way it
+    // comes out upside down, which the reader undoes by the text it finds.
+    let quad = if sideways(quad) {
+        [quad[3], quad[0], quad[1], quad[2]]
+    } else {
+        quad
+    };
     let top = dist(quad[0], quad[1]).max(dist(quad[3], quad[2]));
     let side = dist(quad[0], quad[3]).max(dist(quad[1], quad[2]));
     let aspect = top / side.max(1.0);

@@ -24,6 +24,12 @@ const WIDE_GAP_HEIGHTS: u32 = 3;
 /// The default rules take a NIK read at 0.85 or more as certain; above that a surer reading
 /// would change nothing and cost a read on most cards.
 const SURE_NIK: f32 = 0.85;
+/// A card's reading that finds this many of its printed labels is the right way up.
+const CARD_LABELS_SURE: usize = 4;
+/// A page whose reading holds this many of the card's labels shows a card.
+const CARD_LABELS_ON_PAGE: usize = 5;
+/// A card found on a page is enlarged to about this width before it is read as a card.
+const CARD_READ_WIDTH: u32 = 1150;
 /// Below this the card's name line is read again on its own.
 const UNSURE_NAME: f32 = 0.5;
 /// White around a line cut from the card, in pixels.
@@ -98,6 +104,10 @@ impl Bbox {
 pub struct Place {
     /// 0 for an image file; the index of the embedded image for a scanned PDF.
     pub image: usize,
+    /// Quarter turns clockwise the prepared picture was given after preparation
+    /// (2: a card found upside down).
+    #[serde(default)]
+    pub turns: u8,
     pub bbox: Bbox,
     pub image_width: u32,
     pub image_height: u32,
@@ -107,6 +117,7 @@ impl Place {
     /// Both places as one, when they are on the same picture.
     pub fn union(self, other: Place) -> Option<Place> {
         (self.image == other.image
+            && self.turns == other.turns
             && (self.image_width, self.image_height) == (other.image_width, other.image_height))
             .then(|| Place {
                 bbox: self.bbox.union(other.bbox),
@@ -284,11 +295,7 @@ pub fn read_bytes(
 /// A Word document: its typed text when it has some (an SK typed in Word), else its pasted
 /// pictures read as scans are.
 fn read_docx(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
-    let content = docx::read(data).map_err(|e| match e {
-        docx::DocxError::NotDocx => Unreadable::Format(FileType::Zip),
-        docx::DocxError::Broken(m) => Unreadable::Broken(m),
-        docx::DocxError::TooLarge => Unreadable::TooLarge,
-    })?;
+    let content = docx::read(data).map_err(docx_unreadable)?;
     if pdf::has_meaningful_text(&content.text) {
         return Ok(ReadText::from_plain(&content.text, Source::PlainText));
     }
@@ -298,6 +305,14 @@ fn read_docx(data: &[u8], ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
         .filter_map(|(bytes, kind)| decode(bytes, *kind).ok())
         .collect();
     read_pictures(&pictures.iter().collect::<Vec<_>>(), ocr)
+}
+
+fn docx_unreadable(e: docx::DocxError) -> Unreadable {
+    match e {
+        docx::DocxError::NotDocx => Unreadable::Format(FileType::Zip),
+        docx::DocxError::Broken(m) => Unreadable::Broken(m),
+        docx::DocxError::TooLarge => Unreadable::TooLarge,
+    }
 }
 
 fn image_unreadable(e: ImageError) -> Unreadable {
@@ -358,11 +373,13 @@ fn read_pictures(images: &[&DynamicImage], ocr: &mut dyn Ocr) -> Result<ReadText
 }
 
 /// The prepared picture number `image` of an attachment (see [`Place::image`]), made again
-/// the way [`read_bytes`] made it for OCR, so that a stored [`Place`] points into it.
+/// the way [`read_bytes`] made it for OCR (turned as the reading turned it), so that a stored
+/// [`Place`] points into it.
 pub fn prepared_picture(
     data: &[u8],
     file_type: FileType,
     image: usize,
+    turns: u8,
 ) -> Result<GrayImage, Unreadable> {
     let img = match file_type {
         FileType::Pdf => pdf::read(data)
@@ -371,10 +388,21 @@ pub fn prepared_picture(
             .nth(image)
             .cloned()
             .ok_or(Unreadable::NoText)?,
+        FileType::Zip => {
+            let content = docx::read(data).map_err(docx_unreadable)?;
+            let (bytes, kind) = content.pictures.get(image).ok_or(Unreadable::NoText)?;
+            decode(bytes, *kind).map_err(image_unreadable)?
+        }
         t if t.is_image() && image == 0 => decode(data, t).map_err(image_unreadable)?,
         other => return Err(Unreadable::Format(other)),
     };
-    Ok(prepare(&img).gray)
+    let gray = prepare(&img).gray;
+    Ok(match turns % 4 {
+        1 => ::image::imageops::rotate90(&gray),
+        2 => ::image::imageops::rotate180(&gray),
+        3 => ::image::imageops::rotate270(&gray),
+        _ => gray,
+    })
 }
 
 pub fn read_image(img: &DynamicImage, ocr: &mut dyn Ocr) -> Result<ReadText, ReadError> {
@@ -387,19 +415,64 @@ fn read_image_at(
     image: usize,
     ocr: &mut dyn Ocr,
 ) -> Result<ReadText, ReadError> {
-    let prepared = prepare(img);
+    let mut prepared = prepare(img);
+    let mut turns = 0;
+    // Where the lines' boxes sit on the prepared picture: a card found on a page by its text
+    // is read from its crop, enlarged, and its boxes are put back onto the page.
+    let mut crop_at: Option<(Bbox, f32)> = None;
+    let mut shape = prepared.shape;
+    let page_size = (prepared.gray.width(), prepared.gray.height());
     let (ocr_lines, nik_digits) = match prepared.shape {
         Shape::Card => {
-            let mut lines: Vec<OcrLine> = ocr
-                .read(&without_photo(&prepared.gray), OcrMode::Block)?
-                .into_iter()
-                .flat_map(card_lines)
-                .collect();
-            reread_name(&prepared, &mut lines, ocr)?;
-            let nik_digits = reread_nik(&prepared, &lines, ocr)?;
-            (lines, nik_digits)
+            let (lines, digits, t) = read_card(&mut prepared, true, ocr)?;
+            turns = t;
+            (lines, digits)
         }
-        Shape::Page => (ocr.read(&prepared.gray, OcrMode::Page)?, None),
+        Shape::Page => {
+            let lines = ocr.read(&prepared.gray, OcrMode::Page)?;
+            match card_on_page(&lines, page_size) {
+                Some(area) => {
+                    let crop = ::image::imageops::crop_imm(
+                        &prepared.gray,
+                        area.left,
+                        area.top,
+                        area.width,
+                        area.height,
+                    )
+                    .to_image();
+                    let k = (CARD_READ_WIDTH as f32 / area.width as f32).min(3.0);
+                    let scaled = ::image::imageops::resize(
+                        &crop,
+                        (area.width as f32 * k) as u32,
+                        (area.height as f32 * k) as u32,
+                        ::image::imageops::FilterType::CatmullRom,
+                    );
+                    let mut card = Prepared {
+                        gray: scaled,
+                        shape: Shape::Card,
+                        outlined: true,
+                    };
+                    let (card_lines, digits, _) = read_card(&mut card, false, ocr)?;
+                    shape = Shape::Card;
+                    crop_at = Some((area, k));
+                    (card_lines, digits)
+                }
+                None => (lines, None),
+            }
+        }
+    };
+    let (width, height) = match crop_at {
+        None => (prepared.gray.width(), prepared.gray.height()),
+        Some(_) => page_size,
+    };
+    let from_crop = |b: Bbox| match crop_at {
+        None => b,
+        Some((area, k)) => Bbox {
+            left: area.left + (b.left as f32 / k) as u32,
+            top: area.top + (b.top as f32 / k) as u32,
+            width: (b.width as f32 / k) as u32,
+            height: (b.height as f32 / k) as u32,
+        },
     };
     let lines: Vec<Line> = ocr_lines
         .iter()
@@ -408,9 +481,10 @@ fn read_image_at(
             conf: word_confidence(l.words.iter()),
             place: Some(Place {
                 image,
-                bbox: Bbox::from_tuple(l.bbox()),
-                image_width: prepared.gray.width(),
-                image_height: prepared.gray.height(),
+                turns,
+                bbox: from_crop(Bbox::from_tuple(l.bbox())),
+                image_width: width,
+                image_height: height,
             }),
         })
         .collect();
@@ -425,9 +499,112 @@ fn read_image_at(
     Ok(ReadText {
         source: Source::Ocr,
         lines,
-        shape: Some(prepared.shape),
+        shape: Some(shape),
         nik_digits,
     })
+}
+
+/// A card prepared for reading, read: its lines in block mode, the name and NIK lines again
+/// where unsure, and (with `may_turn`) turned over when upside down. Returns the quarter turns
+/// given to `prepared.gray`.
+fn read_card(
+    prepared: &mut Prepared,
+    may_turn: bool,
+    ocr: &mut dyn Ocr,
+) -> Result<(Vec<OcrLine>, Option<DigitsRead>, u8), OcrError> {
+    let mut read = |gray: &GrayImage| -> Result<Vec<OcrLine>, OcrError> {
+        Ok(ocr
+            .read(&without_photo(gray), OcrMode::Block)?
+            .into_iter()
+            .flat_map(card_lines)
+            .collect())
+    };
+    let mut lines = read(&prepared.gray)?;
+    let mut turns = 0;
+    // A card upside down (or turned the other way than `prepare` guessed) reads as noise;
+    // turned over, its labels appear. Only a weak reading pays for the retry.
+    if may_turn && card_labels(&lines) < CARD_LABELS_SURE {
+        let over = ::image::imageops::rotate180(&prepared.gray);
+        let again = read(&over)?;
+        if card_labels(&again) > card_labels(&lines) {
+            lines = again;
+            prepared.gray = over;
+            turns = 2;
+        }
+    }
+    reread_name(prepared, &mut lines, ocr)?;
+    let digits = reread_nik(prepared, &lines, ocr)?;
+    Ok((lines, digits, turns))
+}
+
+/// The box of a KTP on a page, found by the card's own print when its edge was not (a
+/// bilevel photocopy loses the card's pale ground): the block of lines that begins with its
+/// header or NIK line, each line within a few line heights of the one above, with a margin.
+/// Only a page showing the NIK and most of the card's labels has one; a decree names a few.
+fn card_on_page(lines: &[OcrLine], (w, h): (u32, u32)) -> Option<Bbox> {
+    let upper = |l: &OcrLine| l.text().to_uppercase();
+    if card_labels(lines) < CARD_LABELS_ON_PAGE || !lines.iter().any(|l| upper(l).contains("NIK")) {
+        return None;
+    }
+    let mut boxes: Vec<(Bbox, bool)> = lines
+        .iter()
+        .filter(|l| !l.words.is_empty())
+        .map(|l| {
+            let u = upper(l);
+            (
+                Bbox::from_tuple(l.bbox()),
+                u.contains("PROVINSI") || u.contains("NIK"),
+            )
+        })
+        .collect();
+    boxes.sort_by_key(|(b, _)| b.top);
+    let start = boxes.iter().position(|(_, head)| *head)?;
+    let mut heights: Vec<u32> = boxes.iter().map(|(b, _)| b.height).collect();
+    heights.sort_unstable();
+    let line_height = heights[heights.len() / 2].max(8);
+    let mut area = boxes[start].0;
+    for (b, _) in &boxes[start + 1..] {
+        if b.top > area.top + area.height + 3 * line_height {
+            break;
+        }
+        area = area.union(*b);
+    }
+    // The photo and the issue place sit right of the print; the margin keeps the edges' letters.
+    let margin = line_height;
+    let left = area.left.saturating_sub(margin);
+    let top = area.top.saturating_sub(margin);
+    let right = (area.left + area.width + margin * 6).min(w);
+    let bottom = (area.top + area.height + margin).min(h);
+    (right > left + 64 && bottom > top + 64).then(|| Bbox {
+        left,
+        top,
+        width: right - left,
+        height: bottom - top,
+    })
+}
+
+/// How many of the card's printed labels a reading found: the upright card shows a dozen.
+fn card_labels(lines: &[OcrLine]) -> usize {
+    const LABELS: [&str; 12] = [
+        "PROVINSI",
+        "NIK",
+        "NAMA",
+        "LAHIR",
+        "KELAMIN",
+        "ALAMAT",
+        "AGAMA",
+        "PERKAWINAN",
+        "PEKERJAAN",
+        "KEWARGANEGARAAN",
+        "BERLAKU",
+        "KECAMATAN",
+    ];
+    let text = lines
+        .iter()
+        .map(|l| l.text().to_uppercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    LABELS.iter().filter(|label| text.contains(*label)).count()
 }
 
 /// A card's line as its label and value, cut loose from the marks around it. Specks at the

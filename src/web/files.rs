@@ -150,7 +150,7 @@ pub fn crop(
                 .blob(&att.sha256)
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| "no stored bytes".to_string())?;
-            crate::text::prepared_picture(&bytes, FileType::sniff(&bytes), place.image)
+            crate::text::prepared_picture(&bytes, FileType::sniff(&bytes), place.image, place.turns)
                 .map_err(|e| e.to_string())
         })
         .map_err(render)?;
@@ -526,6 +526,7 @@ mod tests {
     fn the_crop_box_keeps_its_margin_inside_the_picture() {
         let place = Place {
             image: 0,
+            turns: 0,
             bbox: Bbox {
                 left: 4,
                 top: 50,

@@ -152,7 +152,11 @@ fn sertel_text_extraction_finds_the_nik() {
         content.text()
     );
     assert!(content.text().contains(NAMES[0]), "{}", content.text());
-    assert!(content.text().contains("${nomor_naskah}"), "{}", content.text());
+    assert!(
+        content.text().contains("${nomor_naskah}"),
+        "{}",
+        content.text()
+    );
 }
 
 #[test]

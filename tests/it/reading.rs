@@ -52,7 +52,7 @@ fn a_ktp_pasted_into_a_word_document_is_read_as_a_ktp() {
             depth: 0,
         };
         assert_eq!(att.file_type, FileType::Zip);
-        let doc = read_document(&att, &rules, &mut ocr).unwrap();
+        let doc = read_document(&att, &rules, &mut ocr, &Default::default()).unwrap();
         assert_eq!(doc.kind, DocKind::Ktp, "seed {seed}: {:?}", doc.unreadable);
         assert!(doc.unreadable.is_none());
         if doc.fields.get("nik") == Some(person.nik.as_str()) {

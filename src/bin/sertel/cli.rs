@@ -203,6 +203,10 @@ pub(super) enum Cmd {
         count: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Keluarga gaya: `desk` (yang dipakai menyetel pembaca) atau `office` (gaya lain,
+        /// untuk mengukur pada dokumen yang belum pernah dilihat; perlu soffice dan pdftoppm).
+        #[arg(long, default_value = "desk", value_parser = ["desk", "office"])]
+        family: String,
     },
 }
 

@@ -356,12 +356,23 @@ pub(super) fn run(cli: Cli) -> Result<ExitCode> {
             )
         }
         #[cfg(feature = "synth")]
-        Cmd::Synth { out, count, seed } => {
+        Cmd::Synth {
+            out,
+            count,
+            seed,
+            family,
+        } => {
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("{}: folder tidak dapat dibuat", out.display()))?;
+            let family = sertel::synth::Family::parse(&family)
+                .context("keluarga gaya harus desk atau office")?;
+            let options = sertel::synth::SynthOptions {
+                count,
+                seed,
+                family,
+            };
             let samples =
-                sertel::synth::generate(&out, &sertel::synth::SynthOptions { count, seed })
-                    .context("contoh sintetis gagal dibuat")?;
+                sertel::synth::generate(&out, &options).context("contoh sintetis gagal dibuat")?;
             println!(
                 "{} contoh permohonan sintetis dibuat di {}",
                 samples.len(),

@@ -7,6 +7,7 @@ use crate::synth::docs::{self, LetterFacts, SkFacts};
 use crate::synth::error::SynthError;
 use crate::synth::ktp::{self, KtpVariant};
 use crate::synth::mail::{Disposition, Part};
+use crate::synth::office;
 use crate::synth::pdf;
 use crate::synth::person::{self, Person};
 use crate::synth::raster::Fonts;
@@ -131,6 +132,21 @@ pub(super) fn documents(
                 fields: truth,
             })
         }
+        KtpPlan::Office(way) => {
+            let made = office::ktp(&office::OfficeFonts::load()?, person, way, shot, rng)?;
+            let mut truth = BTreeMap::new();
+            if way != office::OfficeKtp::Unreadable {
+                truth.insert("nik", person.nik.clone());
+                truth.insert("name", person.name_on_ktp.clone());
+            }
+            Some(Doc {
+                filename: made.filename,
+                content_type: made.content_type.to_string(),
+                data: made.data,
+                kind: "ktp",
+                fields: truth,
+            })
+        }
     };
 
     let pppk = is_pppk(&person.nip);
@@ -147,7 +163,7 @@ pub(super) fn documents(
         date: sk_date,
     };
     let sk = match plan.sk {
-        NoSk => None,
+        NoSk | SkPlan::Office(_) => None,
         Broken => Some(Doc {
             filename: "sk.pdf".into(),
             content_type: "application/pdf".into(),
@@ -199,6 +215,32 @@ pub(super) fn documents(
         }
     };
 
+    if let SkPlan::Office(way) = plan.sk {
+        let made = office::sk(
+            &office::SkSubject {
+                name: &sk_name,
+                nip,
+                person,
+                pppk,
+                number: facts.number,
+                date: sk_date,
+            },
+            way,
+            rng,
+        )?;
+        let truth = if way == office::OfficeSk::Truncated {
+            BTreeMap::new()
+        } else {
+            BTreeMap::from([("nip", nip.to_string())])
+        };
+        docs.push(Doc {
+            filename: made.filename,
+            content_type: made.content_type.to_string(),
+            data: made.data,
+            kind: "sk",
+            fields: truth,
+        });
+    }
     if rng.chance(0.3) {
         let letter = docs::letter_page(&LetterFacts {
             name: &fields.name,

@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 
+use super::Family;
 use super::body::{self, BodyStyle, Fields};
 use super::docs;
 use super::error::SynthError;
@@ -26,11 +27,14 @@ const DOMAIN: &str = "gorontalokab.go.id";
 
 /// Builds sample `index` of the run seeded with `seed`; independent of how many samples the
 /// run has, so a longer run starts with the same files.
-pub fn build(fonts: &Fonts, index: usize, seed: u64) -> Result<Built, SynthError> {
+pub fn build(fonts: &Fonts, index: usize, seed: u64, family: Family) -> Result<Built, SynthError> {
     let id = format!("{index:03}");
     let sample_seed = rng::derive(seed, index as u64);
     let mut rng = Rng::new(sample_seed);
-    let plan = plan(index, &mut rng);
+    let plan = match family {
+        Family::Desk => plan(index, &mut rng),
+        Family::Office => office_plan(&mut rng),
+    };
     let origin = match plan.defect {
         Defect::OtherRegency => Origin::Elsewhere,
         Defect::None => Origin::Home,
@@ -174,6 +178,10 @@ pub fn build(fonts: &Fonts, index: usize, seed: u64) -> Result<Built, SynthError
                 (None, Text) => Some(Some(person.rank.clone())),
                 (None, NoSk | Broken) => Some(None),
                 (None, Scanned) => None,
+                (None, SkPlan::Office(way)) if !way.is_text() => Some(None),
+                // The office family's decree prints the rank in its own layouts; whether it is
+                // taken is not what this family measures.
+                (None, SkPlan::Office(_)) => None,
             },
             unit: Some(fields.unit.clone()),
             phone: fields.phone.as_deref().map(body::normalize_phone),
@@ -187,12 +195,14 @@ pub fn build(fonts: &Fonts, index: usize, seed: u64) -> Result<Built, SynthError
                 NoKtp => "none",
                 Heic => "heic",
                 Image(v) => v.label(),
+                KtpPlan::Office(v) => v.label(),
             },
             sk_variant: match plan.sk {
                 NoSk => "none",
                 Text => "text",
                 Scanned => "scanned",
                 Broken => "broken",
+                SkPlan::Office(v) => v.label(),
             },
             body_style: plan.style.label(),
             defect: plan.defect.label(),
@@ -281,6 +291,12 @@ fn direct_body(
             let mut order = vec![ktp_index];
             order.extend(rest);
             (Part::multipart("mixed", boundaries.next(), parts), order)
+        }
+        S::HtmlOutlook | S::HtmlGmail | S::HtmlApple => {
+            let html = body::client_html(&body::draft(rng, fields), fields, plan.style);
+            let mut parts = vec![Part::text("html", &html, TextEncoding::QuotedPrintable)];
+            parts.extend(attach(&all));
+            (Part::multipart("mixed", boundaries.next(), parts), all)
         }
         style => {
             let text = body::plain(&body::draft(rng, fields), style, fields);

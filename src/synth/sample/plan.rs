@@ -3,6 +3,7 @@
 
 use crate::synth::body::BodyStyle;
 use crate::synth::ktp::KtpVariant;
+use crate::synth::office::{OfficeKtp, OfficeSk};
 use crate::synth::rng::Rng;
 use BodyStyle as S;
 use KtpPlan::{Absent as NoKtp, Heic, Image};
@@ -76,6 +77,7 @@ pub enum KtpPlan {
     Image(KtpVariant),
     /// An iPhone photo sent as is: HEIC, which nothing on the desk decodes.
     Heic,
+    Office(OfficeKtp),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +87,7 @@ pub enum SkPlan {
     Scanned,
     /// A PDF that does not open (damaged, or encrypted without a password).
     Broken,
+    Office(OfficeSk),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -283,6 +286,51 @@ pub(super) fn random_plan(rng: &mut Rng) -> Plan {
         style = S::HtmlOnly;
     }
     p(defect, ktp, sk, style, rng.chance(0.1))
+}
+
+/// Body styles of the office family: its own mail clients' HTML beside plain text.
+const OFFICE_STYLES: [BodyStyle; 7] = [
+    S::HtmlOutlook,
+    S::HtmlGmail,
+    S::HtmlApple,
+    S::LabelledColon,
+    S::Numbered,
+    S::Alternative,
+    S::ForwardedInline,
+];
+
+/// A random plan of the office family: the same defects and odds as the desk family, its
+/// own ways of sending the KTP and the SK.
+pub fn office_plan(rng: &mut Rng) -> Plan {
+    let defect = if rng.chance(0.6) {
+        Defect::None
+    } else if rng.chance(0.08) {
+        Defect::OtherRegency
+    } else {
+        *rng.pick(&PROBLEM_DEFECTS)
+    };
+    let ktp = match defect {
+        Defect::MissingKtp => NoKtp,
+        Defect::UnreadableKtp => KtpPlan::Office(OfficeKtp::Unreadable),
+        Defect::NikMismatch => {
+            KtpPlan::Office(*rng.pick(&[OfficeKtp::Clean, OfficeKtp::Photocopy, OfficeKtp::Docx]))
+        }
+        _ => KtpPlan::Office(*rng.pick(&OfficeKtp::READABLE)),
+    };
+    let lampiran = rng.chance(0.5);
+    let sk = match defect {
+        Defect::MissingSk => NoSk,
+        Defect::UnreadableSk => SkPlan::Office(OfficeSk::Truncated),
+        Defect::NameMismatch if lampiran => SkPlan::Office(OfficeSk::Lampiran),
+        Defect::NameMismatch => SkPlan::Office(OfficeSk::Typed),
+        _ => SkPlan::Office(*rng.pick(&[
+            OfficeSk::Typed,
+            OfficeSk::Lampiran,
+            OfficeSk::ScanG4 { lampiran },
+            OfficeSk::Grey150 { lampiran },
+        ])),
+    };
+    p(defect, ktp, sk, *rng.pick(&OFFICE_STYLES), rng.chance(0.1))
 }
 
 /// `expected.json`: the ground truth for one sample.
