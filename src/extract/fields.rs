@@ -161,6 +161,15 @@ fn label_rest<'a>(line: &'a str, labels: &[&str]) -> Option<(&'a str, bool)> {
             }
         }
         let rest = rest.trim_start();
+        // Specks between a label and its colon on a scan ("Nama . : ...", "NIP ' : ...").
+        let specks =
+            |c: char| c.is_whitespace() || matches!(c, '.' | ',' | '\'' | '`' | '’' | '‘' | '"');
+        let despecked = rest.trim_start_matches(specks);
+        let rest = if despecked.starts_with(':') {
+            despecked
+        } else {
+            rest
+        };
         let value = rest
             .strip_prefix(':')
             .or_else(|| rest.strip_prefix(';'))

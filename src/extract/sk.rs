@@ -1,6 +1,9 @@
 //! Stage 5 for SK Jabatan: the decree's number, date and subject, and the person it names.
 
-use super::fields::{FieldSource, Fields, after_label_sep, find_labelled_sep, parse_date, squash};
+use super::fields::{
+    FieldSource, Fields, after_label, after_label_sep, edit_distance, find_labelled_sep,
+    parse_date, squash,
+};
 use super::ktp::number_of;
 use crate::applicant::name::{NameMatch, name_distance, names_match};
 use crate::text::{Line, ReadText};
@@ -22,20 +25,22 @@ struct Listed<'a> {
     lines: Vec<&'a Line>,
 }
 
-/// Words that open a signer's block: the NIP under them is the official's, never the subject's.
+/// Words that open a signer's block ("Pj. BUPATI GORONTALO,", squashed): the NIP under them
+/// is the official's, never the subject's.
 const SIGNER_WORDS: [&str; 7] = [
     "BUPATI",
     "WALIKOTA",
     "GUBERNUR",
     "SEKRETARISDAERAH",
-    "PJ.",
-    "PLT.",
+    "PJ",
+    "PLT",
     "KEPALA",
 ];
 
 /// An 18-digit NIP in a line ("NIP. 19880100 201102 1 007", "1988010020110210 07"), with
-/// where it starts.
-fn nip_in(text: &str) -> Option<(usize, String)> {
+/// where it starts; after an "NIP" label a number a digit short or long counts too (a typo
+/// in the decree or a slip of the scan), for the checks to judge.
+fn nip_in(text: &str, labelled: bool) -> Option<(usize, String)> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -48,7 +53,8 @@ fn nip_in(text: &str) -> Option<(usize, String)> {
                 }
                 j += 1;
             }
-            if digits.len() == 18 {
+            let labelled = labelled || squash(&text[..i]).ends_with("NIP");
+            if digits.len() == 18 || (labelled && (17..=19).contains(&digits.len())) {
                 return Some((i, digits));
             }
             i = j;
@@ -66,10 +72,13 @@ fn name_part(text: &str) -> Option<String> {
         .trim();
     let upper = squash(t);
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    // A degree wrapped onto its own line ("S.H.", "ST") belongs to the name above it.
+    let degree = letters >= 2 && t.contains('.');
     let heading = ["NAMA", "NIP", "NO", "PANGKAT", "JABATAN", "UNIT"]
         .iter()
         .any(|h| upper.starts_with(h) && upper.len() <= h.len() + 6);
-    (letters >= 3 && !heading).then(|| t.trim_end_matches([',', ';', '/']).trim().to_string())
+    ((letters >= 3 || degree) && !heading)
+        .then(|| t.trim_end_matches([',', ';', '/']).trim().to_string())
 }
 
 /// Everyone the decree lists with an NIP: the name on the NIP's line before it, else the
@@ -78,7 +87,8 @@ fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
     let mut out = Vec::new();
     let mut previous_end = 0;
     for (i, line) in lines.iter().enumerate() {
-        let Some((at, nip)) = nip_in(&line.text) else {
+        let label_above = i > 0 && squash(&lines[i - 1].text) == "NIP";
+        let Some((at, nip)) = nip_in(&line.text, label_above) else {
             continue;
         };
         let above = &lines[previous_end.max(i.saturating_sub(4))..i];
@@ -90,13 +100,15 @@ fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
         if signer {
             continue;
         }
+        // "NIR :" or "NIP . :" before the number is its label, read badly.
+        let labelled = line.text[..at].contains(':');
         let before = line.text[..at]
             .trim()
-            .trim_end_matches(|c: char| c == ':' || c == '.' || c == ' ')
+            .trim_end_matches([':', '.', ' '])
             .trim_end_matches("NIP")
             .trim_end_matches("N I P")
             .trim();
-        let (name, name_lines) = match name_part(before) {
+        let (name, name_lines) = match name_part(before).filter(|_| !labelled) {
             Some(n) => (n, vec![line]),
             None => {
                 // Back up over the cell's lines to the row number, the table heading, or the
@@ -108,8 +120,20 @@ fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
                     if t.chars().all(|c| c.is_ascii_digit() || c == '.') {
                         break;
                     }
-                    if let Some(value) = after_label_sep(t, &["Nama"]) {
-                        parts.push(value.trim().trim_end_matches([',', ';']).to_string());
+                    // The number's own label, on a line of its own in a narrow cell, with
+                    // whatever the next columns put beside it on a scan.
+                    if squash(t).starts_with("NIP") {
+                        continue;
+                    }
+                    if let Some(value) = after_label_sep(t, &["Nama"])
+                        .or_else(|| after_label(t, &["Nama"]).filter(|v| name_part(v).is_some()))
+                    {
+                        parts.push(
+                            value
+                                .trim()
+                                .trim_end_matches([',', ';', '.', ' '])
+                                .to_string(),
+                        );
                         used.push(l);
                         break;
                     }
@@ -129,31 +153,64 @@ fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
                 (parts.join(" "), used)
             }
         };
-        if !name.is_empty() {
-            out.push(Listed {
-                nip,
-                name,
-                lines: name_lines,
-            });
-        }
+        // A row whose name was not read still holds the subject's NIP.
+        out.push(Listed {
+            nip,
+            name,
+            lines: name_lines,
+        });
     }
     out
 }
 
-/// The listed person this application is about: by NIP, else by name; `None` when the decree
-/// does not list them (or lists one person only, who is then read from the person block).
+/// A scanned table row's name cell holds what the next columns put beside it ("Irfan
+/// Lamato, S.IP., M.Si. Pembina Tk. Pelaksana"): the run of its words that is the subject's
+/// name, when there is one, else the cell as read.
+fn narrowed(cell: &str, subject: Option<&str>) -> String {
+    let Some(name) = subject else {
+        return cell.to_string();
+    };
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    let wanted = name.split_whitespace().count();
+    for len in (wanted.saturating_sub(2).max(1)..=(wanted + 1).min(words.len())).rev() {
+        for start in 0..=words.len() - len {
+            let run = words[start..start + len].join(" ");
+            if names_match(&run, name) != NameMatch::Different {
+                return run;
+            }
+        }
+    }
+    cell.to_string()
+}
+
+/// The listed person this application is about: by NIP, else by name, else by an NIP one
+/// digit off; `None` when the decree does not list them.
 fn row_of<'a>(rows: &'a [Listed<'a>], subject: &Subject) -> Option<&'a Listed<'a>> {
     if let Some(nip) = subject.nip
         && let Some(row) = rows.iter().find(|r| r.nip == nip)
     {
         return Some(row);
     }
-    let name = subject.name?;
-    rows.iter()
-        .filter(|r| {
-            names_match(&r.name, name) != NameMatch::Different || name_distance(&r.name, name) <= 2
-        })
-        .min_by_key(|r| name_distance(&r.name, name))
+    if let Some(name) = subject.name
+        && let Some(row) = rows
+            .iter()
+            .filter(|r| !r.name.is_empty())
+            .filter(|r| {
+                names_match(&r.name, name) != NameMatch::Different
+                    || name_distance(&r.name, name) <= 2
+            })
+            .min_by_key(|r| name_distance(&r.name, name))
+    {
+        return Some(row);
+    }
+    // A scan's slip in one digit (or the applicant's): still their row, and the checks then
+    // show the two numbers side by side.
+    let nip = subject.nip?;
+    let mut near = rows.iter().filter(|r| edit_distance(&r.nip, nip) <= 1);
+    match (near.next(), near.next()) {
+        (Some(row), None) => Some(row),
+        _ => None,
+    }
 }
 
 pub const KEYS: &[&str] = &[
@@ -219,7 +276,7 @@ pub fn extract_for(read: &ReadText, subject: &Subject) -> Fields {
     if rows.len() > 1
         && let Some(row) = row_of(&rows, subject)
     {
-        f.set_from_lines("name", row.name.clone(), &row.lines);
+        f.set_from_lines("name", narrowed(&row.name, subject.name), &row.lines);
         f.set_from_lines("nip", row.nip.clone(), &row.lines);
         return f;
     }
@@ -260,6 +317,16 @@ pub fn extract_for(read: &ReadText, subject: &Subject) -> Fields {
     ] {
         if let Some((v, line)) = find_labelled_sep(body, labels) {
             f.set_from(key, v.trim_end_matches([';']).trim().to_string(), line);
+        }
+    }
+    // A person block the labels did not give (an OCR slip in "NIP . :"): the one person the
+    // decree lists with an NIP is its subject.
+    if let [row] = rows.as_slice() {
+        if f.get("name").is_none() {
+            f.set_from_lines("name", narrowed(&row.name, subject.name), &row.lines);
+        }
+        if f.get("nip").is_none() {
+            f.set_from_lines("nip", row.nip.clone(), &row.lines);
         }
     }
     f

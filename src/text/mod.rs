@@ -907,6 +907,7 @@ mod tests {
     fn places_join_and_scale() {
         let place = |left, top, width, height| Place {
             image: 0,
+            turns: 0,
             bbox: Bbox {
                 left,
                 top,

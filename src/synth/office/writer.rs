@@ -225,11 +225,11 @@ pub fn writer_pdf(html: &str, work: &Path) -> Result<Vec<u8>, SynthError> {
     let bytes = std::fs::read(&output).map_err(|e| io(e, &output))?;
     let mut doc = lopdf::Document::load_mem(&bytes)?;
     doc.trailer.remove(b"ID");
-    if let Ok(info) = doc.trailer.get(b"Info").and_then(|o| o.as_reference()) {
-        if let Ok(dict) = doc.get_object_mut(info).and_then(|o| o.as_dict_mut()) {
-            dict.remove(b"CreationDate");
-            dict.remove(b"ModDate");
-        }
+    if let Ok(info) = doc.trailer.get(b"Info").and_then(|o| o.as_reference())
+        && let Ok(dict) = doc.get_object_mut(info).and_then(|o| o.as_dict_mut())
+    {
+        dict.remove(b"CreationDate");
+        dict.remove(b"ModDate");
     }
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(lopdf::Error::IO)?;
