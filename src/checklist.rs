@@ -214,10 +214,12 @@ impl Evidence<'_> {
         match kind {
             DocKind::Ktp => unknown().find(picture).or_else(|| unknown().find(paper)),
             DocKind::Sk => {
+                // One unread file is one document, never both the KTP and the SK.
                 let ktp_taken = self.candidate(DocKind::Ktp).map(|d| d.filename.as_str());
-                unknown().find(paper).or_else(|| {
-                    unknown().find(|d| picture(d) && Some(d.filename.as_str()) != ktp_taken)
-                })
+                let free = |d: &&Document| Some(d.filename.as_str()) != ktp_taken;
+                unknown()
+                    .find(|d| paper(d) && free(d))
+                    .or_else(|| unknown().find(|d| picture(d) && free(d)))
             }
             _ => None,
         }

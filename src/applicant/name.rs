@@ -314,15 +314,20 @@ fn trim_stray<'a>(words: &'a [String], other: &[String]) -> &'a [String] {
 
 /// Whether one name reads as the start of the other ("MARIAM PURNAMASARI" of MARIAM
 /// PURNAMASARI HAMZAH, "WAHYU" of WAHYUNI NUSI): a reading cut short by glare or by a second
-/// printed line, not another person. The shorter must keep at least four letters.
+/// printed line, not another person; or as its last whole words ("BUMULO" of RONI FAJAR
+/// BUMULO), its start lost to the label beside it. The shorter must keep at least four
+/// letters; a stray single letter before it ("Z DAUD") is set aside first.
 pub fn is_cut_short(a: &str, b: &str) -> bool {
-    let (fa, fb) = (folded_words(a).concat(), folded_words(b).concat());
-    let (short, long) = if fa.len() <= fb.len() {
-        (fa, fb)
+    let (wa, wb) = (folded_words(a), folded_words(b));
+    let (wa, wb) = (trim_stray(&wa, &wb), trim_stray(&wb, &wa));
+    let (short, long) = if wa.concat().len() <= wb.concat().len() {
+        (wa, wb)
     } else {
-        (fb, fa)
+        (wb, wa)
     };
-    short.chars().count() >= 4 && short != long && long.starts_with(&short)
+    let (s, l) = (short.concat(), long.concat());
+    let tail = short.len() < long.len() && long.ends_with(short);
+    s.chars().count() >= 4 && s != l && (l.starts_with(&s) || tail)
 }
 
 #[cfg(test)]
@@ -466,6 +471,9 @@ mod tests {
             "Mariam Purnamasari Hamzah, S.Pd"
         ));
         assert!(is_cut_short("WAHYU", "Wahyuni Nusi"));
+        assert!(is_cut_short("Bumulo", "Roni Fajar Bumulo, S.T."));
+        assert!(is_cut_short("Z Daud", "Ismet Hasan Daud, A.Md."));
+        assert!(!is_cut_short("Hasan Daud", "Ismet Hasan Lamato"));
         assert!(!is_cut_short("ANI", "Anita Dali"));
         assert!(!is_cut_short("Siti Abas", "Siti Abas"));
         assert!(!is_cut_short("Rahmat Lamato", "Rahmat Hasan"));

@@ -102,11 +102,11 @@ fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
         }
         // "NIR :" or "NIP . :" before the number is its label, read badly.
         let labelled = line.text[..at].contains(':');
-        let before = line.text[..at]
-            .trim()
-            .trim_end_matches([':', '.', ' '])
-            .trim_end_matches("NIP")
-            .trim_end_matches("N I P")
+        let before = line.text[..at].trim_end().trim_end_matches([':', ' ']);
+        let before = before
+            .strip_suffix("NIP.")
+            .or_else(|| before.strip_suffix("NIP"))
+            .unwrap_or(before)
             .trim();
         let (name, name_lines) = match name_part(before).filter(|_| !labelled) {
             Some(n) => (n, vec![line]),
@@ -358,5 +358,76 @@ mod tests {
         assert_eq!(f.get("rank"), Some("Penata Muda Tk. I (III/b)"));
         assert_eq!(f.get("position"), Some("Pranata Komputer Ahli Pertama"));
         assert_eq!(f.get("unit"), Some("Dinas Pendidikan"));
+    }
+    fn decree(text: &str) -> ReadText {
+        ReadText {
+            source: Source::PdfText,
+            lines: lines_of(text, 1.0),
+            shape: None,
+            nik_digits: None,
+        }
+    }
+
+    /// A Lampiran as a text layer gives it: each cell's lines in turn, "NIP." on a line of its
+    /// own, a degree wrapped below the name; an acting Bupati with their own NIP signs.
+    const LAMPIRAN: &str = "KEPUTUSAN BUPATI GORONTALO\nNOMOR : 821.3/BKPSDM/625/2022\nTENTANG\nPEMINDAHAN DAN PENGANGKATAN DALAM JABATAN\nMEMUTUSKAN :\nKESATU : Memindahkan pegawai yang namanya tercantum dalam Lampiran.\nDitetapkan di Limboto\npada tanggal 23 Desember 2022\nPj. BUPATI GORONTALO,\nDRS. SOFYAN PUHI, M.SI\nNIP. 197211161992081004\nLAMPIRAN KEPUTUSAN BUPATI GORONTALO\nNo\nNama / NIP\nPangkat/\nGol\n1\nMarlina Tangahu, S.T.\nNIP.\n197705062009122020\nPenata Muda\n2\nDewi\nBumulo,\nS.H.\n197707292006102014\nGolongan IX\n3\nRusli Saputra Tangahu, S.T. 199412142021211001 Penata";
+
+    #[test]
+    fn the_subject_is_found_in_a_lampiran_by_nip_then_name() {
+        let read = decree(LAMPIRAN);
+        let by_nip = extract_for(
+            &read,
+            &Subject {
+                nip: Some("197707292006102014"),
+                name: None,
+            },
+        );
+        assert_eq!(by_nip.get("nip"), Some("197707292006102014"));
+        assert_eq!(by_nip.get("name"), Some("Dewi Bumulo S.H."));
+        let by_name = extract_for(
+            &read,
+            &Subject {
+                nip: Some("19941214202121100"),
+                name: Some("Rusli Saputra Tangahu, S.T."),
+            },
+        );
+        assert_eq!(by_name.get("nip"), Some("199412142021211001"));
+        assert_eq!(by_name.get("name"), Some("Rusli Saputra Tangahu, S.T."));
+        // One digit off (a scan's slip): still the row, its number as printed.
+        let near = extract_for(
+            &read,
+            &Subject {
+                nip: Some("197705062009122028"),
+                name: None,
+            },
+        );
+        assert_eq!(near.get("name"), Some("Marlina Tangahu, S.T."));
+        assert_eq!(near.get("nip"), Some("197705062009122020"));
+        // Nobody of that name or number: the signer is never taken for the subject.
+        let stranger = extract_for(
+            &read,
+            &Subject {
+                nip: Some("199001012015031001"),
+                name: Some("Sofyan Puhi"),
+            },
+        );
+        assert_eq!(stranger.get("nip"), None);
+        assert_eq!(stranger.get("name"), None);
+    }
+
+    #[test]
+    fn a_scanned_person_block_reads_through_specks_and_skips_the_signer() {
+        let text = "MEMUTUSKAN :\nKESATU : Mengangkat Pegawai Negeri Sipil :\nNama . : Anwar Dunggio, S.Pd.\nNIP . : \u{201d}199806172024031019\nJabatan : Guru Ahli Pertama\nDitetapkan di Limboto\npada tanggal 9 September 2024\nPj. BUPATI GORONTALO,\nNIP. 196806061993091031";
+        let f = extract(&decree(text));
+        assert_eq!(f.get("name"), Some("Anwar Dunggio, S.Pd."));
+        assert_eq!(f.get("nip"), Some("199806172024031019"));
+        // A scanned row whose name cell caught the next columns' words.
+        assert_eq!(
+            narrowed(
+                "Irfan Syahputra Lamato, S.IP., M.Si. Pembina Tk. Pelaksana",
+                Some("Irfan Syahputra Lamato, S.IP., M.Si.")
+            ),
+            "Irfan Syahputra Lamato, S.IP., M.Si."
+        );
     }
 }

@@ -26,8 +26,9 @@ const WIDE_GAP_HEIGHTS: u32 = 3;
 const SURE_NIK: f32 = 0.85;
 /// A card's reading that finds this many of its printed labels is the right way up.
 const CARD_LABELS_SURE: usize = 4;
-/// A page whose reading holds this many of the card's labels shows a card.
-const CARD_LABELS_ON_PAGE: usize = 5;
+/// A page whose reading holds the card's number and this many of its labels may show a card
+/// (a photocopy's small labels may all be lost on the page); the crop must then read as a card.
+const CARD_LABELS_ON_PAGE: usize = 1;
 /// A card found on a page is enlarged to about this width before it is read as a card.
 const CARD_READ_WIDTH: u32 = 1150;
 /// Below this the card's name line is read again on its own.
@@ -453,9 +454,14 @@ fn read_image_at(
                         outlined: true,
                     };
                     let (card_lines, digits, _) = read_card(&mut card, false, ocr)?;
-                    shape = Shape::Card;
-                    crop_at = Some((area, k));
-                    (card_lines, digits)
+                    // Kept only when the crop reads as more of a card than the page did.
+                    if card_labels(&card_lines) > card_labels(&lines) {
+                        shape = Shape::Card;
+                        crop_at = Some((area, k));
+                        (card_lines, digits)
+                    } else {
+                        (lines, None)
+                    }
                 }
                 None => (lines, None),
             }
@@ -543,7 +549,12 @@ fn read_card(
 /// Only a page showing the NIK and most of the card's labels has one; a decree names a few.
 fn card_on_page(lines: &[OcrLine], (w, h): (u32, u32)) -> Option<Bbox> {
     let upper = |l: &OcrLine| l.text().to_uppercase();
-    if card_labels(lines) < CARD_LABELS_ON_PAGE || !lines.iter().any(|l| upper(l).contains("NIK")) {
+    // The card's number, by its label or by its sixteen digits where the label was lost.
+    let nik_line = |l: &OcrLine| {
+        let digits: String = l.text().chars().filter(char::is_ascii_digit).collect();
+        upper(l).contains("NIK") || digits.len() == 16
+    };
+    if card_labels(lines) < CARD_LABELS_ON_PAGE || !lines.iter().any(nik_line) {
         return None;
     }
     let mut boxes: Vec<(Bbox, bool)> = lines
@@ -571,7 +582,8 @@ fn card_on_page(lines: &[OcrLine], (w, h): (u32, u32)) -> Option<Bbox> {
     }
     // The photo and the issue place sit right of the print; the margin keeps the edges' letters.
     let margin = line_height;
-    let left = area.left.saturating_sub(margin);
+    // The labels' column, printed small, may not have been read on the page at all.
+    let left = area.left.saturating_sub(margin + area.width / 3);
     let top = area.top.saturating_sub(margin);
     let right = (area.left + area.width + margin * 6).min(w);
     let bottom = (area.top + area.height + margin).min(h);
