@@ -352,7 +352,8 @@ fn clean_name(s: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    clean_upper(&s)
+    // A speck before the name reads as "." or "'"; a name starts with a letter.
+    clean_upper(s.trim_start_matches(|c: char| !c.is_alphabetic()))
 }
 
 /// Lines of a KTP for tests and callers that build them by hand.
@@ -395,6 +396,7 @@ mod tests {
         assert_eq!(f.get("nik"), Some("7502015203850001"));
         assert!(f.conf("nik") >= 0.95);
         assert_eq!(f.get("name"), Some("SITI NURHALIZA ABAS"));
+        assert_eq!(clean_name(". ISMET HASAN DAUD"), "ISMET HASAN DAUD");
         assert_eq!(f.get("birth_place"), Some("LIMBOTO"));
         assert_eq!(f.get("birth_date"), Some("1985-03-12"));
         assert_eq!(f.get("sex"), Some("PEREMPUAN"));

@@ -48,6 +48,9 @@ pub fn html_to_text(html: &str) -> String {
     let mut line = String::new();
     let mut hidden: Option<String> = None;
     let mut cells_in_row = 0usize;
+    // Open table cells: Outlook wraps each cell's text in its own <p>, which must not cut
+    // the row into lines.
+    let mut in_cell = 0usize;
     let mut rest = html;
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix("<!--") {
@@ -82,11 +85,15 @@ pub fn html_to_text(html: &str) -> String {
                         push_space(&mut line, '\t');
                     }
                     cells_in_row += 1;
+                    in_cell += 1;
                 }
-                "tr" => {
+                "td" | "th" => in_cell = in_cell.saturating_sub(1),
+                "tr" | "table" => {
                     cells_in_row = 0;
+                    in_cell = 0;
                     end_line(&mut out, &mut line);
                 }
+                "p" | "div" | "br" if in_cell > 0 => push_space(&mut line, ' '),
                 n if BLOCKS.contains(&n) => end_line(&mut out, &mut line),
                 _ => {}
             }
@@ -188,6 +195,14 @@ mod tests {
             html_to_text(table),
             "Nama\t:\tRusni Akuba\nNomor Induk Kependudukan (NIK)\t:\t7502014506800001\n\
              NIP\t198006052005012001"
+        );
+        // Outlook: each cell's text in a paragraph of its own, with Office's empty <o:p>.
+        let outlook = "<table class=MsoNormalTable><tr><td><p class=MsoNormal>Jabatan<o:p></o:p></p></td>\
+            <td><p class=MsoNormal>:<o:p></o:p></p></td><td><p class=MsoNormal>Dokter Ahli Pertama<o:p></o:p></p></td></tr>\
+            <tr><td><p class=MsoNormal>Instansi<o:p></o:p></p></td><td><p>:</p></td><td><p>RSUD Dunda</p></td></tr></table>";
+        assert_eq!(
+            html_to_text(outlook),
+            "Jabatan\t:\tDokter Ahli Pertama\nInstansi\t:\tRSUD Dunda"
         );
         let divs = "<div>Nama: Rusni Akuba</div><div>NIK: 7502014506800001</div>";
         assert_eq!(

@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 
 pub use error::SynthError;
 pub use ktp::{KtpVariant, render_ktp};
+pub use office::scanned_decree;
 pub use person::{Person, person};
+pub use sample::Family;
 
 /// How many samples to make, from which seed, in which family of styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,25 +32,6 @@ pub struct SynthOptions {
     pub count: usize,
     pub seed: u64,
     pub family: Family,
-}
-
-/// Two independent families of styles. The reader was tuned on `Desk`; `Office` (other faces,
-/// layouts, scanners and mail clients) measures it on what it was never tuned on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Family {
-    #[default]
-    Desk,
-    Office,
-}
-
-impl Family {
-    pub fn parse(name: &str) -> Option<Family> {
-        match name {
-            "desk" => Some(Family::Desk),
-            "office" => Some(Family::Office),
-            _ => None,
-        }
-    }
 }
 
 /// Where one generated sample was written.
@@ -147,6 +130,39 @@ mod tests {
             serde_json::from_slice(&std::fs::read(&first[0].expected_path).unwrap()).unwrap();
         assert_eq!(expected["message_id"], "synth-001-42@gorontalokab.go.id");
         assert_eq!(expected["problems"], serde_json::json!([]));
+        for dir in [a, b] {
+            std::fs::remove_dir_all(dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_office_family_is_its_own_and_repeats_itself() {
+        let (a, b) = (scratch("office-a"), scratch("office-b"));
+        let opts = SynthOptions {
+            count: 3,
+            seed: 7,
+            family: Family::Office,
+        };
+        let first = generate(&a, &opts).unwrap();
+        let second = generate(&b, &opts).unwrap();
+        for (x, y) in first.iter().zip(&second) {
+            assert!(
+                std::fs::read(&x.eml_path).unwrap() == std::fs::read(&y.eml_path).unwrap(),
+                "{}: LibreOffice's dates, IDs and checksums must not reach the sample",
+                x.eml_path.display()
+            );
+        }
+        for s in &first {
+            let expected: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&s.expected_path).unwrap()).unwrap();
+            for key in ["ktp_variant", "sk_variant"] {
+                let variant = expected["sample"][key].as_str().unwrap();
+                assert!(
+                    variant == "none" || variant.starts_with("office_"),
+                    "{key} {variant} is not the office family's"
+                );
+            }
+        }
         for dir in [a, b] {
             std::fs::remove_dir_all(dir).unwrap();
         }

@@ -146,26 +146,25 @@ fn page_shows_something(doc: &Document, page_id: lopdf::ObjectId) -> bool {
 /// Page `number` (from 1) rendered in gray by `pdftoppm`; `None` when it fails, which leaves
 /// the page unread rather than the whole PDF.
 fn render_page(data: &[u8], number: u32) -> Option<DynamicImage> {
-    let page = number.to_string();
-    let png = tool::run(
-        "pdftoppm",
-        &[
-            "-gray",
-            "-png",
-            "-r",
-            &RENDER_DPI.to_string(),
-            "-f",
-            &page,
-            "-l",
-            &page,
-            "-singlefile",
-            "-",
-        ],
-        data,
-        RENDER_TIMEOUT,
-    )
-    .ok()?;
+    let png = page_png(data, number, RENDER_DPI, true).ok()?;
     decode(&png, FileType::Png).ok()
+}
+
+/// Page `number` (from 1) of a PDF as `pdftoppm` renders it to PNG at `dpi`, in gray or colour.
+pub fn page_png(
+    data: &[u8],
+    number: u32,
+    dpi: u32,
+    gray: bool,
+) -> Result<Vec<u8>, tool::ToolError> {
+    let page = number.max(1).to_string();
+    let dpi = dpi.to_string();
+    let mut args = vec!["-png", "-r", &dpi, "-f", &page, "-l", &page, "-singlefile"];
+    if gray {
+        args.push("-gray");
+    }
+    args.push("-");
+    tool::run("pdftoppm", &args, data, RENDER_TIMEOUT)
 }
 
 /// One image XObject as pixels, or `None` for what is not a document (icons, logos) or what

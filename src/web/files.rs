@@ -417,22 +417,7 @@ pub fn picture(
 
 /// Page `page` (from 1) of a PDF rendered to PNG by `pdftoppm`.
 fn pdf_page_png(pdf: &[u8], page: u32) -> Result<Vec<u8>, String> {
-    let page = page.max(1).to_string();
-    run_tool(
-        "pdftoppm",
-        &[
-            "-png",
-            "-r",
-            &PDF_DPI.to_string(),
-            "-f",
-            &page,
-            "-l",
-            &page,
-            "-singlefile",
-            "-",
-        ],
-        pdf,
-    )
+    crate::text::pdf::page_png(pdf, page, PDF_DPI, false).map_err(|e| e.to_string())
 }
 
 /// A drafted letter file as a download, with the same headers as an attachment.

@@ -19,7 +19,18 @@ fn samples() -> Vec<PathBuf> {
 
 /// Samples sertel does not read right yet, with the reason. Each must still differ: a fixed bug
 /// comes off this list, so the list cannot hide a sample that regresses or silently heals.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "018",
+        "office family, a 150-dpi grey Lampiran: the subject's NIP is read with one digit \
+         wrong (9 for 0), so the NIP check asks for review",
+    ),
+    (
+        "022",
+        "office family, a card photographed sideways: the name line is not found on the \
+         turned card",
+    ),
+];
 
 #[test]
 fn every_sample_matches_its_expected_report() {

@@ -4,10 +4,45 @@
 use image::imageops;
 use image::{Rgb, RgbImage};
 
-use super::OfficeFonts;
+use std::path::{Path, PathBuf};
+
+use ab_glyph::FontVec;
+
+use crate::synth::error::SynthError;
 use crate::synth::person::{self, Person};
 use crate::synth::raster::{self, Style};
 use crate::synth::rng::Rng;
+
+/// The family's faces: Liberation Sans for the card's print (Arial's metrics), and three bold
+/// monospaced faces for the NIK.
+pub struct OfficeFonts {
+    pub sans: FontVec,
+    pub sans_bold: FontVec,
+    pub nik: [FontVec; 3],
+}
+
+const LIBERATION: &str = "/usr/share/fonts/truetype/liberation2";
+const FREEFONT: &str = "/usr/share/fonts/truetype/freefont";
+
+impl OfficeFonts {
+    pub fn load() -> Result<OfficeFonts, SynthError> {
+        let load = |dir: &str, file: &str| -> Result<FontVec, SynthError> {
+            let path: PathBuf = Path::new(dir).join(file);
+            let bytes =
+                std::fs::read(&path).map_err(|_| SynthError::FontMissing { path: path.clone() })?;
+            FontVec::try_from_vec(bytes).map_err(|_| SynthError::FontInvalid { path })
+        };
+        Ok(OfficeFonts {
+            sans: load(LIBERATION, "LiberationSans-Regular.ttf")?,
+            sans_bold: load(LIBERATION, "LiberationSans-Bold.ttf")?,
+            nik: [
+                load(LIBERATION, "LiberationMono-Bold.ttf")?,
+                load(raster::FONT_DIR, "DejaVuSansMono-Bold.ttf")?,
+                load(FREEFONT, "FreeMonoBold.ttf")?,
+            ],
+        })
+    }
+}
 
 const INK: [u8; 3] = [14, 16, 20];
 

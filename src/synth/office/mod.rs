@@ -8,9 +8,9 @@ mod card;
 mod scan;
 mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ab_glyph::FontVec;
 use chrono::NaiveDate;
 
 use super::error::SynthError;
@@ -18,6 +18,8 @@ use super::person::{self, Origin, Person, Spec};
 use super::raster;
 use super::rng::{self, Rng};
 use scan::Encoding;
+
+pub use card::OfficeFonts;
 
 /// How an office-family KTP reaches the desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,35 +101,18 @@ impl OfficeSk {
     }
 }
 
-/// The family's faces: Liberation Sans for the card's print (Arial's metrics), and three bold
-/// monospaced faces for the NIK.
-pub struct OfficeFonts {
-    pub sans: FontVec,
-    pub sans_bold: FontVec,
-    pub nik: [FontVec; 3],
-}
-
-const LIBERATION: &str = "/usr/share/fonts/truetype/liberation2";
-const FREEFONT: &str = "/usr/share/fonts/truetype/freefont";
-
-impl OfficeFonts {
-    pub fn load() -> Result<OfficeFonts, SynthError> {
-        let load = |dir: &str, file: &str| -> Result<FontVec, SynthError> {
-            let path: PathBuf = Path::new(dir).join(file);
-            let bytes =
-                std::fs::read(&path).map_err(|_| SynthError::FontMissing { path: path.clone() })?;
-            FontVec::try_from_vec(bytes).map_err(|_| SynthError::FontInvalid { path })
-        };
-        Ok(OfficeFonts {
-            sans: load(LIBERATION, "LiberationSans-Regular.ttf")?,
-            sans_bold: load(LIBERATION, "LiberationSans-Bold.ttf")?,
-            nik: [
-                load(LIBERATION, "LiberationMono-Bold.ttf")?,
-                load(raster::FONT_DIR, "DejaVuSansMono-Bold.ttf")?,
-                load(FREEFONT, "FreeMonoBold.ttf")?,
-            ],
-        })
+/// LibreOffice's folder (profile and input) for this thread: two runs at once (tests in
+/// parallel) must not share one, and one thread's runs reuse its profile, which is slow to make.
+fn work_dir() -> PathBuf {
+    static THREADS: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static THREAD: usize = THREADS.fetch_add(1, Ordering::Relaxed);
     }
+    let thread = THREAD.with(|t| *t);
+    std::env::temp_dir().join(format!(
+        "sertel-synth-office-{}-{thread}",
+        std::process::id()
+    ))
 }
 
 /// One made attachment: its name, MIME type and bytes.
@@ -285,8 +270,7 @@ pub fn sk(subject: &SkSubject, way: OfficeSk, rng: &mut Rng) -> Result<Made, Syn
         acting_signer: rng.chance(0.5),
     };
     let html = writer::decree_html(&decree, rng);
-    let work = std::env::temp_dir().join(format!("sertel-synth-office-{}", std::process::id()));
-    let typed = writer::writer_pdf(&html, &work)?;
+    let typed = writer::writer_pdf(&html, &work_dir())?;
     let pages = lopdf::Document::load_mem(&typed)?.get_pages().len().min(3);
     let first = subject.name.split(' ').next().unwrap_or("sk");
     Ok(match way {
@@ -337,4 +321,49 @@ pub fn sk(subject: &SkSubject, way: OfficeSk, rng: &mut Rng) -> Result<Made, Syn
             }
         }
     })
+}
+
+/// A decree whose Lampiran lists `rows` people, printed and scanned bilevel (CCITT G4) at
+/// 300 dpi: the long scanned SK the reading-time bench reads (22 rows fill three pages).
+pub fn scanned_decree(seed: u64, rows: usize) -> Result<Vec<u8>, SynthError> {
+    let mut rng = Rng::new(rng::derive(seed, 0x5343_414E));
+    let people: Vec<writer::Row> = (0..rows as u64)
+        .map(|i| {
+            let p = person::generate(
+                rng::derive(seed, i),
+                Spec {
+                    origin: Origin::Natural,
+                    moh: None,
+                },
+            );
+            writer::Row {
+                name: p.name,
+                nip: p.nip,
+                rank: p.rank,
+                position: p.position,
+                unit: p.unit,
+            }
+        })
+        .collect();
+    let (subject, colleagues) = people.split_first().ok_or(SynthError::ToolFailed {
+        tool: "an empty decree",
+    })?;
+    let decree = writer::Decree {
+        subject,
+        colleagues,
+        pppk: false,
+        number: 123,
+        date: NaiveDate::from_ymd_opt(2026, 3, 2).expect("valid day"),
+        position_in_table: 0,
+        name_over_nip: true,
+        acting_signer: true,
+    };
+    let html = writer::decree_html(&decree, &mut rng);
+    let typed = writer::writer_pdf(&html, &work_dir())?;
+    let pages = lopdf::Document::load_mem(&typed)?.get_pages().len();
+    let scanned: Vec<_> = scan::render_pages(&typed, pages, 300)?
+        .iter()
+        .map(|p| scan::scanner(p, &mut rng))
+        .collect();
+    scan::scan_pdf(&scanned, Encoding::FaxG4, "RICOH MP 2014", &mut rng)
 }

@@ -3,7 +3,6 @@
 //! desk (turned, or squeezed by WhatsApp), a card photocopied, a card pasted into Word.
 
 use std::io::{Cursor, Write};
-use std::time::Duration;
 
 use image::imageops::{self, FilterType};
 use image::{DynamicImage, GrayImage, Luma, Rgb, RgbImage};
@@ -29,25 +28,8 @@ pub enum Encoding {
 pub fn render_pages(pdf: &[u8], pages: usize, dpi: u32) -> Result<Vec<GrayImage>, SynthError> {
     let mut out = Vec::new();
     for page in 1..=pages {
-        let n = page.to_string();
-        let png = crate::text::tool::run(
-            "pdftoppm",
-            &[
-                "-gray",
-                "-png",
-                "-r",
-                &dpi.to_string(),
-                "-f",
-                &n,
-                "-l",
-                &n,
-                "-singlefile",
-                "-",
-            ],
-            pdf,
-            Duration::from_secs(60),
-        )
-        .map_err(|_| SynthError::ToolFailed { tool: "pdftoppm" })?;
+        let png = crate::text::pdf::page_png(pdf, page as u32, dpi, true)
+            .map_err(|_| SynthError::ToolFailed { tool: "pdftoppm" })?;
         out.push(image::load_from_memory(&png)?.into_luma8());
     }
     Ok(out)

@@ -33,26 +33,6 @@ pub struct Decree<'a> {
     pub acting_signer: bool,
 }
 
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-fn long_date(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
-}
-
 fn esc(t: &str) -> String {
     t.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -93,7 +73,7 @@ pub fn decree_html(d: &Decree, rng: &mut Rng) -> String {
     );
     let signer = format!(
         "<table class=\"ttd\"><tr><td style=\"width:55%\"></td><td>Ditetapkan di Limboto<br>pada tanggal {}<br><br><b>{signer_title}</b><br><br><br><br><b><u>{signer_name}</u></b>{}</td></tr></table>",
-        long_date(d.date),
+        crate::calendar::indonesian_date(d.date),
         if d.acting_signer {
             format!("<br>NIP. {signer_nip}")
         } else {
@@ -162,7 +142,7 @@ pub fn decree_html(d: &Decree, rng: &mut Rng) -> String {
              <p class=\"c\">DAFTAR NAMA PEGAWAI NEGERI SIPIL YANG DIPINDAHKAN DAN DIANGKAT DALAM JABATAN</p>\
              <table class=\"list\"><tr><th>No</th>{}<th>Pangkat/Gol</th><th>Jabatan Lama</th>\
              <th>Jabatan Baru</th><th>Unit Kerja</th></tr>",
-            long_date(d.date),
+            crate::calendar::indonesian_date(d.date),
             if d.name_over_nip {
                 "<th>Nama / NIP</th>"
             } else {
@@ -225,6 +205,8 @@ pub fn writer_pdf(html: &str, work: &Path) -> Result<Vec<u8>, SynthError> {
     let bytes = std::fs::read(&output).map_err(|e| io(e, &output))?;
     let mut doc = lopdf::Document::load_mem(&bytes)?;
     doc.trailer.remove(b"ID");
+    // LibreOffice's checksum covers the dates, so it changes with them.
+    doc.trailer.remove(b"DocChecksum");
     if let Ok(info) = doc.trailer.get(b"Info").and_then(|o| o.as_reference())
         && let Ok(dict) = doc.get_object_mut(info).and_then(|o| o.as_dict_mut())
     {

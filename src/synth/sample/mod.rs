@@ -3,7 +3,6 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 
-use super::Family;
 use super::body::{self, BodyStyle, Fields};
 use super::docs;
 use super::error::SynthError;

@@ -12,6 +12,25 @@ use SkPlan::{Absent as NoSk, Broken, Scanned, Text};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Two independent families of styles. The reader was tuned on `Desk`; `Office` (other faces,
+/// layouts, scanners and mail clients) measures it on what it was never tuned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Family {
+    #[default]
+    Desk,
+    Office,
+}
+
+impl Family {
+    pub fn parse(name: &str) -> Option<Family> {
+        match name {
+            "desk" => Some(Family::Desk),
+            "office" => Some(Family::Office),
+            _ => None,
+        }
+    }
+}
+
 /// What is wrong with an application, at most one thing per sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Defect {
@@ -251,14 +270,19 @@ pub fn plan(index: usize, rng: &mut Rng) -> Plan {
     }
 }
 
-pub(super) fn random_plan(rng: &mut Rng) -> Plan {
-    let defect = if rng.chance(0.6) {
+/// A random sample's defect: six in ten are fine, a few come from another regency.
+fn random_defect(rng: &mut Rng) -> Defect {
+    if rng.chance(0.6) {
         Defect::None
     } else if rng.chance(0.08) {
         Defect::OtherRegency
     } else {
         *rng.pick(&PROBLEM_DEFECTS)
-    };
+    }
+}
+
+pub(super) fn random_plan(rng: &mut Rng) -> Plan {
+    let defect = random_defect(rng);
     let ktp = match defect {
         Defect::MissingKtp => NoKtp,
         Defect::UnreadableKtp if rng.chance(0.5) => Heic,
@@ -302,13 +326,7 @@ const OFFICE_STYLES: [BodyStyle; 7] = [
 /// A random plan of the office family: the same defects and odds as the desk family, its
 /// own ways of sending the KTP and the SK.
 pub fn office_plan(rng: &mut Rng) -> Plan {
-    let defect = if rng.chance(0.6) {
-        Defect::None
-    } else if rng.chance(0.08) {
-        Defect::OtherRegency
-    } else {
-        *rng.pick(&PROBLEM_DEFECTS)
-    };
+    let defect = random_defect(rng);
     let ktp = match defect {
         Defect::MissingKtp => NoKtp,
         Defect::UnreadableKtp => KtpPlan::Office(OfficeKtp::Unreadable),
