@@ -136,17 +136,18 @@ pub fn scan_pdf(
     Ok(out)
 }
 
+/// The card resized to `width` pixels, keeping ID-1's proportions.
+fn card_at_width(card: &RgbImage, width: f32) -> RgbImage {
+    let height = width * 54.0 / 85.6;
+    imageops::resize(card, width as u32, height as u32, FilterType::Triangle)
+}
+
 /// The card laid on A4 at `dpi` and copied: a grey page.
 pub fn card_on_page(card: &RgbImage, dpi: f32, rng: &mut Rng) -> GrayImage {
     let (pw, ph) = ((210.0 / 25.4 * dpi) as u32, (297.0 / 25.4 * dpi) as u32);
     let mut page = RgbImage::from_pixel(pw, ph, Rgb([255, 255, 255]));
     let card_w = 85.6 / 25.4 * dpi;
-    let scaled = imageops::resize(
-        card,
-        card_w as u32,
-        (card_w * 54.0 / 85.6) as u32,
-        FilterType::Triangle,
-    );
+    let scaled = card_at_width(card, card_w);
     let (cw, ch) = (scaled.width() as f32, scaled.height() as f32);
     let center = (
         rng.float(0.3, 0.7) as f32 * pw as f32,
@@ -178,12 +179,7 @@ pub fn desk_photo(card: &RgbImage, rng: &mut Rng) -> RgbImage {
         Rgb(base.map(|c| (c * shade).clamp(0.0, 255.0) as u8))
     });
     let card_w = fw as f32 * rng.float(0.5, 0.75) as f32;
-    let scaled = imageops::resize(
-        card,
-        card_w as u32,
-        (card_w * 54.0 / 85.6) as u32,
-        FilterType::Triangle,
-    );
+    let scaled = card_at_width(card, card_w);
     let (cw, ch) = (scaled.width() as f32, scaled.height() as f32);
     let center = (
         fw as f32 / 2.0 + rng.float(-150.0, 150.0) as f32,
