@@ -183,7 +183,7 @@ fn page_image(
         [f] if f == "DCTDecode" => decode(img.content, FileType::Jpeg)?,
         [f] if f == "CCITTFaxDecode" => {
             let params = decode_parms(doc, dict);
-            let Some(gray) = ccitt(img.content, w, h, params) else {
+            let Some(gray) = ccitt(doc, img.content, (w, h), params) else {
                 return Ok(None);
             };
             DynamicImage::ImageLuma8(gray)
@@ -236,23 +236,19 @@ fn inverted(doc: &Document, dict: &Dictionary) -> bool {
 
 /// A fax-coded scan: Group 4 (K < 0) or Group 3 one-dimensional (K = 0), the way bilevel
 /// scanners and photocopiers write pages.
-fn ccitt(data: &[u8], w: u32, h: u32, params: Option<&Dictionary>) -> Option<GrayImage> {
-    let get = |key: &[u8], default: i64| {
-        params
-            .and_then(|d| d.get(key).ok())
-            .and_then(|o| o.as_i64().ok())
-            .unwrap_or(default)
-    };
-    let bool_of = |key: &[u8]| {
-        params
-            .and_then(|d| d.get(key).ok())
-            .and_then(|o| o.as_bool().ok())
-            .unwrap_or(false)
-    };
-    let k = get(b"K", 0);
-    let columns = u16::try_from(get(b"Columns", 1728)).ok()?;
-    let rows = get(b"Rows", h as i64);
-    let black_is_1 = bool_of(b"BlackIs1");
+fn ccitt(
+    doc: &Document,
+    data: &[u8],
+    (w, h): (u32, u32),
+    params: Option<&Dictionary>,
+) -> Option<GrayImage> {
+    let k = int(doc, params, b"K", 0);
+    let columns = u16::try_from(int(doc, params, b"Columns", 1728)).ok()?;
+    let rows = int(doc, params, b"Rows", h as i64);
+    let black_is_1 = params
+        .and_then(|d| d.get_deref(b"BlackIs1", doc).ok())
+        .and_then(|o| o.as_bool().ok())
+        .unwrap_or(false);
     if columns as u32 != w || rows <= 0 || w as usize * h as usize > MAX_RAW_IMAGE {
         return None;
     }

@@ -25,7 +25,17 @@ const LIBERATION: &str = "/usr/share/fonts/truetype/liberation2";
 const FREEFONT: &str = "/usr/share/fonts/truetype/freefont";
 
 impl OfficeFonts {
-    pub fn load() -> Result<OfficeFonts, SynthError> {
+    /// The faces, read from disk once per process: every office sample draws a card.
+    pub fn shared() -> Result<&'static OfficeFonts, SynthError> {
+        static FONTS: std::sync::OnceLock<OfficeFonts> = std::sync::OnceLock::new();
+        if let Some(fonts) = FONTS.get() {
+            return Ok(fonts);
+        }
+        let fonts = OfficeFonts::load()?;
+        Ok(FONTS.get_or_init(|| fonts))
+    }
+
+    fn load() -> Result<OfficeFonts, SynthError> {
         let load = |dir: &str, file: &str| -> Result<FontVec, SynthError> {
             let path: PathBuf = Path::new(dir).join(file);
             let bytes =

@@ -133,7 +133,7 @@ pub(super) fn documents(
             })
         }
         KtpPlan::Office(way) => {
-            let made = office::ktp(&office::OfficeFonts::load()?, person, way, shot, rng)?;
+            let made = office::ktp(office::OfficeFonts::shared()?, person, way, shot, rng)?;
             let mut truth = BTreeMap::new();
             if way != office::OfficeKtp::Unreadable {
                 truth.insert("nik", person.nik.clone());
