@@ -201,6 +201,18 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
             ((*one).clone(), conf_of(one))
         } else if let Some(first) = agreed.first() {
             ((*first).clone(), conf_of(first) * DISAGREEMENT_PENALTY)
+        } else if let Some(voted) = digit_vote(&[
+            block.as_ref().map(|(d, _)| d.as_str()),
+            reread,
+            enlarged.map(|e| e.digits.as_str()),
+        ])
+        .map(|v| region_fixed(&v, region.as_deref()).unwrap_or(v))
+        .filter(|v| Nik::parse(v).is_ok_and(|n| agrees_with_card(&n)))
+        {
+            // No two readings agree on all sixteen digits, but on each digit two of the three
+            // do: each slip is one reading's own.
+            let conf = cb.min(ce) * DISAGREEMENT_PENALTY;
+            (voted, conf)
         } else if let ([only], true) = (consistent.as_slice(), printed.is_some()) {
             // The readings disagree, but only one agrees with the printed birth date.
             ((*only).clone(), conf_of(only) * DISAGREEMENT_PENALTY)
@@ -271,6 +283,63 @@ fn region_fixed(digits: &str, region: Option<&str>) -> Option<String> {
     });
     let fixed = format!("{region}{}", &digits[region.len()..]);
     (confusable && Nik::parse(&fixed).is_ok()).then_some(fixed)
+}
+
+/// Most digits a reading may hold beyond a NIK's sixteen to be aligned with the others: one
+/// stray mark (the colon read as "1", a zero's dot as a digit of its own) or two.
+const MAX_EXTRA_DIGITS: usize = 2;
+
+/// The NIK three readings make digit by digit: each reading is cut to sixteen digits (its
+/// stray digits dropped where that brings it closest to the others) and every digit is the
+/// one at least two readings hold there. `None` unless all three readings are there and each
+/// of the sixteen digits has a majority.
+fn digit_vote(readings: &[Option<&str>; 3]) -> Option<String> {
+    let options: Vec<Vec<Vec<u8>>> = readings
+        .iter()
+        .map(|r| {
+            let r = r.filter(|r| (Nik::LEN..=Nik::LEN + MAX_EXTRA_DIGITS).contains(&r.len()))?;
+            Some(sixteen_of(r.as_bytes()))
+        })
+        .collect::<Option<_>>()?;
+    let apart = |a: &[u8], b: &[u8]| a.iter().zip(b).filter(|(x, y)| x != y).count();
+    let mut best: Option<(usize, [&[u8]; 3])> = None;
+    for a in &options[0] {
+        for b in &options[1] {
+            for c in &options[2] {
+                let d = apart(a, b) + apart(b, c) + apart(a, c);
+                if best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, [a, b, c]));
+                }
+            }
+        }
+    }
+    let (_, [a, b, c]) = best?;
+    (0..Nik::LEN)
+        .map(|i| {
+            let (x, y, z) = (a[i], b[i], c[i]);
+            (x == y || x == z)
+                .then_some(x)
+                .or((y == z).then_some(y))
+                .map(char::from)
+        })
+        .collect()
+}
+
+/// Every way of dropping digits from a reading to leave sixteen, in order.
+fn sixteen_of(digits: &[u8]) -> Vec<Vec<u8>> {
+    if digits.len() <= Nik::LEN {
+        return vec![digits.to_vec()];
+    }
+    let mut out: Vec<Vec<u8>> = (0..digits.len())
+        .flat_map(|i| {
+            let mut shorter = digits.to_vec();
+            shorter.remove(i);
+            sixteen_of(&shorter)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The 16-digit stretches of a reading that parse as a NIK: a stray mark beside the number
@@ -474,6 +543,29 @@ mod tests {
         assert_eq!(extract(&r).get("nik"), Some("1502015203850001"));
         r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850007", 0.9));
         assert!(extract(&r).conf("nik") < 0.5);
+    }
+
+    #[test]
+    fn three_readings_each_with_its_own_slip_vote_digit_by_digit() {
+        // A photocopied card's dotted zeros read as 6, 8 or 9, in each reading somewhere else;
+        // the text line also took a zero's dot for a digit of its own.
+        let v = |a: &str, b: &str, c: &str| digit_vote(&[Some(a), Some(b), Some(c)]);
+        assert_eq!(
+            v("75020443048109003", "7502044304810003", "7502044304816003").as_deref(),
+            Some("7502044304810003")
+        );
+        // Two readings disagreeing with the third at the same digit, each its own way: no vote.
+        assert_eq!(
+            v("7502044304810003", "7502044304816003", "7502044304819003"),
+            None
+        );
+        assert_eq!(v("7502044304810003", "7502044304816003", "75020"), None);
+        let card = CARD.replace("7502015203850001", "7502015203850601");
+        let mut r = read(&card, 0.9, Some("7562015203850001"));
+        r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203858001", 0.9));
+        let f = extract(&r);
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        assert!(f.conf("nik") < 0.5, "a vote is never certain");
     }
 
     #[test]

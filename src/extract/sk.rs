@@ -4,7 +4,8 @@ use super::fields::{
     FieldSource, Fields, after_label, after_label_sep, edit_distance, find_labelled_sep,
     parse_date, squash,
 };
-use super::ktp::number_of;
+use super::ktp::{digits_of, number_of};
+use crate::applicant::Nip;
 use crate::applicant::name::{NameMatch, name_distance, names_match};
 use crate::text::{Line, ReadText};
 
@@ -54,6 +55,7 @@ fn nip_in(text: &str, labelled: bool) -> Option<(usize, String)> {
                 j += 1;
             }
             let labelled = labelled || squash(&text[..i]).ends_with("NIP");
+            let digits = without_speck(digits);
             if digits.len() == 18 || (labelled && (17..=19).contains(&digits.len())) {
                 return Some((i, digits));
             }
@@ -62,6 +64,30 @@ fn nip_in(text: &str, labelled: bool) -> Option<(usize, String)> {
         i += 1;
     }
     None
+}
+
+/// A scanned NIP with a speck before or after it read as one more digit: where only one of
+/// its two 18-digit stretches is a NIP, that is the number printed.
+fn without_speck(digits: String) -> String {
+    if digits.len() != 19 {
+        return digits;
+    }
+    match [&digits[1..], &digits[..18]].map(|d| Nip::parse(d).is_ok()) {
+        [true, false] => digits[1..].to_string(),
+        [false, true] => digits[..18].to_string(),
+        _ => digits,
+    }
+}
+
+/// The NIP after its label: the run of digits as long as a NIP, where specks before it read
+/// as a short number of their own ("NIP 0 . “3 197505131999012003"); else the first run.
+fn labelled_nip(value: &str) -> String {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    words
+        .split(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .map(|run| without_speck(run.iter().map(|w| digits_of(w)).collect()))
+        .find(|d| (17..=19).contains(&d.len()))
+        .unwrap_or_else(|| without_speck(number_of(value)))
 }
 
 /// A line that holds a name: letters, not a label, a heading or a row number.
@@ -284,7 +310,7 @@ pub fn extract_for(read: &ReadText, subject: &Subject) -> Fields {
         f.set_from("name", v.trim_end_matches(';').trim().to_string(), line);
     }
     if let Some((v, line)) = find_labelled_sep(body, &["NIP", "N.I.P", "NI PPPK", "NI-PPPK"]) {
-        let digits = number_of(v);
+        let digits = labelled_nip(v);
         if digits.len() >= 8 {
             f.set_from("nip", digits, line);
         }
@@ -421,6 +447,17 @@ mod tests {
         let f = extract(&decree(text));
         assert_eq!(f.get("name"), Some("Anwar Dunggio, S.Pd."));
         assert_eq!(f.get("nip"), Some("199806172024031019"));
+        // A speck before the number read as a digit; the 18 digits after it are the NIP.
+        let speck = text.replace("\u{201d}1998", "51998");
+        assert_eq!(
+            extract(&decree(&speck)).get("nip"),
+            Some("199806172024031019")
+        );
+        let specks = text.replace("\u{201d}1998", "0 . \u{201c}3 1998");
+        assert_eq!(
+            extract(&decree(&specks)).get("nip"),
+            Some("199806172024031019")
+        );
         // A scanned row whose name cell caught the next columns' words.
         assert_eq!(
             narrowed(

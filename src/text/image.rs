@@ -122,6 +122,9 @@ pub struct Prepared {
     pub shape: Shape,
     /// Whether a card or page outline was found and straightened (false: the whole frame).
     pub outlined: bool,
+    /// Where `gray`'s corners lie on the original picture (top-left, top-right,
+    /// bottom-right, bottom-left).
+    pub quad: [(f32, f32); 4],
 }
 
 /// Finds the document in the frame, straightens it, scales it and evens the light.
@@ -162,12 +165,92 @@ pub fn prepare(img: &DynamicImage) -> Prepared {
     };
     let out_h = ((out_w as f32 / aspect).round() as u32).clamp(16, MAX_SIDE);
     let value = value_channel(img);
+    // A scan or a frame without an outline: its lines may still slant (a page fed askew, a
+    // card laid crooked on the glass), and the frame is read along them.
+    let quad = if outlined {
+        quad
+    } else {
+        tilted(quad, skew_of(&value))
+    };
     let straight = straighten(&value, quad, out_w, out_h);
     Prepared {
         gray: flatten_light(&straight),
         shape,
         outlined,
+        quad,
     }
+}
+
+/// The steepest slant of a scan's lines looked for: scanners feed pages up to a couple of
+/// degrees askew, a card laid on the glass by hand a few more.
+const MAX_SKEW_DEG: f32 = 5.0;
+const SKEW_STEP_DEG: f32 = 0.25;
+/// Below this the page is taken as straight: tesseract reads a slight slant unaided.
+const MIN_SKEW_DEG: f32 = 0.4;
+/// The skew is measured on a copy this wide: the lines' slope shows as well as at full size.
+const SKEW_SIDE: u32 = 700;
+
+/// The angle (radians, positive where the lines descend to the right) at which the ink's
+/// rows are sharpest: along the lines of print each row of the profile holds a whole line's
+/// ink or none, across them it blurs.
+fn skew_of(gray: &GrayImage) -> f32 {
+    let k = (SKEW_SIDE as f32 / gray.width() as f32).min(1.0);
+    let small = imageops::thumbnail(
+        gray,
+        ((gray.width() as f32 * k) as u32).max(1),
+        ((gray.height() as f32 * k) as u32).max(1),
+    );
+    let level = imageproc::contrast::otsu_level(&small).min(160);
+    let ink: Vec<(f32, f32)> = small
+        .enumerate_pixels()
+        .filter(|(_, _, p)| p[0] < level)
+        .map(|(x, y, _)| (x as f32, y as f32))
+        .collect();
+    // A page with almost no print has no lines to measure.
+    if ink.len() < 200 || ink.len() * 3 > (small.width() * small.height()) as usize {
+        return 0.0;
+    }
+    let (w, h) = (small.width() as f32, small.height() as f32);
+    let steps = (MAX_SKEW_DEG / SKEW_STEP_DEG) as i32;
+    let sharpness = |angle: f32| {
+        let t = angle.tan();
+        let shift = w * t.abs();
+        let mut rows = vec![0u32; (h + 2.0 * shift) as usize + 2];
+        for &(x, y) in &ink {
+            rows[(y - x * t + shift) as usize] += 1;
+        }
+        rows.iter()
+            .map(|&c| u64::from(c) * u64::from(c))
+            .sum::<u64>()
+    };
+    let (best, _) = (-steps..=steps)
+        .map(|i| (i as f32 * SKEW_STEP_DEG).to_radians())
+        .map(|a| (a, sharpness(a)))
+        .fold(
+            (0.0, 0),
+            |best, (a, s)| if s > best.1 { (a, s) } else { best },
+        );
+    if best.abs() < MIN_SKEW_DEG.to_radians() {
+        0.0
+    } else {
+        best
+    }
+}
+
+/// The quadrilateral turned by `angle` (radians, clockwise on screen) about its centre.
+fn tilted(quad: [(f32, f32); 4], angle: f32) -> [(f32, f32); 4] {
+    if angle == 0.0 {
+        return quad;
+    }
+    let (cx, cy) = (
+        quad.iter().map(|p| p.0).sum::<f32>() / 4.0,
+        quad.iter().map(|p| p.1).sum::<f32>() / 4.0,
+    );
+    let (sin, cos) = angle.sin_cos();
+    quad.map(|(x, y)| {
+        let (dx, dy) = (x - cx, y - cy);
+        (cx + dx * cos - dy * sin, cy + dx * sin + dy * cos)
+    })
 }
 
 /// Max of R, G, B: black print stays black while the KTP's blue or cyan background turns
@@ -520,6 +603,108 @@ pub fn without_photo(card: &GrayImage) -> Cow<'_, GrayImage> {
     Cow::Owned(whitened)
 }
 
+/// A mark inside another is at most this share of its ink: a zero's dot is a few percent of
+/// the zero.
+const INNER_MARK_SHARE: f32 = 0.25;
+
+/// One line of print (a card's NIK) with the marks inside other marks whitened: the bold
+/// monospaced faces printing NIKs (DejaVu Sans Mono, Liberation Mono) dot or slash their
+/// zeros, and tesseract reads a dotted zero as 6, 8 or 9. No digit has a mark of its own
+/// inside its outline, so only such dots go. The ends of the lines above and below, cut by the
+/// crop's top or bottom edge, go too: tesseract strings digits out of them.
+pub fn without_inner_marks(line: &GrayImage) -> GrayImage {
+    let (w, h) = line.dimensions();
+    let level = imageproc::contrast::otsu_level(line);
+    let ink = GrayImage::from_fn(w, h, |x, y| {
+        Luma([u8::from(line.get_pixel(x, y)[0] <= level) * 255])
+    });
+    let labels = connected_components(&ink, Connectivity::Eight, Luma([0u8]));
+    #[derive(Clone, Copy)]
+    struct Mark {
+        left: u32,
+        top: u32,
+        right: u32,
+        bottom: u32,
+        pixels: u32,
+    }
+    let mut marks: Vec<Option<Mark>> = Vec::new();
+    for (x, y, label) in labels.enumerate_pixels() {
+        let id = label[0] as usize;
+        if id == 0 {
+            continue;
+        }
+        if marks.len() <= id {
+            marks.resize(id + 1, None);
+        }
+        let m = marks[id].get_or_insert(Mark {
+            left: x,
+            top: y,
+            right: x,
+            bottom: y,
+            pixels: 0,
+        });
+        m.left = m.left.min(x);
+        m.top = m.top.min(y);
+        m.right = m.right.max(x);
+        m.bottom = m.bottom.max(y);
+        m.pixels += 1;
+    }
+    let inside = |inner: &Mark, outer: &Mark| {
+        outer.left < inner.left
+            && inner.right < outer.right
+            && outer.top < inner.top
+            && inner.bottom < outer.bottom
+            && (inner.pixels as f32) < outer.pixels as f32 * INNER_MARK_SHARE
+    };
+    let cut_off = |m: &Mark| (m.top == 0 || m.bottom + 1 == h) && (m.bottom - m.top) * 5 < h * 2;
+    let erased: Vec<bool> = marks
+        .iter()
+        .map(|m| {
+            m.is_some_and(|m| cut_off(&m) || marks.iter().flatten().any(|outer| inside(&m, outer)))
+        })
+        .collect();
+    // Given in black and white: the grey rim of an erased mark would read as a ghost of it.
+    GrayImage::from_fn(w, h, |x, y| {
+        let id = labels.get_pixel(x, y)[0] as usize;
+        let kept = id != 0 && !erased.get(id).copied().unwrap_or(false);
+        Luma([if kept { 0 } else { 255 }])
+    })
+}
+
+/// The part of the original picture behind `area` of its prepared picture, at the
+/// original's resolution and with the light evened: a card photocopied on an A4 page at
+/// 300 dpi is about 1000 px wide there, and less than half that on the page scaled for
+/// reading, where its NIK's strokes merge. `None` when the original is no larger; else the
+/// crop and its scale to `area`.
+pub fn full_size_crop(
+    img: &DynamicImage,
+    prepared: &Prepared,
+    (left, top, width, height): (u32, u32, u32, u32),
+) -> Option<(GrayImage, f32)> {
+    let (pw, ph) = (prepared.gray.width() as f32, prepared.gray.height() as f32);
+    let frame = [(0.0, 0.0), (pw, 0.0), (pw, ph), (0.0, ph)];
+    let to_source = Projection::from_control_points(frame, prepared.quad)?;
+    let scale = dist(prepared.quad[0], prepared.quad[1]) / pw;
+    if scale < 1.2 {
+        return None;
+    }
+    let (l, t) = (left as f32, top as f32);
+    let (r, b) = ((left + width) as f32, (top + height) as f32);
+    let area = [(l, t), (r, t), (r, b), (l, b)].map(|p| to_source * p);
+    let (out_w, out_h) = (
+        (width as f32 * scale) as u32,
+        (height as f32 * scale) as u32,
+    );
+    if out_w < 16 || out_h < 16 {
+        return None;
+    }
+    let value = value_channel(img);
+    Some((
+        flatten_light(&straighten(&value, area, out_w, out_h)),
+        scale,
+    ))
+}
+
 /// The value at (`ax`, `ay`) within the square of `[[top left, top right], [bottom left,
 /// bottom right]]`, each weight 0 ..= 1.
 fn bilinear([[tl, tr], [bl, br]]: [[f32; 2]; 2], ax: f32, ay: f32) -> f32 {
@@ -596,6 +781,70 @@ mod tests {
         let headless = turned_jpeg(64, 40)[20..].to_vec();
         assert_eq!(seen_size(&headless, FileType::Jpeg), None);
         assert_eq!(seen_size(b"x", FileType::Heic), None);
+    }
+
+    /// A white page of `w` × `h` with lines of "print" (dashes) descending `angle` degrees to
+    /// the right.
+    fn slanted_page(w: u32, h: u32, angle: f32) -> GrayImage {
+        let t = angle.to_radians().tan();
+        GrayImage::from_fn(w, h, |x, y| {
+            let along = y as f32 - x as f32 * t;
+            let inked = along.rem_euclid(40.0) < 8.0 && (x / 12) % 3 != 2 && along > 40.0;
+            Luma([if inked { 20 } else { 250 }])
+        })
+    }
+
+    #[test]
+    fn a_page_fed_askew_is_read_along_its_lines() {
+        for angle in [-2.0f32, 1.5, 3.0] {
+            let page = slanted_page(1000, 1400, angle);
+            let found = skew_of(&page).to_degrees();
+            assert!((found - angle).abs() <= 0.3, "{angle}° measured as {found}°");
+            let prepared = prepare(&DynamicImage::ImageLuma8(page));
+            assert!(!prepared.outlined);
+            assert_eq!(skew_of(&prepared.gray), 0.0, "{angle}° left a slant");
+        }
+        // Straight print and a blank page are left as they are.
+        assert_eq!(skew_of(&slanted_page(1000, 1400, 0.0)), 0.0);
+        assert_eq!(skew_of(&GrayImage::from_pixel(500, 700, Luma([250]))), 0.0);
+    }
+
+    #[test]
+    fn a_crop_is_taken_from_the_original_at_its_resolution() {
+        let page = slanted_page(2400, 3400, 1.5);
+        let original = DynamicImage::ImageLuma8(page.clone());
+        let prepared = prepare(&original);
+        let (crop, scale) = full_size_crop(&original, &prepared, (100, 200, 400, 300)).unwrap();
+        assert!((scale - 2400.0 / prepared.gray.width() as f32).abs() < 0.01);
+        assert_eq!(crop.width(), (400.0 * scale) as u32);
+        // Straightened like the prepared page: its lines run level.
+        assert_eq!(skew_of(&crop), 0.0);
+        // A picture already at reading size has nothing more to give.
+        let small = DynamicImage::ImageLuma8(slanted_page(900, 1300, 0.0));
+        assert!(full_size_crop(&small, &prepare(&small), (10, 10, 200, 200)).is_none());
+    }
+
+    #[test]
+    fn a_zeros_dot_and_the_neighbours_cut_edges_are_whitened() {
+        let mut line = GrayImage::from_pixel(120, 60, Luma([255]));
+        let ring = |x: u32, y: u32| {
+            let (dx, dy) = (x as f32 - 40.0, (y as f32 - 30.0) * 0.7);
+            (9.0..14.0).contains(&(dx * dx + dy * dy).sqrt())
+        };
+        for (x, y, p) in line.enumerate_pixels_mut() {
+            let dot = (38..43).contains(&x) && (28..33).contains(&y);
+            // The foot of the line above, cut by the crop's top edge.
+            let above = y < 5 && (70..110).contains(&x);
+            let bar = (80..86).contains(&x) && (15..45).contains(&y);
+            if ring(x, y) || dot || above || bar {
+                p[0] = 0;
+            }
+        }
+        let clean = without_inner_marks(&line);
+        assert_eq!(clean.get_pixel(40, 30)[0], 255, "the dot inside the zero");
+        assert_eq!(clean.get_pixel(90, 2)[0], 255, "the cut-off line above");
+        assert_eq!(clean.get_pixel(40, 30 - 16)[0], 0, "the zero itself");
+        assert_eq!(clean.get_pixel(82, 30)[0], 0, "a one beside it");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod tool;
 use ::image::{DynamicImage, GrayImage, Luma};
 use serde::{Deserialize, Serialize};
 
-use self::image::{ImageError, Prepared, Shape, decode, prepare, without_photo};
+use self::image::{ImageError, Prepared, Shape, decode, full_size_crop, prepare, without_photo};
 use self::ocr::{Ocr, OcrError, OcrLine, OcrMode};
 use self::pdf::PdfError;
 use crate::applicant::Nik;
@@ -31,6 +31,9 @@ const CARD_LABELS_SURE: usize = 4;
 const CARD_LABELS_ON_PAGE: usize = 1;
 /// A card found on a page is enlarged to about this width before it is read as a card.
 const CARD_READ_WIDTH: u32 = 1150;
+/// Line heights between two lines of one card read on a page: a page read loses the card's
+/// small labels and some values with them, four lines running.
+const CARD_LINE_GAP: u32 = 6;
 /// Below this the card's name line is read again on its own.
 const UNSURE_NAME: f32 = 0.5;
 /// White around a line cut from the card, in pixels.
@@ -433,29 +436,41 @@ fn read_image_at(
             let lines = ocr.read(&prepared.gray, OcrMode::Page)?;
             match card_on_page(&lines, page_size) {
                 Some(area) => {
-                    let crop = ::image::imageops::crop_imm(
-                        &prepared.gray,
-                        area.left,
-                        area.top,
-                        area.width,
-                        area.height,
+                    let (crop, scale) = full_size_crop(
+                        img,
+                        &prepared,
+                        (area.left, area.top, area.width, area.height),
                     )
-                    .to_image();
-                    let k = (CARD_READ_WIDTH as f32 / area.width as f32).min(3.0);
+                    .unwrap_or_else(|| {
+                        let crop = ::image::imageops::crop_imm(
+                            &prepared.gray,
+                            area.left,
+                            area.top,
+                            area.width,
+                            area.height,
+                        );
+                        (crop.to_image(), 1.0)
+                    });
+                    let k = (CARD_READ_WIDTH as f32 / crop.width() as f32).min(3.0);
                     let scaled = ::image::imageops::resize(
                         &crop,
-                        (area.width as f32 * k) as u32,
-                        (area.height as f32 * k) as u32,
+                        (crop.width() as f32 * k) as u32,
+                        (crop.height() as f32 * k) as u32,
                         ::image::imageops::FilterType::CatmullRom,
                     );
+                    // Page pixels to the card's: the crop's scale, then the enlargement.
+                    let k = k * scale;
+                    let (cw, ch) = (scaled.width() as f32, scaled.height() as f32);
                     let mut card = Prepared {
+                        quad: [(0.0, 0.0), (cw, 0.0), (cw, ch), (0.0, ch)],
                         gray: scaled,
                         shape: Shape::Card,
                         outlined: true,
                     };
                     let (card_lines, digits, _) = read_card(&mut card, false, ocr)?;
-                    // Kept only when the crop reads as more of a card than the page did.
-                    if card_labels(&card_lines) > card_labels(&lines) {
+                    // Kept unless the page read as more of a card than the crop: read alone, at
+                    // the original's resolution, the card gets its NIK and name read again.
+                    if card_labels(&card_lines) >= card_labels(&lines) {
                         shape = Shape::Card;
                         crop_at = Some((area, k));
                         (card_lines, digits)
@@ -545,7 +560,8 @@ fn read_card(
 
 /// The box of a KTP on a page, found by the card's own print when its edge was not (a
 /// bilevel photocopy loses the card's pale ground): the block of lines that begins with its
-/// header or NIK line, each line within a few line heights of the one above, with a margin.
+/// header or NIK line, each line within [`CARD_LINE_GAP`] line heights of the one above, to
+/// the card's proportions.
 /// Only a page showing the NIK and most of the card's labels has one; a decree names a few.
 fn card_on_page(lines: &[OcrLine], (w, h): (u32, u32)) -> Option<Bbox> {
     let upper = |l: &OcrLine| l.text().to_uppercase();
@@ -575,18 +591,33 @@ fn card_on_page(lines: &[OcrLine], (w, h): (u32, u32)) -> Option<Bbox> {
     let line_height = heights[heights.len() / 2].max(8);
     let mut area = boxes[start].0;
     for (b, _) in &boxes[start + 1..] {
-        if b.top > area.top + area.height + 3 * line_height {
+        if b.top > area.top + area.height + CARD_LINE_GAP * line_height {
             break;
         }
         area = area.union(*b);
     }
     // The photo and the issue place sit right of the print; the margin keeps the edges' letters.
     let margin = line_height;
-    // The labels' column, printed small, may not have been read on the page at all.
-    let left = area.left.saturating_sub(margin + area.width / 3);
-    let top = area.top.saturating_sub(margin);
     let right = (area.left + area.width + margin * 6).min(w);
-    let bottom = (area.top + area.height + margin).min(h);
+    // The labels' column, printed small, may not have been read on the page at all. The
+    // header is printed across the card's middle, so the card reaches as far left of it as
+    // the print does right of it.
+    let header_middle = lines
+        .iter()
+        .find(|l| upper(l).contains("PROVINSI"))
+        .map(|l| l.bbox())
+        .map(|(left, _, width, _)| left + width / 2);
+    let left = area
+        .left
+        .saturating_sub(margin + area.width / 3)
+        .min(header_middle.map_or(u32::MAX, |middle| (2 * middle).saturating_sub(right)));
+    let top = area.top.saturating_sub(margin);
+    // Lines the page reading lost break the run of lines early; the card reaches down as far
+    // as its proportions say.
+    let card_height = ((right - left) as f32 / image::CARD_ASPECT) as u32;
+    let bottom = (area.top + area.height + margin)
+        .max(top + card_height)
+        .min(h);
     (right > left + 64 && bottom > top + 64).then(|| Bbox {
         left,
         top,
@@ -771,6 +802,7 @@ fn reread_nik(
     ) else {
         return Ok(None);
     };
+    let crop = image::without_inner_marks(&crop);
     let (digits, _) = read_digits(&crop, OcrMode::Digits, ocr)?;
     if digits.is_empty() {
         return Ok(None);
