@@ -86,6 +86,9 @@ impl ClassifyRules {
 pub enum Basis {
     Content,
     Filename,
+    /// A picture with an ID card's proportions that carries a 16-digit number: a KTP whose
+    /// printed words came out too weak to count.
+    Shape,
     None,
 }
 

@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use crate::applicant::{Nik, Phone};
 use crate::checklist::{self, Evidence, Item, Status};
-use crate::classify::{DocKind, classify};
+use crate::classify::{Basis, DocKind, classify};
 use crate::extract::body::{BodyForm, form_from_body};
 use crate::extract::{Fields, ktp, sk};
 use crate::parse::{Attachment, FileType, ParseError, ParsedMail, parse_mail};
 use crate::rules::Rules;
+use crate::text::image::Shape;
 use crate::text::ocr::{Ocr, OcrError};
 use crate::text::{ReadError, ReadText, Unreadable, read_attachment};
 
@@ -143,7 +144,12 @@ pub fn read_document(
         Err(ReadError::Ocr(e)) => return Err(e),
     };
     let text = read.as_ref().map(ReadText::text).unwrap_or_default();
-    let (kind, basis) = classify(&rules.classify, &text, &att.filename);
+    let (kind, basis) = match classify(&rules.classify, &text, &att.filename) {
+        (DocKind::Other, _) if read.as_ref().is_some_and(card_by_shape) => {
+            (DocKind::Ktp, Basis::Shape)
+        }
+        found => found,
+    };
     Ok(Document {
         filename: att.filename.clone(),
         kind,
@@ -156,6 +162,17 @@ pub fn read_document(
             .unwrap_or_else(|| empty_fields(kind)),
         unreadable,
     })
+}
+
+/// A picture read as a card (by its outline or its print on a page) that holds a NIK's
+/// sixteen digits in one line.
+fn card_by_shape(read: &ReadText) -> bool {
+    read.shape == Some(Shape::Card)
+        && read.lines.iter().any(|l| {
+            l.text
+                .split_whitespace()
+                .any(|w| w.chars().filter(char::is_ascii_digit).count() >= Nik::LEN)
+        })
 }
 
 pub fn fields_of(kind: DocKind, read: &ReadText) -> Fields {

@@ -23,7 +23,45 @@ pub struct Subject<'a> {
 struct Listed<'a> {
     nip: String,
     name: String,
+    /// The name cell with the leading words of the row's lines above and below the NIP's: on
+    /// a scan a wrapped cell ("Roni Fajar" / "Bumulo, 1998…" / "S.T.") comes out as the
+    /// starts of three lines that the next columns run on.
+    cell: String,
     lines: Vec<&'a Line>,
+}
+
+/// Words of the next columns (rank, grade, position) that end a name cell's line on a scan.
+const COLUMN_WORDS: &[&str] = &[
+    "PENATA",
+    "PEMBINA",
+    "PENGATUR",
+    "JURU",
+    "MUDA",
+    "TK",
+    "TK.",
+    "PELAKSANA",
+    "AHLI",
+    "PERTAMA",
+    "GOLONGAN",
+];
+
+/// The words a line of a scanned table row begins with that can be part of a name: up to a
+/// lone mark, a ':', a grade in brackets or a word of the next columns.
+fn leading_name_words(text: &str) -> Vec<&str> {
+    text.split_whitespace()
+        .skip_while(|w| {
+            w.chars()
+                .all(|c| c.is_ascii_digit() || !c.is_alphanumeric())
+        })
+        .take_while(|w| {
+            w.chars().any(char::is_alphabetic)
+                && !w.contains(':')
+                && !w.starts_with('(')
+                && !COLUMN_WORDS.contains(&w.to_uppercase().as_str())
+        })
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != ','))
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 /// Words that open a signer's block ("Pj. BUPATI GORONTALO,", squashed): the NIP under them
@@ -110,7 +148,7 @@ fn name_part(text: &str) -> Option<String> {
 /// Everyone the decree lists with an NIP: the name on the NIP's line before it, else the
 /// lines above it back to the row number or the previous row. Signers' blocks are left out.
 fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
-    let mut out = Vec::new();
+    let mut out: Vec<(usize, usize, Listed<'_>)> = Vec::new();
     let mut previous_end = 0;
     for (i, line) in lines.iter().enumerate() {
         let label_above = i > 0 && squash(&lines[i - 1].text) == "NIP";
@@ -180,33 +218,64 @@ fn listed(lines: &[Line]) -> Vec<Listed<'_>> {
             }
         };
         // A row whose name was not read still holds the subject's NIP.
-        out.push(Listed {
-            nip,
-            name,
-            lines: name_lines,
-        });
+        out.push((
+            i,
+            at,
+            Listed {
+                nip,
+                name,
+                cell: String::new(),
+                lines: name_lines,
+            },
+        ));
     }
-    out
+    let nip_lines: Vec<usize> = out.iter().map(|(i, _, _)| *i).collect();
+    out.into_iter()
+        .enumerate()
+        .map(|(k, (i, at, mut row))| {
+            let from = if k == 0 { 0 } else { nip_lines[k - 1] + 1 };
+            let to = nip_lines.get(k + 1).copied().unwrap_or(lines.len());
+            let above = &lines[from.max(i.saturating_sub(ROW_LINES))..i];
+            let below = &lines[i + 1..to.min(i + 1 + ROW_LINES)];
+            row.cell = above
+                .iter()
+                .map(|l| l.text.as_str())
+                .chain([&lines[i].text[..at]])
+                .chain(below.iter().map(|l| l.text.as_str()))
+                .flat_map(leading_name_words)
+                .collect::<Vec<_>>()
+                .join(" ");
+            row
+        })
+        .collect()
 }
+
+/// Lines of one table row above or below its NIP's line that may hold the rest of its name.
+const ROW_LINES: usize = 2;
 
 /// A scanned table row's name cell holds what the next columns put beside it ("Irfan
 /// Lamato, S.IP., M.Si. Pembina Tk. Pelaksana"): the run of its words that is the subject's
 /// name, when there is one, else the cell as read.
-fn narrowed(cell: &str, subject: Option<&str>) -> String {
-    let Some(name) = subject else {
-        return cell.to_string();
-    };
+fn narrowed(cell: &str, subject: Option<&str>) -> Option<String> {
+    let name = subject?;
     let words: Vec<&str> = cell.split_whitespace().collect();
     let wanted = name.split_whitespace().count();
-    for len in (wanted.saturating_sub(2).max(1)..=(wanted + 1).min(words.len())).rev() {
-        for start in 0..=words.len() - len {
-            let run = words[start..start + len].join(" ");
-            if names_match(&run, name) != NameMatch::Different {
-                return run;
-            }
-        }
-    }
-    cell.to_string()
+    // Of the runs that match, the one closest to the name as typed: a run may take in a
+    // neighbour's degree, which the name comparison forgives.
+    let typed = name.to_lowercase();
+    (wanted.saturating_sub(2).max(1)..=(wanted + 1).min(words.len()))
+        .flat_map(|len| (0..=words.len() - len).map(move |start| (start, len)))
+        .map(|(start, len)| words[start..start + len].join(" "))
+        .filter(|run| names_match(run, name) != NameMatch::Different)
+        .min_by_key(|run| edit_distance(&run.to_lowercase(), &typed))
+}
+
+/// The listed row's name as the subject's name narrows it: from the whole wrapped cell, else
+/// from the NIP's line, else the name as read.
+fn row_name(row: &Listed<'_>, subject: Option<&str>) -> String {
+    narrowed(&row.cell, subject)
+        .or_else(|| narrowed(&row.name, subject))
+        .unwrap_or_else(|| row.name.clone())
 }
 
 /// The listed person this application is about: by NIP, else by name, else by an NIP one
@@ -302,7 +371,7 @@ pub fn extract_for(read: &ReadText, subject: &Subject) -> Fields {
     if rows.len() > 1
         && let Some(row) = row_of(&rows, subject)
     {
-        f.set_from_lines("name", narrowed(&row.name, subject.name), &row.lines);
+        f.set_from_lines("name", row_name(row, subject.name), &row.lines);
         f.set_from_lines("nip", row.nip.clone(), &row.lines);
         return f;
     }
@@ -349,7 +418,7 @@ pub fn extract_for(read: &ReadText, subject: &Subject) -> Fields {
     // decree lists with an NIP is its subject.
     if let [row] = rows.as_slice() {
         if f.get("name").is_none() {
-            f.set_from_lines("name", narrowed(&row.name, subject.name), &row.lines);
+            f.set_from_lines("name", row_name(row, subject.name), &row.lines);
         }
         if f.get("nip").is_none() {
             f.set_from_lines("nip", row.nip.clone(), &row.lines);
@@ -442,6 +511,26 @@ mod tests {
     }
 
     #[test]
+    fn a_wrapped_name_cell_of_a_scanned_table_is_read_whole() {
+        // Page mode on a 300-dpi scan: each cell's lines interleave with the next columns'.
+        let text = "LAMPIRAN KEPUTUSAN BUPATI GORONTALO\nNo Nama NIP Pangkat/ Jabatan\nGol Lama\nAbdul : Penata\n1 Katili, 198801082011021007 Muda Tk. I Pelaksana\n'S.Ak. . (HI/b)\nRoni Fajar . | Penata\n2 Bumulo, 199801122023031001 Muda Pelaksana\nS.T. Ita)\nJabatan Baru Unit Kerja";
+        let subject = Subject {
+            nip: Some("199801122023031001"),
+            name: Some("Roni Fajar Bumulo, S.T."),
+        };
+        let f = extract_for(&decree(text), &subject);
+        assert_eq!(f.get("name"), Some("Roni Fajar Bumulo, S.T."));
+        let other = Subject {
+            nip: Some("198801082011021007"),
+            name: Some("Abdul Katili, S.Ak."),
+        };
+        assert_eq!(
+            extract_for(&decree(text), &other).get("name"),
+            Some("Abdul Katili, S.Ak.")
+        );
+    }
+
+    #[test]
     fn a_scanned_person_block_reads_through_specks_and_skips_the_signer() {
         let text = "MEMUTUSKAN :\nKESATU : Mengangkat Pegawai Negeri Sipil :\nNama . : Anwar Dunggio, S.Pd.\nNIP . : \u{201d}199806172024031019\nJabatan : Guru Ahli Pertama\nDitetapkan di Limboto\npada tanggal 9 September 2024\nPj. BUPATI GORONTALO,\nNIP. 196806061993091031";
         let f = extract(&decree(text));
@@ -463,8 +552,9 @@ mod tests {
             narrowed(
                 "Irfan Syahputra Lamato, S.IP., M.Si. Pembina Tk. Pelaksana",
                 Some("Irfan Syahputra Lamato, S.IP., M.Si.")
-            ),
-            "Irfan Syahputra Lamato, S.IP., M.Si."
+            )
+            .as_deref(),
+            Some("Irfan Syahputra Lamato, S.IP., M.Si.")
         );
     }
 }

@@ -165,16 +165,21 @@ pub fn prepare(img: &DynamicImage) -> Prepared {
     };
     let out_h = ((out_w as f32 / aspect).round() as u32).clamp(16, MAX_SIDE);
     let value = value_channel(img);
-    // A scan or a frame without an outline: its lines may still slant (a page fed askew, a
-    // card laid crooked on the glass), and the frame is read along them.
-    let quad = if outlined {
-        quad
-    } else {
-        tilted(quad, skew_of(&value))
-    };
-    let straight = straighten(&value, quad, out_w, out_h);
+    let gray = flatten_light(&straighten(&value, quad, out_w, out_h));
+    // The print may still slant: a page fed askew, a card laid crooked on the glass (whose
+    // outline is then found as the box around it). It is read along its lines.
+    let skew = skew_of(&gray);
+    if skew == 0.0 {
+        return Prepared {
+            gray,
+            shape,
+            outlined,
+            quad,
+        };
+    }
+    let quad = tilted(quad, skew);
     Prepared {
-        gray: flatten_light(&straight),
+        gray: flatten_light(&straighten(&value, quad, out_w, out_h)),
         shape,
         outlined,
         quad,
@@ -799,7 +804,10 @@ mod tests {
         for angle in [-2.0f32, 1.5, 3.0] {
             let page = slanted_page(1000, 1400, angle);
             let found = skew_of(&page).to_degrees();
-            assert!((found - angle).abs() <= 0.3, "{angle}° measured as {found}°");
+            assert!(
+                (found - angle).abs() <= 0.3,
+                "{angle}° measured as {found}°"
+            );
             let prepared = prepare(&DynamicImage::ImageLuma8(page));
             assert!(!prepared.outlined);
             assert_eq!(skew_of(&prepared.gray), 0.0, "{angle}° left a slant");
