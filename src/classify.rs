@@ -44,6 +44,9 @@ impl DocKind {
 #[serde(deny_unknown_fields)]
 pub struct ClassifyRules {
     pub kind: Vec<KindRule>,
+    /// Names of attachments that are never a document of the application (a passport
+    /// photo): unread, such a file is not taken for a KTP or SK that could not be read.
+    pub not_documents: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,12 +120,16 @@ pub fn classify(rules: &ClassifyRules, text: &str, filename: &str) -> (DocKind, 
         return (rule.kind, Basis::Content);
     }
     let name_words = words(filename);
-    for rule in &rules.kind {
-        if rule
-            .filename_patterns
+    let named = |patterns: &[String]| {
+        patterns
             .iter()
             .any(|p| contains_run(&name_words, &words(p)))
-        {
+    };
+    if named(&rules.not_documents) {
+        return (DocKind::Other, Basis::Filename);
+    }
+    for rule in &rules.kind {
+        if named(&rule.filename_patterns) {
             return (rule.kind, Basis::Filename);
         }
     }
@@ -217,7 +224,7 @@ mod tests {
         );
         assert_eq!(
             classify(&rules(), "", "pas foto.jpg"),
-            (DocKind::Other, Basis::None)
+            (DocKind::Other, Basis::Filename)
         );
         assert_eq!(
             classify(&rules(), "", "IMG_20261102_093012.jpg"),
@@ -227,7 +234,7 @@ mod tests {
 
     #[test]
     fn broken_rule_is_refused_with_its_line() {
-        let text = "[[kind]]\nkind = \"ktp\"\nkeywords = [\"NIK\"]\nmin_hits = 3\nfilename_patterns = []\n";
+        let text = "not_documents = []\n[[kind]]\nkind = \"ktp\"\nkeywords = [\"NIK\"]\nmin_hits = 3\nfilename_patterns = []\n";
         let err = Rules::from_texts(
             (
                 std::path::Path::new("rules/checklist.toml"),
@@ -236,9 +243,9 @@ mod tests {
             (std::path::Path::new("rules/classify.toml"), text),
         )
         .unwrap_err();
-        assert_eq!(err.line(), Some(4), "{err}");
+        assert_eq!(err.line(), Some(5), "{err}");
         assert!(
-            err.to_string().starts_with("rules/classify.toml:4:"),
+            err.to_string().starts_with("rules/classify.toml:5:"),
             "{err}"
         );
     }

@@ -111,13 +111,19 @@ pub fn extract(read: &ReadText) -> Fields {
     f
 }
 
-/// The line labelled NIK, where the number is printed.
+/// The line labelled NIK, where the number is printed; where the label came out as some
+/// other word ("Hoax :7502…"), the line holding the card's one long number.
 fn nik_line(lines: &[Line]) -> Option<&Line> {
-    lines.iter().find(|l| {
+    let labelled = |l: &&Line| {
         l.text
             .split_whitespace()
             .next()
             .is_some_and(crate::text::is_nik_label)
+    };
+    lines.iter().find(labelled).or_else(|| {
+        lines
+            .iter()
+            .find(|l| l.text.split_whitespace().any(crate::text::is_nik_number))
     })
 }
 
@@ -127,7 +133,12 @@ fn nik_line(lines: &[Line]) -> Option<&Line> {
 fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
     let block = nik_line(&read.lines).map(|l| {
         let first = l.text.split_whitespace().next().unwrap_or_default();
-        let value = after_label(&l.text, &["NIK"]).unwrap_or(&l.text[first.len()..]);
+        let label = if crate::text::is_nik_number(first) {
+            ""
+        } else {
+            first
+        };
+        let value = after_label(&l.text, &["NIK"]).unwrap_or(&l.text[label.len()..]);
         (number_of(value), l.conf)
     });
     let reread = read.nik_digits.as_ref().map(|d| d.digits.as_str());
@@ -543,6 +554,17 @@ mod tests {
         assert_eq!(extract(&r).get("nik"), Some("1502015203850001"));
         r.nik_digits.as_mut().unwrap().enlarged = Some(enlarged("7502015203850007", 0.9));
         assert!(extract(&r).conf("nik") < 0.5);
+    }
+
+    #[test]
+    fn a_misread_label_still_leaves_the_number_its_line() {
+        let card = CARD.replace("NIK : 7502015203850001", "Hoax :7502015203850001");
+        assert_ne!(card, CARD);
+        let f = extract(&read(&card, 0.9, Some("7502015203850001")));
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
+        let bare = CARD.replace("NIK : 7502015203850001", ":7502015203850001");
+        let f = extract(&read(&bare, 0.9, Some("7502015203850001")));
+        assert_eq!(f.get("nik"), Some("7502015203850001"));
     }
 
     #[test]

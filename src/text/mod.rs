@@ -773,9 +773,17 @@ fn reread_nik(
     lines: &[OcrLine],
     ocr: &mut dyn Ocr,
 ) -> Result<Option<DigitsRead>, OcrError> {
-    let Some(line) = lines
+    // By its label, else (the label misread) by the card's one long number.
+    let Some((line, skip)) = lines
         .iter()
         .find(|l| l.words.first().is_some_and(|w| is_nik_label(&w.text)))
+        .map(|l| (l, 1))
+        .or_else(|| {
+            lines.iter().find_map(|l| {
+                let at = l.words.iter().position(|w| is_nik_number(&w.text))?;
+                Some((l, at))
+            })
+        })
     else {
         return Ok(None);
     };
@@ -784,7 +792,7 @@ fn reread_nik(
     let number: Vec<_> = line
         .words
         .iter()
-        .skip(1)
+        .skip(skip)
         .skip_while(|w| !w.text.chars().any(|c| c.is_ascii_digit()))
         .take_while(|w| w.text.chars().any(|c| c.is_ascii_digit()))
         .collect();
@@ -877,6 +885,15 @@ fn read_digits(
         .collect();
     let conf = words.iter().map(|w| w.conf).reduce(f32::min).unwrap_or(0.0);
     Ok((digits, conf))
+}
+
+/// Digits in one word that make it a card's NIK, whatever its label came out as: a NIK's
+/// sixteen, less the one or two a weak print loses. No other line of a card holds as many.
+const NIK_WORD_DIGITS: usize = 14;
+
+/// A word holding the card's number (":7502095701892407").
+pub fn is_nik_number(word: &str) -> bool {
+    word.chars().filter(char::is_ascii_digit).count() >= NIK_WORD_DIGITS
 }
 
 /// "NIK", also as OCR often misreads it ("NlK", "N1K", "NIK:").
