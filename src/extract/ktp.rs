@@ -159,6 +159,11 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
     let from_reread = reread.map_or_else(Vec::new, windows);
     let enlarged = read.nik_digits.as_ref().and_then(|d| d.enlarged.as_ref());
     let from_enlarged = enlarged.map_or_else(Vec::new, |e| windows(&e.digits));
+    let as_read = [
+        block.as_ref().map(|(d, _)| d.as_str()),
+        reread,
+        enlarged.map(|e| e.digits.as_str()),
+    ];
     let cb = block.as_ref().map_or(0.0, |(_, c)| *c);
     // Of the two readings with a confidence, the surer one that holds the value speaks for it.
     let ce = enlarged.map_or(0.0, |e| e.conf);
@@ -212,13 +217,9 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
             ((*one).clone(), conf_of(one))
         } else if let Some(first) = agreed.first() {
             ((*first).clone(), conf_of(first) * DISAGREEMENT_PENALTY)
-        } else if let Some(voted) = digit_vote(&[
-            block.as_ref().map(|(d, _)| d.as_str()),
-            reread,
-            enlarged.map(|e| e.digits.as_str()),
-        ])
-        .map(|v| region_fixed(&v, region.as_deref()).unwrap_or(v))
-        .filter(|v| Nik::parse(v).is_ok_and(|n| agrees_with_card(&n)))
+        } else if let Some(voted) = digit_vote(&as_read)
+            .map(|v| region_fixed(&v, region.as_deref()).unwrap_or(v))
+            .filter(|v| Nik::parse(v).is_ok_and(|n| agrees_with_card(&n)))
         {
             // No two readings agree on all sixteen digits, but on each digit two of the three
             // do: each slip is one reading's own.
@@ -245,11 +246,6 @@ fn read_nik(read: &ReadText, f: &Fields) -> Option<(String, f32)> {
     if value.len() < 8 {
         return None;
     }
-    let as_read = [
-        block.as_ref().map(|(d, _)| d.as_str()),
-        reread,
-        enlarged.map(|e| e.digits.as_str()),
-    ];
     if !as_read.iter().flatten().any(|r| r.contains(value.as_str())) {
         // Digits the header changed are not a reading: certain only if the typed NIK agrees.
         conf = conf.min(REGION_FIXED_CONF);
