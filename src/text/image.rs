@@ -8,7 +8,8 @@ use std::io::Cursor;
 use image::imageops::{self, FilterType};
 use image::metadata::Orientation;
 use image::{
-    DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Limits, Luma, RgbImage,
+    DynamicImage, GrayImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Limits, Luma,
+    RgbImage,
 };
 use imageproc::distance_transform::Norm;
 use imageproc::geometric_transformations::Projection;
@@ -615,7 +616,8 @@ const INNER_MARK_SHARE: f32 = 0.25;
 /// One line of print (a card's NIK) with the marks inside other marks whitened: the bold
 /// monospaced faces printing NIKs (DejaVu Sans Mono, Liberation Mono) dot or slash their
 /// zeros, and tesseract reads a dotted zero as 6, 8 or 9. No digit has a mark of its own
-/// inside its outline, so only such dots go. The ends of the lines above and below, cut by the
+/// inside its outline, so only such dots go; a dot a blurred copy ran into both sides, a bar
+/// across the zero, is cut out of it (see [`zero_bar`]). The ends of the lines above and below, cut by the
 /// crop's top or bottom edge, go too: tesseract strings digits out of them.
 pub fn without_inner_marks(line: &GrayImage) -> GrayImage {
     let (w, h) = line.dimensions();
@@ -624,14 +626,6 @@ pub fn without_inner_marks(line: &GrayImage) -> GrayImage {
         Luma([u8::from(line.get_pixel(x, y)[0] <= level) * 255])
     });
     let labels = connected_components(&ink, Connectivity::Eight, Luma([0u8]));
-    #[derive(Clone, Copy)]
-    struct Mark {
-        left: u32,
-        top: u32,
-        right: u32,
-        bottom: u32,
-        pixels: u32,
-    }
     let mut marks: Vec<Option<Mark>> = Vec::new();
     for (x, y, label) in labels.enumerate_pixels() {
         let id = label[0] as usize;
@@ -669,11 +663,128 @@ pub fn without_inner_marks(line: &GrayImage) -> GrayImage {
         })
         .collect();
     // Given in black and white: the grey rim of an erased mark would read as a ghost of it.
-    GrayImage::from_fn(w, h, |x, y| {
+    let mut out = GrayImage::from_fn(w, h, |x, y| {
         let id = labels.get_pixel(x, y)[0] as usize;
         let kept = id != 0 && !erased.get(id).copied().unwrap_or(false);
         Luma([if kept { 0 } else { 255 }])
-    })
+    });
+    for (id, m) in marks.iter().enumerate() {
+        if let Some(m) = m
+            && !erased[id]
+            && let Some(bar) = zero_bar(&labels, id as u32, m)
+        {
+            unbar(&mut out, &labels, id as u32, m, bar);
+        }
+    }
+    out
+}
+
+/// One connected mark of a line of print: its box and its ink.
+#[derive(Clone, Copy)]
+struct Mark {
+    left: u32,
+    top: u32,
+    right: u32,
+    bottom: u32,
+    pixels: u32,
+}
+
+/// A digit's waist against its widest row, above which two counters one over the other make a
+/// zero whose dot ran into both sides (a bar across it, as a blurred copy prints it), not an
+/// eight, which is pinched between its loops.
+const ZERO_WAIST: f32 = 0.92;
+
+/// The rows of a barred zero's two counters (top and bottom of each, in the mark's box), when
+/// the mark `id` is one: two counters one above the other, and no pinch between them.
+fn zero_bar(
+    labels: &ImageBuffer<Luma<u32>, Vec<u32>>,
+    id: u32,
+    m: &Mark,
+) -> Option<((u32, u32), (u32, u32))> {
+    let (w, h) = (m.right - m.left + 1, m.bottom - m.top + 1);
+    if h < 12 || w < 6 || w > h {
+        return None;
+    }
+    let is_ink = |x: u32, y: u32| labels.get_pixel(m.left + x, m.top + y)[0] == id;
+    let paper = GrayImage::from_fn(w, h, |x, y| Luma([if is_ink(x, y) { 0 } else { 255 }]));
+    let counters = connected_components(&paper, Connectivity::Four, Luma([0u8]));
+    let mut boxes: Vec<Option<(u32, u32, bool, u32)>> = Vec::new();
+    for (x, y, l) in counters.enumerate_pixels() {
+        let l = l[0] as usize;
+        if l == 0 {
+            continue;
+        }
+        if boxes.len() <= l {
+            boxes.resize(l + 1, None);
+        }
+        let edge = x == 0 || y == 0 || x + 1 == w || y + 1 == h;
+        let b = boxes[l].get_or_insert((y, y, false, 0));
+        b.0 = b.0.min(y);
+        b.1 = b.1.max(y);
+        b.2 |= edge;
+        b.3 += 1;
+    }
+    let mut holes: Vec<(u32, u32)> = boxes
+        .iter()
+        .flatten()
+        .filter(|(_, _, edge, size)| !edge && *size >= 3)
+        .map(|&(top, bottom, _, _)| (top, bottom))
+        .collect();
+    let [upper, lower] = holes.as_mut_slice() else {
+        return None;
+    };
+    if upper.0 > lower.0 {
+        std::mem::swap(upper, lower);
+    }
+    let (upper, lower) = (*upper, *lower);
+    if upper.1 >= lower.0 {
+        return None;
+    }
+    let width_at = |y: u32| {
+        let xs: Vec<u32> = (0..w).filter(|&x| is_ink(x, y)).collect();
+        xs.last().map_or(0, |r| r - xs[0] + 1)
+    };
+    let widest = (0..h).map(width_at).max()?;
+    let waist = (upper.1 + 1..lower.0).map(width_at).min()?;
+    ((waist as f32) >= widest as f32 * ZERO_WAIST).then_some((upper, lower))
+}
+
+/// The bar across a zero whitened: in the rows between its two counters only strokes as
+/// thick as the outline's sides beside the counters stay.
+fn unbar(
+    out: &mut GrayImage,
+    labels: &ImageBuffer<Luma<u32>, Vec<u32>>,
+    id: u32,
+    m: &Mark,
+    bar: ((u32, u32), (u32, u32)),
+) {
+    let ((upper_top, upper_bottom), (lower_top, lower_bottom)) = bar;
+    let row = |y: u32| -> Vec<bool> {
+        (m.left..=m.right)
+            .map(|x| labels.get_pixel(x, m.top + y)[0] == id)
+            .collect()
+    };
+    // The sides' thickness where the counters show them.
+    let (mut left, mut right) = (0, 0);
+    for y in (upper_top..=upper_bottom).chain(lower_top..=lower_bottom) {
+        let ink = row(y);
+        let Some(first) = ink.iter().position(|&i| i) else {
+            continue;
+        };
+        let last = ink.iter().rposition(|&i| i).unwrap_or(first);
+        left = left.max(ink[first..].iter().take_while(|&&i| i).count());
+        right = right.max(ink[..=last].iter().rev().take_while(|&&i| i).count());
+    }
+    for y in upper_bottom + 1..lower_top {
+        let ink = row(y);
+        let (Some(first), Some(last)) = (ink.iter().position(|&i| i), ink.iter().rposition(|&i| i))
+        else {
+            continue;
+        };
+        for x in first + left..(last + 1).saturating_sub(right) {
+            out.put_pixel(m.left + x as u32, m.top + y, Luma([255]));
+        }
+    }
 }
 
 /// The part of the original picture behind `area` of its prepared picture, at the
@@ -853,6 +964,66 @@ mod tests {
         assert_eq!(clean.get_pixel(90, 2)[0], 255, "the cut-off line above");
         assert_eq!(clean.get_pixel(40, 30 - 16)[0], 0, "the zero itself");
         assert_eq!(clean.get_pixel(82, 30)[0], 0, "a one beside it");
+    }
+
+    /// A bold digit drawn from rows of '#': a zero whose dot ran into both sides, and an eight.
+    fn glyphs(rows: &[&str]) -> GrayImage {
+        let (w, h) = (rows[0].len() as u32 + 8, rows.len() as u32 + 8);
+        GrayImage::from_fn(w, h, |x, y| {
+            let inked = x >= 4
+                && y >= 4
+                && rows
+                    .get((y - 4) as usize)
+                    .and_then(|r| r.as_bytes().get((x - 4) as usize))
+                    == Some(&b'#');
+            Luma([if inked { 0 } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn a_barred_zero_loses_its_bar_and_an_eight_keeps_its_waist() {
+        let zero = [
+            "....######....",
+            "..##########..",
+            ".####....####.",
+            "####......####",
+            "####......####",
+            "####......####",
+            "####......####",
+            "##############",
+            "##############",
+            "####......####",
+            "####......####",
+            "####......####",
+            "####......####",
+            ".####....####.",
+            "..##########..",
+            "....######....",
+        ];
+        let clean = without_inner_marks(&glyphs(&zero));
+        assert_eq!(clean.get_pixel(4 + 7, 4 + 7)[0], 255, "the bar is gone");
+        assert_eq!(clean.get_pixel(4 + 1, 4 + 7)[0], 0, "the left side stays");
+        assert_eq!(clean.get_pixel(4 + 12, 4 + 8)[0], 0, "the right side stays");
+        let eight = [
+            "....######....",
+            "..##########..",
+            ".####....####.",
+            "####......####",
+            "####......####",
+            ".####....####.",
+            "..##########..",
+            "....######....",
+            "..##########..",
+            ".####....####.",
+            "####......####",
+            "####......####",
+            "####......####",
+            ".####....####.",
+            "..##########..",
+            "....######....",
+        ];
+        let kept = without_inner_marks(&glyphs(&eight));
+        assert_eq!(kept.get_pixel(4 + 7, 4 + 7)[0], 0, "an eight's waist stays");
     }
 
     #[test]
