@@ -617,7 +617,7 @@ const INNER_MARK_SHARE: f32 = 0.25;
 /// monospaced faces printing NIKs (DejaVu Sans Mono, Liberation Mono) dot or slash their
 /// zeros, and tesseract reads a dotted zero as 6, 8 or 9. No digit has a mark of its own
 /// inside its outline, so only such dots go; a dot a blurred copy ran into both sides, a bar
-/// across the zero, is cut out of it (see [`zero_bar`]). The ends of the lines above and below, cut by the
+/// across the zero, is cut out of it (see `zero_bar`). The ends of the lines above and below, cut by the
 /// crop's top or bottom edge, go too: tesseract strings digits out of them.
 pub fn without_inner_marks(line: &GrayImage) -> GrayImage {
     let (w, h) = line.dimensions();
