@@ -232,7 +232,11 @@ fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
         .with_max_level(tracing::Level::DEBUG)
         .with_writer(move || writer.clone())
         .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Another test thread may have met a log line's callsite first, with no subscriber of
+    // its own, and cached that nobody wants it; under load that lost this test's lines.
+    tracing::callsite::rebuild_interest_cache();
+    (logs, guard)
 }
 
 /// One round of status checks for `desk`, as the daemon's task runs it.
