@@ -626,28 +626,7 @@ pub fn without_inner_marks(line: &GrayImage) -> GrayImage {
         Luma([u8::from(line.get_pixel(x, y)[0] <= level) * 255])
     });
     let labels = connected_components(&ink, Connectivity::Eight, Luma([0u8]));
-    let mut marks: Vec<Option<Mark>> = Vec::new();
-    for (x, y, label) in labels.enumerate_pixels() {
-        let id = label[0] as usize;
-        if id == 0 {
-            continue;
-        }
-        if marks.len() <= id {
-            marks.resize(id + 1, None);
-        }
-        let m = marks[id].get_or_insert(Mark {
-            left: x,
-            top: y,
-            right: x,
-            bottom: y,
-            pixels: 0,
-        });
-        m.left = m.left.min(x);
-        m.top = m.top.min(y);
-        m.right = m.right.max(x);
-        m.bottom = m.bottom.max(y);
-        m.pixels += 1;
-    }
+    let marks = marks_of(&labels);
     let inside = |inner: &Mark, outer: &Mark| {
         outer.left < inner.left
             && inner.right < outer.right
@@ -689,6 +668,33 @@ struct Mark {
     pixels: u32,
 }
 
+/// Each label's mark (index: the label; 0, the background, has none).
+fn marks_of(labels: &ImageBuffer<Luma<u32>, Vec<u32>>) -> Vec<Option<Mark>> {
+    let mut marks: Vec<Option<Mark>> = Vec::new();
+    for (x, y, label) in labels.enumerate_pixels() {
+        let id = label[0] as usize;
+        if id == 0 {
+            continue;
+        }
+        if marks.len() <= id {
+            marks.resize(id + 1, None);
+        }
+        let m = marks[id].get_or_insert(Mark {
+            left: x,
+            top: y,
+            right: x,
+            bottom: y,
+            pixels: 0,
+        });
+        m.left = m.left.min(x);
+        m.top = m.top.min(y);
+        m.right = m.right.max(x);
+        m.bottom = m.bottom.max(y);
+        m.pixels += 1;
+    }
+    marks
+}
+
 /// A digit's waist against its widest row, above which two counters one over the other make a
 /// zero whose dot ran into both sides (a bar across it, as a blurred copy prints it), not an
 /// eight, which is pinched between its loops.
@@ -708,27 +714,12 @@ fn zero_bar(
     let is_ink = |x: u32, y: u32| labels.get_pixel(m.left + x, m.top + y)[0] == id;
     let paper = GrayImage::from_fn(w, h, |x, y| Luma([if is_ink(x, y) { 0 } else { 255 }]));
     let counters = connected_components(&paper, Connectivity::Four, Luma([0u8]));
-    let mut boxes: Vec<Option<(u32, u32, bool, u32)>> = Vec::new();
-    for (x, y, l) in counters.enumerate_pixels() {
-        let l = l[0] as usize;
-        if l == 0 {
-            continue;
-        }
-        if boxes.len() <= l {
-            boxes.resize(l + 1, None);
-        }
-        let edge = x == 0 || y == 0 || x + 1 == w || y + 1 == h;
-        let b = boxes[l].get_or_insert((y, y, false, 0));
-        b.0 = b.0.min(y);
-        b.1 = b.1.max(y);
-        b.2 |= edge;
-        b.3 += 1;
-    }
-    let mut holes: Vec<(u32, u32)> = boxes
+    let mut holes: Vec<(u32, u32)> = marks_of(&counters)
         .iter()
         .flatten()
-        .filter(|(_, _, edge, size)| !edge && *size >= 3)
-        .map(|&(top, bottom, _, _)| (top, bottom))
+        .filter(|c| c.left > 0 && c.top > 0 && c.right + 1 < w && c.bottom + 1 < h)
+        .filter(|c| c.pixels >= 3)
+        .map(|c| (c.top, c.bottom))
         .collect();
     let [upper, lower] = holes.as_mut_slice() else {
         return None;
